@@ -1,0 +1,32 @@
+import { Option, type Command } from 'commander';
+import { z } from 'zod';
+import { regionSchema, stackNameSchema } from '../src/config/schema.js';
+
+/** Flags every command takes. Validated once here; commands add their own on top. */
+export const globalOptionsSchema = z.object({
+  json: z.boolean().default(false),
+  yes: z.boolean().default(false),
+  color: z.boolean().default(true),
+  debug: z.boolean().default(false),
+  profile: z.string().min(1).optional(),
+  region: regionSchema.optional(),
+  stack: stackNameSchema.optional(),
+  env: z.string().min(1).optional(),
+  local: z.boolean().default(false),
+  config: z.string().min(1).optional(),
+});
+export type GlobalOptions = z.infer<typeof globalOptionsSchema>;
+
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option('--json', 'print the result as JSON on stdout (implies no prompts)')
+    .option('-y, --yes', 'answer yes to every confirmation; never prompt')
+    .option('--no-color', 'no colours (also: NO_COLOR=1)')
+    .option('--debug', 'show debug messages and stack traces')
+    .addOption(new Option('--profile <name>', 'AWS named profile'))
+    .addOption(new Option('--region <region>', 'AWS region, e.g. eu-west-1'))
+    .addOption(new Option('--stack <name>', 'stack name (default: mailengine, or mailengine-<env>)').env('MAILENGINE_STACK'))
+    .addOption(new Option('--env <name>', 'environment from mailengine.config.json').env('MAILENGINE_ENV'))
+    .option('--local', 'use the local stack instead of AWS (see `mailengine local up`)')
+    .addOption(new Option('--config <file>', 'config file (default: nearest mailengine.config.json)'));
+}

@@ -1,0 +1,27 @@
+import { CommanderError } from 'commander';
+import { ExitCode } from '../src/errors.js';
+import { handleError } from './handle-error.js';
+import { makeChalk } from './io.js';
+import { createProgram } from './program.js';
+import type { Runtime } from './runtime.js';
+
+/** Runs one CLI invocation and returns its exit code. Never calls process.exit itself. */
+export async function main(argv: string[], runtime: Runtime): Promise<number> {
+  const program = createProgram(runtime);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ExitCode.Ok;
+  } catch (err) {
+    if (err instanceof CommanderError) return commanderExitCode(err);
+    const json = argv.includes('--json');
+    const debug = argv.includes('--debug');
+    const color = !argv.includes('--no-color');
+    return handleError(err, { streams: runtime.streams, chalk: makeChalk({ color }, runtime.env), debug, json });
+  }
+}
+
+/** Commander has already printed its message; only the exit code is ours to choose. */
+function commanderExitCode(err: CommanderError): number {
+  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.Ok;
+  return ExitCode.Usage;
+}

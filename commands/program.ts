@@ -1,0 +1,39 @@
+import { Command } from 'commander';
+import { VERSION } from '../src/version.js';
+import { registerConfig } from './config.js';
+import { addGlobalOptions } from './global-options.js';
+import type { Runtime } from './runtime.js';
+import { registerWhoami } from './whoami.js';
+
+/**
+ * The command tree. Registration is explicit, and a command is registered only once it works.
+ * Command modules import no AWS SDK code at load time; clients are built on first use.
+ */
+export function createProgram(runtime: Runtime): Command {
+  const program = new Command('mailengine')
+    .description('Install, upgrade and operate a transactional email engine on Amazon SES in your own AWS account.')
+    .version(VERSION, '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (text) => runtime.streams.stdout.write(text),
+      writeErr: (text) => runtime.streams.stderr.write(text),
+    })
+    .addHelpText('after', '\nExit codes: 0 ok · 1 failed · 2 bad usage · 3 credentials/permissions/environment · 4 not found · 130 interrupted')
+    .exitOverride();
+  addGlobalOptions(program);
+
+  registerConfig(program, runtime);
+  registerWhoami(program, runtime);
+
+  // Subcommands inherit exit handling and output routing from the root.
+  for (const cmd of program.commands) applyToTree(cmd, program);
+  return program;
+}
+
+function applyToTree(cmd: Command, root: Command): void {
+  cmd.exitOverride();
+  cmd.configureOutput(root.configureOutput());
+  cmd.showSuggestionAfterError(true);
+  for (const sub of cmd.commands) applyToTree(sub, root);
+}

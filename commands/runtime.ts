@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { AwsClientFactory, type AwsClientSettings } from '../src/aws/clients.js';
+import { loadConfig } from '../src/config/config-file.js';
+import { resolveSettings, type ResolvedSettings } from '../src/config/settings.js';
+import { describeZodIssues } from '../src/config/zod-issues.js';
+import { usageError } from '../src/errors.js';
+import type { IoHost } from '../src/io/io-host.js';
+import type { OutputStreams } from '../src/io/streams.js';
+import { readLocalEndpoints } from '../src/local/endpoints.js';
+import { createIoHost, makeChalk } from './io.js';
+import { globalOptionsSchema, type GlobalOptions } from './global-options.js';
+
+/** What the process gives the CLI; injected so tests can run commands in-process. */
+export interface Runtime {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  streams: OutputStreams;
+  stdinIsTTY: boolean;
+  /** Aborted on Ctrl-C; long waits in the core watch it. */
+  signal: AbortSignal;
+  awsFactory?: (settings: AwsClientSettings) => AwsClientFactory;
+  /** Tests: receive the parsed options and stop before the command runs. */
+  intercept?: (command: string, options: unknown) => void;
+}
+
+export interface CommandContext {
+  io: IoHost;
+  settings: ResolvedSettings;
+  aws: AwsClientFactory;
+  globals: GlobalOptions;
+  runtime: Runtime;
+}
+
+/**
+ * Turns a command definition into a commander action: gathers positional arguments and flags
+ * (global ones included), validates them with the command's zod schema (a bad value is exit 2,
+ * naming the flag), builds the context, then runs the handler.
+ */
+export function defineAction<S extends z.ZodType<object>>(
+  runtime: Runtime,
+  name: string,
+  schema: S,
+  handler: (options: z.infer<S>, ctx: CommandContext) => Promise<void>,
+  argNames: string[] = [],
+) {
+  return async (...params: unknown[]) => {
+    const command = params[params.length - 1] as Command;
+    const positional: Record<string, unknown> = {};
+    argNames.forEach((arg, i) => {
+      if (params[i] !== undefined) positional[arg] = params[i];
+    });
+    const raw = command.optsWithGlobals();
+    const globals = parseOrExit(globalOptionsSchema, raw, name);
+    const options = parseOrExit(schema, { ...raw, ...positional }, name);
+    if (runtime.intercept) {
+      runtime.intercept(name, { ...globals, ...options });
+      return;
+    }
+    const ctx = await createContext(globals, runtime);
+    await handler(options, ctx);
+  };
+}
+
+function flagName(path: PropertyKey[]): string {
+  const key = String(path[0] ?? '');
+  return key ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : 'argument';
+}
+
+function parseOrExit<S extends z.ZodType>(schema: S, raw: unknown, command: string): z.infer<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const value = issue.path.length > 0 ? (raw as Record<string, unknown>)[String(issue.path[0])] : undefined;
+    const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+    return `${flagName(issue.path)}: ${describeZodIssues(new z.ZodError([issue]))[0].replace(/^[^:]+: /, '')}${shown}`;
+  });
+  throw usageError('INVALID_OPTION', `Invalid options for \`mailengine ${command}\`:\n  ${problems.join('\n  ')}`, `Run \`mailengine ${command} --help\` for the accepted values.`, {
+    problems,
+  });
+}
+
+export async function createContext(globals: GlobalOptions, runtime: Runtime): Promise<CommandContext> {
+  const chalk = makeChalk(globals, runtime.env);
+  const io = await createIoHost(globals, runtime, chalk);
+  const loaded = await loadConfig({ explicitPath: globals.config, cwd: runtime.cwd });
+  const settings = resolveSettings(globals, loaded, runtime.env);
+  const awsSettings: AwsClientSettings = {
+    region: settings.region,
+    profile: settings.profile,
+    local: settings.local ? readLocalEndpoints(runtime.cwd) : undefined,
+  };
+  const aws = runtime.awsFactory ? runtime.awsFactory(awsSettings) : new AwsClientFactory(awsSettings);
+  return { io, settings, aws, globals, runtime };
+}

@@ -1,0 +1,33 @@
+// Builds the CLI into dist/ with esbuild, then proves the result starts by running `--version`.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+rmSync('dist', { recursive: true, force: true });
+
+await build({
+  entryPoints: { cli: 'commands/cli.ts' },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // Dependencies stay in node_modules; our own modules are bundled and split so that commands
+  // load their core code (and the AWS SDK) only when they run.
+  packages: 'external',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  sourcemap: 'linked',
+  banner: { js: '#!/usr/bin/env node' },
+  define: { __MAILENGINE_VERSION__: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+});
+
+const printed = execFileSync(process.execPath, ['dist/cli.js', '--version'], { encoding: 'utf8' }).trim();
+if (printed !== pkg.version) {
+  console.error(`smoke test failed: dist/cli.js --version printed "${printed}", expected "${pkg.version}"`);
+  process.exit(1);
+}
+console.error(`built dist/cli.js (mailengine ${printed})`);

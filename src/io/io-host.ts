@@ -1,0 +1,80 @@
+/**
+ * The IO port: the only way the core reports progress or asks a question. The shell picks a host
+ * (interactive, non-interactive, JSON, or recording in tests); the core never knows which.
+ *
+ * Every message carries a stable `code` so tests and `--json` consumers match on codes, not prose.
+ */
+export type MessageLevel = 'debug' | 'info' | 'success' | 'warn' | 'error';
+
+export interface IoMessage {
+  code: string;
+  level: MessageLevel;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+interface BaseRequest {
+  code: string;
+  message: string;
+}
+
+/** A yes/no question. Destructive questions must default to `false`. */
+export interface ConfirmRequest extends BaseRequest {
+  kind: 'confirm';
+  default: boolean;
+}
+
+/** Free text. `flag` names the option that supplies the answer when nobody can be asked. */
+export interface InputRequest extends BaseRequest {
+  kind: 'input';
+  flag: string;
+  default?: string;
+  validate?: (value: string) => true | string;
+}
+
+export interface SelectRequest extends BaseRequest {
+  kind: 'select';
+  flag: string;
+  choices: ReadonlyArray<{ value: string; name?: string; description?: string }>;
+  default?: string;
+}
+
+/** "Type the stack name to confirm": never answered by a default, only by `--yes` or typing. */
+export interface TypeToConfirmRequest extends BaseRequest {
+  kind: 'type-to-confirm';
+  expected: string;
+}
+
+export type IoRequest = ConfirmRequest | InputRequest | SelectRequest | TypeToConfirmRequest;
+
+export type IoResponse<R extends IoRequest> = R extends ConfirmRequest | TypeToConfirmRequest ? boolean : string;
+
+/** A long-running step. On a TTY it is a spinner; elsewhere a start and an end line, or nothing. */
+export interface Progress {
+  update(message: string): void;
+  succeed(message?: string): void;
+  fail(message?: string): void;
+  /** Stop without a verdict (for example before a prompt). */
+  stop(): void;
+}
+
+/** How a result is shown to people; JSON hosts ignore it and print the data. */
+export type ResultRenderer<T> = (data: T) => string;
+
+export interface IoHost {
+  /** True when the host may ask a person. */
+  readonly interactive: boolean;
+  notify(msg: IoMessage): void;
+  requestResponse<R extends IoRequest>(req: R): Promise<IoResponse<R>>;
+  progress(code: string, message: string): Progress;
+  /** The command's result: a human rendering on stdout, or the data as JSON. Called once per command. */
+  result<T>(data: T, render: ResultRenderer<T>): void;
+}
+
+/** Convenience helpers so core code reads as prose. */
+export const say = {
+  info: (io: IoHost, code: string, message: string, data?: Record<string, unknown>) => io.notify({ code, level: 'info', message, data }),
+  success: (io: IoHost, code: string, message: string, data?: Record<string, unknown>) => io.notify({ code, level: 'success', message, data }),
+  warn: (io: IoHost, code: string, message: string, data?: Record<string, unknown>) => io.notify({ code, level: 'warn', message, data }),
+  debug: (io: IoHost, code: string, message: string, data?: Record<string, unknown>) => io.notify({ code, level: 'debug', message, data }),
+};

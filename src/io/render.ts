@@ -1,0 +1,18 @@
+import Table from 'cli-table3';
+
+/** A borderless two-column table of labels and values, for `info`-style results. */
+export function keyValueTable(rows: ReadonlyArray<readonly [string, string | undefined]>): string {
+  const table = new Table({
+    chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' },
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+  });
+  for (const [label, value] of rows) table.push([label, value ?? '-']);
+  return table.toString();
+}
+
+/** A table with a header row. Colours are off so the output is the same in a pipe and a test. */
+export function dataTable(head: string[], rows: ReadonlyArray<ReadonlyArray<string | number | undefined>>): string {
+  const table = new Table({ head, style: { head: [], border: [] } });
+  for (const row of rows) table.push(row.map((cell) => (cell === undefined ? '-' : String(cell))));
+  return table.toString();
+}
