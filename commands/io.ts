@@ -1,12 +1,17 @@
-import { Chalk, type ChalkInstance } from 'chalk';
+import { Chalk, chalkStderr, type ChalkInstance } from 'chalk';
 import type { IoHost } from '../src/io/io-host.js';
 import type { GlobalOptions } from './global-options.js';
 import type { Runtime } from './runtime.js';
 
-/** NO_COLOR (any non-empty value) and --no-color both turn colour off; FORCE_COLOR=0 too. */
+/**
+ * NO_COLOR (any non-empty value), --no-color and FORCE_COLOR=0 turn colour off; FORCE_COLOR=1..3
+ * forces it. Otherwise colour follows stderr, where everything coloured is written.
+ */
 export function makeChalk(globals: Pick<GlobalOptions, 'color'>, env: NodeJS.ProcessEnv): ChalkInstance {
   const off = !globals.color || (env.NO_COLOR !== undefined && env.NO_COLOR !== '') || env.FORCE_COLOR === '0';
-  return off ? new Chalk({ level: 0 }) : new Chalk();
+  if (off) return new Chalk({ level: 0 });
+  if (env.FORCE_COLOR && /^[123]$/.test(env.FORCE_COLOR)) return new Chalk({ level: Number(env.FORCE_COLOR) as 1 | 2 | 3 });
+  return chalkStderr;
 }
 
 /** CI=true, a pipe on stdin or stderr, or --json: nobody can be asked. */

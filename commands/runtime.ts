@@ -9,7 +9,7 @@ import type { IoHost } from '../src/io/io-host.js';
 import type { OutputStreams } from '../src/io/streams.js';
 import { readLocalEndpoints } from '../src/local/endpoints.js';
 import { createIoHost, makeChalk } from './io.js';
-import { globalOptionsSchema, type GlobalOptions } from './global-options.js';
+import { globalOptionsSchema, globalsFromEnvironment, type GlobalOptions } from './global-options.js';
 
 /** What the process gives the CLI; injected so tests can run commands in-process. */
 export interface Runtime {
@@ -50,7 +50,7 @@ export function defineAction<S extends z.ZodType<object>>(
     argNames.forEach((arg, i) => {
       if (params[i] !== undefined) positional[arg] = params[i];
     });
-    const raw = command.optsWithGlobals();
+    const raw = { ...globalsFromEnvironment(runtime.env), ...command.optsWithGlobals() };
     const globals = parseOrExit(globalOptionsSchema, raw, name);
     const options = parseOrExit(schema, { ...raw, ...positional }, name);
     if (runtime.intercept) {

@@ -14,7 +14,7 @@ export class JsonIoHost extends NonInteractiveIoHost {
     if (show) this.options.streams.stderr.write(ensureNewline(formatMessage(msg, this.options.chalk)));
   }
 
-  override progress(): Progress {
+  override progress(_code: string, _message: string): Progress {
     return silentProgress;
   }
 
