@@ -2,6 +2,7 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { packageLambdas } from './package-lambdas.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -31,3 +32,8 @@ if (printed !== pkg.version) {
   process.exit(1);
 }
 console.error(`built dist/cli.js (mailengine ${printed})`);
+
+// The engine's functions: dist/lambda/<name>-<hash>.zip plus manifest.json for the deploy command.
+const lambdas = await packageLambdas({ outDir: 'dist/lambda' });
+const packaged = Object.entries(lambdas).map(([name, entry]) => `${name} (${entry.file}, ${Math.ceil(entry.bytes / 1024)} KiB)`);
+console.error(packaged.length > 0 ? `packaged Lambda handlers: ${packaged.join(', ')}` : 'no Lambda handlers under src/engine/handlers yet; nothing packaged');

@@ -1,0 +1,107 @@
+// Packages the engine's Lambda handlers: one esbuild bundle each, zipped deterministically and
+// named by the zip's SHA-256, so the deploy command uploads a new key (and CloudFormation updates
+// a function) only when that function's code really changed.
+//
+// Format: ESM, written as index.mjs (Lambda loads .mjs as a module; handler "index.handler"),
+// target node22, everything bundled including the AWS SDK, so the code does not depend on the
+// SDK version the runtime happens to ship. A createRequire banner lets bundled CommonJS
+// dependencies (nunjucks) require Node built-ins from inside an ES module.
+//
+// The bundles deliberately do not embed the package version: the engine reads ENGINE_VERSION
+// from its environment, and a release that leaves a handler untouched keeps that handler's hash.
+import { build } from 'esbuild';
+import { zipSync } from 'fflate';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The engine's functions, each built from `<handlersDir>/<name>.ts` exporting `handler`. */
+export const HANDLER_NAMES = ['feedback', 'pause', 'sender'];
+export const DEFAULT_HANDLERS_DIR = 'src/engine/handlers';
+export const LAMBDA_ENTRY_FILE = 'index.mjs';
+export const LAMBDA_HANDLER = 'index.handler';
+
+// Zip stores local wall-clock fields; building the date from local fields gives the same bytes
+// in every time zone. 1980-01-01 is the earliest date the format can hold.
+const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
+// Unix "regular file, rw-r--r--" in the upper half of the external attributes (os = 3, Unix).
+const FILE_ATTRIBUTES = (0o100644 << 16) >>> 0;
+
+const ESM_REQUIRE_BANNER = "import { createRequire as __mailengineCreateRequire } from 'node:module';\nconst require = __mailengineCreateRequire(import.meta.url);";
+
+/**
+ * Bundles one handler entry into the text of index.mjs. `root` is the working directory esbuild
+ * resolves from and names source files relative to, so the output does not depend on where the
+ * checkout lives.
+ */
+export async function bundleHandler(entry, root) {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [relative(root, resolve(root, entry))],
+    outfile: LAMBDA_ENTRY_FILE,
+    write: false,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    banner: { js: ESM_REQUIRE_BANNER },
+    legalComments: 'none',
+    sourcemap: false,
+    logLevel: 'warning',
+  });
+  const [output] = result.outputFiles;
+  return output.contents;
+}
+
+/** A zip whose bytes depend only on the file names and contents. */
+export function zipDeterministic(files) {
+  const entries = {};
+  for (const name of Object.keys(files).sort()) {
+    entries[name] = [files[name], { mtime: FIXED_MTIME, os: 3, attrs: FILE_ATTRIBUTES, level: 9 }];
+  }
+  return zipSync(entries);
+}
+
+export function sha256(bytes) {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Bundles and zips one handler; returns the manifest entry and the zip bytes. */
+export async function packageHandler(name, entry, root) {
+  const code = await bundleHandler(entry, root);
+  const zip = zipDeterministic({ [LAMBDA_ENTRY_FILE]: code });
+  const digest = sha256(zip);
+  const file = `${name}-${digest.slice(0, 16)}.zip`;
+  return { zip, entry: { file, key: `lambda/${file}`, sha256: digest, bytes: zip.length, handler: LAMBDA_HANDLER } };
+}
+
+/**
+ * Packages every handler that exists under `handlersDir` into `outDir` and writes
+ * `outDir/manifest.json` (handler name -> file, S3 key, digest). Missing handlers are skipped, so
+ * the build works before all of them are written.
+ */
+export async function packageLambdas({ root = process.cwd(), handlersDir = DEFAULT_HANDLERS_DIR, outDir = 'dist/lambda', names = HANDLER_NAMES } = {}) {
+  const manifest = {};
+  const found = [...names].sort().filter((name) => existsSync(resolve(root, handlersDir, `${name}.ts`)));
+  if (found.length === 0) return manifest;
+  const target = resolve(root, outDir);
+  mkdirSync(target, { recursive: true });
+  for (const name of found) {
+    const { zip, entry } = await packageHandler(name, join(handlersDir, `${name}.ts`), root);
+    writeFileSync(join(target, entry.file), zip);
+    manifest[name] = entry;
+  }
+  writeFileSync(join(target, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+// Run directly: `node scripts/package-lambdas.mjs [--handlers-dir dir] [--out dir]`.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const option = (flag) => {
+    const index = process.argv.indexOf(flag);
+    return index > 0 ? process.argv[index + 1] : undefined;
+  };
+  const manifest = await packageLambdas({ handlersDir: option('--handlers-dir'), outDir: option('--out') });
+  process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+}

@@ -1,0 +1,241 @@
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { checkTemplateFile, checkTemplateText, formatFinding, RULES, type RuleId } from '../../src/cfn/check/index.js';
+import { loadTemplate } from '../../src/cfn/template.js';
+import { TABLES } from '../../src/engine/tables.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const fixtures = join(root, 'test/fixtures/cfn');
+const engineTemplate = join(root, 'cfn/mailengine.yaml');
+const tsx = join(root, 'node_modules/.bin/tsx');
+const run = promisify(execFile);
+
+/** Bad samples are named after the rule they break: `<rule>.yaml` or `<rule>--<variant>.yaml`. */
+const badSamples = readdirSync(fixtures)
+  .filter((file) => file.endsWith('.yaml'))
+  .map((file) => ({ file, rule: file.replace(/(--[a-z0-9-]+)?\.yaml$/, '') as RuleId }));
+
+describe('cfn:check on the engine template', () => {
+  it('passes', async () => {
+    const findings = await checkTemplateFile(engineTemplate);
+    expect(findings.map(formatFinding)).toEqual([]);
+  });
+
+  it('holds the template to the table contract the code queries', async () => {
+    const text = readFileSync(engineTemplate, 'utf8');
+    const renamed = text.replace('IndexName: by-message-id', 'IndexName: by-ses-id');
+    expect(renamed).not.toBe(text);
+    const findings = await checkTemplateText(renamed);
+    expect(findings.map((f) => `${f.resource} ${f.rule}`)).toEqual(['TrackingTable table-contract', 'TrackingTable table-contract']);
+    // The contract is src/engine/tables.ts itself, not a copy.
+    expect(TABLES.map((t) => t.logicalId)).toEqual(['TrackingTable', 'SuppressionTable']);
+  });
+
+  it('never states SendingEnabled on the configuration set', () => {
+    expect(readFileSync(engineTemplate, 'utf8')).not.toMatch(/SendingEnabled/);
+  });
+
+  it('gives every function the environment the handlers read', async () => {
+    const template = await loadTemplate(engineTemplate);
+    const common = ['TRACKING_TABLE', 'SUPPRESSION_TABLE', 'TEMPLATES_BUCKET', 'CONFIGURATION_SET', 'EVENT_BUS_NAME', 'DEFAULT_FROM_EMAIL', 'DEFAULT_FROM_NAME', 'DATA_RETENTION_DAYS', 'SOFT_BOUNCE_THRESHOLD', 'ENGINE_VERSION'];
+    const variables = (id: string) => Object.keys((template.Resources[id].Properties as { Environment: { Variables: object } }).Environment.Variables).sort();
+    expect(variables('SenderFunction')).toEqual([...common, 'SUPPRESSION_HASH_SECRET_ARN'].sort());
+    expect(variables('FeedbackFunction')).toEqual([...common, 'SUPPRESSION_HASH_SECRET_ARN'].sort());
+    expect(variables('PauseFunction')).toEqual([...common, 'SENDER_EVENT_SOURCE_MAPPING_UUID'].sort());
+  });
+
+  // Fn::Sub strings are opaque to the resource database; parse them with sample values instead.
+  const substitute = (value: unknown) => {
+    const text = (value as { 'Fn::Sub': string })['Fn::Sub'];
+    expect(typeof text).toBe('string');
+    return JSON.parse(text.replace(/\$\{[^}]+\}/g, '1')) as Record<string, unknown>;
+  };
+
+  it('has a dashboard body that is valid JSON with a region on every widget', async () => {
+    const template = await loadTemplate(engineTemplate);
+    const body = substitute(template.Resources.Dashboard.Properties?.DashboardBody) as { widgets: { properties: { region?: string; metrics?: unknown[] } }[] };
+    expect(body.widgets.length).toBeGreaterThanOrEqual(6);
+    for (const widget of body.widgets) {
+      expect(widget.properties.region).toBeTruthy();
+      expect(widget.properties.metrics?.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('offers a publisher policy that only allows PutEvents of Email Request events on the bus', async () => {
+    const template = await loadTemplate(engineTemplate);
+    const policy = substitute(template.Outputs?.PublisherPolicy.Value) as { Statement: { Effect: string; Action: string; Resource: string; Condition: unknown }[] };
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'events:PutEvents', Resource: '1', Condition: { StringEquals: { 'events:detail-type': 'Email Request' } } }),
+    ]);
+  });
+});
+
+describe('cfn:check on bad samples', () => {
+  it('has a bad sample for every rule', () => {
+    const covered = new Set(badSamples.map((sample) => sample.rule));
+    expect(Object.keys(RULES).filter((rule) => !covered.has(rule as RuleId))).toEqual([]);
+  });
+
+  it.each(badSamples)('$file fails with $rule only', async ({ file, rule }) => {
+    expect(Object.keys(RULES)).toContain(rule);
+    const findings = await checkTemplateFile(join(fixtures, file));
+    expect(findings.length).toBeGreaterThan(0);
+    for (const finding of findings) {
+      expect(finding.rule).toBe(rule);
+      // Each failure names the resource (or parameter, output, template) it is about.
+      expect(finding.resource).toMatch(/^[A-Za-z0-9]+$/);
+      expect(formatFinding(finding)).toContain(`[${rule}]`);
+    }
+  });
+});
+
+describe('cfn:check details', () => {
+  const role = (statement: string) => `
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: { Service: lambda.amazonaws.com }
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement:
+${statement}
+`;
+
+  it('accepts a star resource whose marker gives a reason, on the same line or above', async () => {
+    const sameLine = role(`              - Effect: Allow
+                Action: cloudwatch:PutMetricData
+                Resource: '*' # cfn-check: allow-star-resource no resource-level permissions`);
+    const above = role(`              - Effect: Allow
+                Action: cloudwatch:PutMetricData
+                # cfn-check: allow-star-resource no resource-level permissions
+                Resource: '*'`);
+    expect(await checkTemplateText(sameLine)).toEqual([]);
+    expect(await checkTemplateText(above)).toEqual([]);
+    expect(await checkTemplateFile(join(fixtures, 'pass/iam-star-resource-allowed.yaml'))).toEqual([]);
+  });
+
+  it('does not let a marker on one statement excuse another', async () => {
+    const text = role(`              - Effect: Allow
+                Action: cloudwatch:PutMetricData
+                Resource: '*' # cfn-check: allow-star-resource no resource-level permissions
+              - Effect: Allow
+                Action: ses:SendEmail
+                Resource:
+                  - arn:aws:ses:eu-west-1:111122223333:identity/example.com
+                  - '*'`);
+    const findings = await checkTemplateText(text);
+    expect(findings.map((f) => f.rule)).toEqual(['iam-star-resource']);
+  });
+
+  it('skips Deny statements and finds stars in both branches of Fn::If', async () => {
+    const text = `
+Parameters:
+  Wide:
+    Type: String
+    Description: Widen the policy.
+Conditions:
+  IsWide: !Equals [!Ref Wide, 'yes']
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      SqsManagedSseEnabled: true
+  QueuePolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Queue]
+      PolicyDocument:
+        Statement:
+          - Effect: Deny
+            Principal: '*'
+            Action: '*'
+            Resource: '*'
+            Condition: { Bool: { aws:SecureTransport: 'false' } }
+          - Effect: Allow
+            Principal: { Service: events.amazonaws.com }
+            Action: !If [IsWide, 'sqs:*', sqs:SendMessage]
+            Resource: !GetAtt Queue.Arn
+`;
+    const findings = await checkTemplateText(text);
+    expect(findings.map((f) => `${f.resource} ${f.rule}`)).toEqual(['QueuePolicy iam-star-action']);
+  });
+
+  it('resolves Sub variables, pseudo parameters, escapes and dotted attributes', async () => {
+    const text = `
+Parameters:
+  Stage:
+    Type: String
+    Description: Stage name.
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      SqsManagedSseEnabled: true
+      QueueName: !Sub
+        - '\${AWS::StackName}-\${Stage}-\${Suffix}-\${!NotAVariable}'
+        - Suffix: send
+Outputs:
+  Arn:
+    Value: !Sub '\${Queue.Arn} in \${AWS::Region}'
+  Missing:
+    Value: !Sub '\${Queue.Nope} \${Nothing}'
+`;
+    const findings = await checkTemplateText(text);
+    expect(findings.map((f) => `${f.resource} ${f.rule}`)).toEqual(['Missing sub-dangling', 'Missing sub-dangling']);
+  });
+
+  it('checks nested properties inside Fn::If branches', async () => {
+    const text = `
+Parameters:
+  Domain:
+    Type: String
+    Description: Tracking domain.
+Conditions:
+  HasDomain: !Not [!Equals [!Ref Domain, '']]
+Resources:
+  ConfigurationSet:
+    Type: AWS::SES::ConfigurationSet
+    Properties:
+      TrackingOptions: !If
+        - HasDomain
+        - { CustomRedirectDomain: !Ref Domain, HttpsPolicie: OPTIONAL }
+        - !Ref AWS::NoValue
+`;
+    const findings = await checkTemplateText(text);
+    expect(findings.map((f) => f.message)).toEqual(['Properties.TrackingOptions.HttpsPolicie is not a property of TrackingOptions (did you mean HttpsPolicy?)']);
+  });
+
+  it('reads visibility timeouts and function timeouts from parameter defaults', async () => {
+    const text = readFileSync(join(fixtures, 'queue-visibility-timeout.yaml'), 'utf8')
+      .replace('VisibilityTimeout: 60', 'VisibilityTimeout: !Ref Visibility')
+      .replace('Resources:', 'Parameters:\n  Visibility:\n    Type: Number\n    Description: Seconds.\n    Default: 180\nResources:');
+    expect(await checkTemplateText(text)).toEqual([]);
+  });
+});
+
+describe('npm run cfn:check', () => {
+  it('exits 1 and names the resource and rule for a bad template', async () => {
+    const failure = await run(tsx, ['scripts/cfn-check.ts', join(fixtures, 'lambda-runtime.yaml')], { cwd: root }).then(
+      () => undefined,
+      (error: { code?: number; stdout?: string }) => error,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stdout).toContain('Function: [lambda-runtime] Runtime nodejs20.x');
+  });
+
+  it('exits 0 on the engine template (its default)', async () => {
+    const { stderr } = await run(tsx, ['scripts/cfn-check.ts'], { cwd: root });
+    expect(stderr).toContain('cfn/mailengine.yaml passed');
+  });
+});
