@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { VERSION } from '../src/version.js';
 import { registerConfig } from './config.js';
 import { addGlobalOptions } from './global-options.js';
+import { registerLocal } from './local/index.js';
 import type { Runtime } from './runtime.js';
 import { registerWhoami } from './whoami.js';
 
@@ -25,6 +26,7 @@ export function createProgram(runtime: Runtime): Command {
 
   registerConfig(program, runtime);
   registerWhoami(program, runtime);
+  registerLocal(program, runtime);
 
   // Subcommands inherit exit handling and output routing from the root.
   for (const cmd of program.commands) applyToTree(cmd, program);

@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import type { Runtime } from '../runtime.js';
+import { registerLocalDown } from './down.js';
+import { registerLocalStatus } from './status.js';
+import { registerLocalUp } from './up.js';
+
+export function registerLocal(program: Command, runtime: Runtime): void {
+  const local = program
+    .command('local')
+    .description('the local stack: DynamoDB Local, an S3 emulator and an SES emulator with an inbox, on loopback, no AWS account needed');
+  registerLocalUp(local, runtime);
+  registerLocalDown(local, runtime);
+  registerLocalStatus(local, runtime);
+}

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import type { StatusResult } from '../../src/local/status.js';
+import { defineAction, type Runtime } from '../runtime.js';
+import { columns, shownPath } from './shared.js';
+
+const statusOptions = z.object({});
+
+function render(result: StatusResult, cwd: string): string {
+  const anyRunning = result.parts.some((p) => p.state === 'running');
+  const lines = [
+    columns(
+      ['PART', 'STATE', 'HEALTHY', 'PID', 'ENDPOINT'],
+      result.parts.map((p) => [p.label, p.state, p.state === 'running' ? (p.healthy ? 'yes' : 'NO') : '-', p.pid, p.endpoint]),
+    ),
+  ];
+  if (anyRunning) lines.push(`Inbox: ${result.inbox}`);
+  const unhealthy = result.parts.filter((p) => p.state === 'running' && !p.healthy);
+  for (const p of unhealthy) lines.push(`${p.label} is running but not answering; its log: ${shownPath(cwd, p.log)}`);
+  lines.push(anyRunning ? 'Stop it with `mailengine local down`.' : 'Start it with `mailengine local up`.');
+  return lines.join('\n');
+}
+
+export function registerLocalStatus(local: Command, runtime: Runtime): void {
+  local
+    .command('status')
+    .description('show which parts of the local stack run, on which ports, and whether they answer')
+    .action(
+      defineAction(runtime, 'local status', statusOptions, async (_options, ctx) => {
+        const { localStackStatus } = await import('../../src/local/status.js');
+        const result = await localStackStatus({ dir: ctx.runtime.cwd });
+        ctx.io.result(result, (r) => render(r, ctx.runtime.cwd));
+      }),
+    );
+}

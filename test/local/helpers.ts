@@ -1,0 +1,45 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findFreePorts } from '../../src/local/ports.js';
+import type { LocalPorts } from '../../src/local/endpoints.js';
+
+// Switch to fileURLToPath(ENGINE_TEMPLATE_URL) once cfn/mailengine.yaml is in the tree.
+export const FIXTURE_TEMPLATE = fileURLToPath(new URL('../fixtures/local/engine.yaml', import.meta.url));
+
+export function tempProject(label: string): string {
+  return mkdtempSync(join(tmpdir(), `mailengine-local-${label}-`));
+}
+
+/** Four free loopback ports, none of them the defaults (4510–4513), which a developer's own stack may hold. */
+export async function freePorts(): Promise<LocalPorts> {
+  const [dynamodb, s3, sesv2, eventbridge] = await findFreePorts(4);
+  return { dynamodb, s3, sesv2, eventbridge };
+}
+
+/** Live processes whose command line mentions `text` (a state directory), as `ps` sees them. */
+export function processesMentioning(text: string): string[] {
+  return execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(text) && !/^\s*\d+\s+Z/.test(line));
+}
+
+/**
+ * Alive and not a zombie. A part started by a CLI process that has exited belongs to init, which
+ * may take a moment to reap it after `down`: the exit is what counts.
+ */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim().startsWith('Z');
+  } catch {
+    // ps exits non-zero once the pid is gone.
+    return false;
+  }
+}
