@@ -1,0 +1,24 @@
+/**
+ * The AWS error name and HTTP status of an error, whether it came straight from an SDK client (as
+ * in Lambda) or through the CLI's client factory, which wraps it in a MailengineError.
+ */
+export function awsErrorName(err: unknown): string | undefined {
+  const e = err as { name?: string; code?: string; details?: { awsError?: string } } | undefined;
+  return e?.details?.awsError ?? e?.name ?? e?.code;
+}
+
+export function httpStatus(err: unknown): number | undefined {
+  const e = err as { $metadata?: { httpStatusCode?: number }; details?: { httpStatusCode?: number } } | undefined;
+  return e?.details?.httpStatusCode ?? e?.$metadata?.httpStatusCode;
+}
+
+const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'LimitExceededException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'SlowDown', 'THROTTLED']);
+const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'TimeoutError', 'RequestTimeout', 'NETWORK_ERROR', 'LOCAL_STACK_DOWN']);
+
+/** Worth another try: throttling, a 5xx, or the network. */
+export function isTransient(err: unknown): boolean {
+  const name = awsErrorName(err) ?? '';
+  const status = httpStatus(err);
+  const code = (err as { code?: string })?.code ?? '';
+  return THROTTLING.has(name) || NETWORK.has(name) || NETWORK.has(code) || (status !== undefined && (status >= 500 || status === 429));
+}

@@ -1,0 +1,69 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SuppressionStore } from '../suppression/suppression-store.js';
+import { TrackingStore } from '../tracking/tracking-store.js';
+import type { FeedbackDeps } from './feedback.js';
+import type { SenderDeps } from './sender.js';
+import { EventBridgeStatusPublisher, type EngineLogger, type StatusEventPublisher } from './status-events.js';
+import { TemplateSource } from './template-source.js';
+
+/** Everything the engine needs, as plain settings: the Lambda entries and the local runner both build from it. */
+export interface EngineSettings {
+  clients: { dynamodb: DynamoDBClient; s3: Pick<S3Client, 'send'>; sesv2: Pick<SESv2Client, 'send'>; eventbridge?: Pick<EventBridgeClient, 'send'> };
+  trackingTable: string;
+  suppressionTable: string;
+  templatesBucket: string;
+  configurationSet: string;
+  /** The engine bus; with `clients.eventbridge`, status events are published there. */
+  eventBusName?: string;
+  defaultFrom: { email: string; name?: string };
+  softBounceThreshold: number;
+  retentionDays: number;
+  /** Key for the hashes an erasure keeps of suppressed addresses. */
+  hashKey?: Buffer;
+  /** Overrides the EventBridge publisher (the local runner records events itself). */
+  statusEvents?: StatusEventPublisher;
+  log?: EngineLogger;
+  templateCacheFreshForMs?: number;
+}
+
+export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+function stores(s: EngineSettings) {
+  const doc = documentClient(s.clients.dynamodb);
+  return {
+    tracking: new TrackingStore(doc, { tableName: s.trackingTable, retentionDays: s.retentionDays }),
+    suppression: new SuppressionStore(doc, { tableName: s.suppressionTable, hashKey: s.hashKey }),
+  };
+}
+
+function statusEvents(s: EngineSettings): StatusEventPublisher | undefined {
+  if (s.statusEvents) return s.statusEvents;
+  if (s.clients.eventbridge && s.eventBusName) return new EventBridgeStatusPublisher(s.clients.eventbridge, s.eventBusName);
+  return undefined;
+}
+
+export function buildSenderDeps(s: EngineSettings): SenderDeps {
+  return {
+    ...stores(s),
+    templates: new TemplateSource(s.clients.s3, { bucket: s.templatesBucket, freshForMs: s.templateCacheFreshForMs }),
+    ses: s.clients.sesv2,
+    statusEvents: statusEvents(s),
+    config: { configurationSet: s.configurationSet, defaultFrom: s.defaultFrom },
+    log: s.log,
+  };
+}
+
+export function buildFeedbackDeps(s: EngineSettings): FeedbackDeps {
+  return {
+    ...stores(s),
+    statusEvents: statusEvents(s),
+    config: { softBounceThreshold: s.softBounceThreshold, configurationSet: s.configurationSet },
+    log: s.log,
+  };
+}

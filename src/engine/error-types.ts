@@ -1,0 +1,31 @@
+/**
+ * Why an email ended as `failed` or `suppressed`. Stable strings: they are stored on the tracking
+ * record and shown by `mailengine status lookup`, and scripts may match on them.
+ */
+export const ERROR_TYPES = {
+  invalidRequest: 'invalid_request',
+  invalidAddress: 'invalid_address',
+  headerInjection: 'header_injection',
+  payloadTooLarge: 'payload_too_large',
+  templateNotFound: 'template_not_found',
+  templateMissingVariable: 'template_missing_variable',
+  templateError: 'template_error',
+  suppressed: 'suppressed',
+  sesRejected: 'ses_rejected',
+  sesBadRequest: 'ses_bad_request',
+  renderingFailure: 'rendering_failure',
+} as const;
+
+export type ErrorType = (typeof ERROR_TYPES)[keyof typeof ERROR_TYPES];
+
+/** A problem that retrying cannot fix: the request ends as a record, and is not retried. */
+export class PermanentFailure extends Error {
+  constructor(
+    readonly errorType: ErrorType,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'PermanentFailure';
+  }
+}

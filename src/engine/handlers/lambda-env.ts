@@ -1,0 +1,73 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { EngineSettings } from '../deps.js';
+import type { EngineLogger, StatusChange, StatusEventPublisher } from '../status-events.js';
+
+/** One JSON object per line on stdout: what CloudWatch Logs and Logs Insights read best. */
+export const jsonLogger: EngineLogger = {
+  info: (event, fields) => write('INFO', event, fields),
+  warn: (event, fields) => write('WARN', event, fields),
+  error: (event, fields) => write('ERROR', event, fields),
+};
+
+function write(level: string, event: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(`${JSON.stringify({ level, event, ...fields })}\n`);
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set (it comes from the CloudFormation template)`);
+  return value;
+}
+
+/**
+ * Wraps a publisher so every status change is also counted as a CloudWatch metric through the
+ * embedded metric format (namespace Mailengine, metric Emails, dimensions Stack and Status): the
+ * dashboard's "outcomes by status" widget reads it, at no API cost.
+ */
+function withMetrics(inner: StatusEventPublisher | undefined, stack: string): StatusEventPublisher {
+  return {
+    async publish(change: StatusChange) {
+      process.stdout.write(
+        `${JSON.stringify({
+          _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: 'Mailengine', Dimensions: [['Stack', 'Status']], Metrics: [{ Name: 'Emails', Unit: 'Count' }] }] },
+          Stack: stack,
+          Status: change.status,
+          Emails: 1,
+        })}\n`,
+      );
+      await inner?.publish(change);
+    },
+  };
+}
+
+/** Reads the function's environment (set by cfn/mailengine.yaml) and the suppression hash key. */
+export async function engineSettingsFromEnvironment(): Promise<EngineSettings> {
+  const secretArn = process.env.SUPPRESSION_HASH_SECRET_ARN;
+  let hashKey: Buffer | undefined;
+  if (secretArn) {
+    const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
+    hashKey = Buffer.from(secret.SecretString ?? '', 'utf8');
+  }
+  const eventbridge = new EventBridgeClient({});
+  const eventBusName = required('EVENT_BUS_NAME');
+  const configurationSet = required('CONFIGURATION_SET');
+  const { EventBridgeStatusPublisher } = await import('../status-events.js');
+  return {
+    clients: { dynamodb: new DynamoDBClient({}), s3: new S3Client({}), sesv2: new SESv2Client({}), eventbridge },
+    trackingTable: required('TRACKING_TABLE'),
+    suppressionTable: required('SUPPRESSION_TABLE'),
+    templatesBucket: required('TEMPLATES_BUCKET'),
+    configurationSet,
+    eventBusName,
+    defaultFrom: { email: required('DEFAULT_FROM_EMAIL'), name: process.env.DEFAULT_FROM_NAME || undefined },
+    softBounceThreshold: Number(process.env.SOFT_BOUNCE_THRESHOLD ?? 3),
+    retentionDays: Number(process.env.DATA_RETENTION_DAYS ?? 90),
+    hashKey,
+    statusEvents: withMetrics(new EventBridgeStatusPublisher(eventbridge, eventBusName), configurationSet),
+    log: jsonLogger,
+  };
+}

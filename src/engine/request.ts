@@ -1,0 +1,260 @@
+import { z } from 'zod';
+import { ERROR_TYPES, PermanentFailure, type ErrorType } from './error-types.js';
+
+/**
+ * The "Email Request" event contract (v1), and the SESMailEngine shape it also accepts
+ * (`senderOverride`). Validation is strict: an unknown field is an error rather than something
+ * silently ignored, because a misspelt `replyto` would otherwise vanish without a trace.
+ */
+export const REQUEST_DETAIL_TYPE = 'Email Request';
+export const MAX_TEMPLATE_DATA_BYTES = 256 * 1024;
+export const MAX_METADATA_BYTES = 8 * 1024;
+export const MAX_RECIPIENTS = 50;
+
+const NO_CRLF = /[\r\n]/;
+const HEADER_INJECTION = { errorType: ERROR_TYPES.headerInjection };
+const INVALID_ADDRESS = { errorType: ERROR_TYPES.invalidAddress };
+
+/** Text that ends up in a mail header: one line, printable. */
+const headerText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .superRefine((value, ctx) => {
+      if (NO_CRLF.test(value)) ctx.addIssue({ code: 'custom', message: 'must not contain CR or LF', params: HEADER_INJECTION });
+    });
+
+const address = z
+  .string()
+  .superRefine((value, ctx) => {
+    if (NO_CRLF.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must not contain CR or LF', params: HEADER_INJECTION });
+      return;
+    }
+    const at = value.lastIndexOf('@');
+    const ok = value.length <= 254 && at > 0 && at <= 64 && z.email().safeParse(value).success;
+    if (!ok) ctx.addIssue({ code: 'custom', message: `"${value.slice(0, 80)}" is not a valid email address`, params: INVALID_ADDRESS });
+  });
+
+const mailbox = z.strictObject({ email: address, name: headerText(256).optional() });
+/** `from` and `senderOverride` may be an address or `{ email, name }`. */
+const sender = z.union([address.transform((email) => ({ email, name: undefined as string | undefined })), mailbox]);
+const addressList = z.union([address.transform((a) => [a]), z.array(address).max(MAX_RECIPIENTS)]);
+
+/** Headers a request may set: custom X- headers and the list and threading headers. */
+const ALLOWED_HEADERS = new Set(['list-unsubscribe', 'list-unsubscribe-post', 'list-id', 'in-reply-to', 'references', 'precedence', 'auto-submitted']);
+const HEADER_NAME = /^[!-9;-~]{1,126}$/;
+
+const headers = z.record(z.string(), headerText(870)).superRefine((value, ctx) => {
+  for (const name of Object.keys(value)) {
+    if (NO_CRLF.test(name) || !HEADER_NAME.test(name)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid header name', params: HEADER_INJECTION });
+    } else if (!/^x-/i.test(name) && !ALLOWED_HEADERS.has(name.toLowerCase())) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'is not an allowed header (use X-… or List-Unsubscribe, List-Id, In-Reply-To, References)' });
+    }
+  }
+});
+
+/** SES message tags: letters, digits, _ and -; mailengine sets `emailId` and `template` itself. */
+const TAG_TEXT = /^[A-Za-z0-9_-]{1,256}$/;
+const tags = z.record(z.string(), z.string()).superRefine((value, ctx) => {
+  const entries = Object.entries(value);
+  if (entries.length > 10) ctx.addIssue({ code: 'custom', message: 'at most 10 tags' });
+  for (const [name, tagValue] of entries) {
+    if (!TAG_TEXT.test(name) || name === 'emailId' || name === 'template' || name.startsWith('ses')) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'is not an allowed tag name (letters, digits, _ and -; not emailId, template or ses*)' });
+    }
+    if (!TAG_TEXT.test(tagValue)) ctx.addIssue({ code: 'custom', path: [name], message: 'tag values are 1-256 letters, digits, _ or -' });
+  }
+});
+
+export const EMAIL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@+=-]{0,199}$/;
+const TEMPLATE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+const jsonSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+
+export const requestDetailSchema = z
+  .strictObject({
+    to: address,
+    templateName: z.string().regex(TEMPLATE_NAME, { message: 'is not a template name (letters, digits, ".", "_", "-"; at most 100)' }),
+    templateData: z.record(z.string(), z.unknown()).optional(),
+    emailId: z.string().regex(EMAIL_ID_PATTERN, { message: 'must be 1-200 letters, digits or ._:@+=- and start with a letter or digit' }).optional(),
+    subject: headerText(998).optional(),
+    from: sender.optional(),
+    senderOverride: sender.optional(),
+    replyTo: addressList.optional(),
+    cc: addressList.optional(),
+    bcc: addressList.optional(),
+    headers: headers.optional(),
+    tags: tags.optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((detail, ctx) => {
+    if (detail.templateData && jsonSize(detail.templateData) > MAX_TEMPLATE_DATA_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['templateData'], message: `is larger than ${MAX_TEMPLATE_DATA_BYTES / 1024} KB`, params: { errorType: ERROR_TYPES.payloadTooLarge } });
+    }
+    if (detail.metadata && jsonSize(detail.metadata) > MAX_METADATA_BYTES) {
+      ctx.addIssue({ code: 'custom', path: ['metadata'], message: `is larger than ${MAX_METADATA_BYTES / 1024} KB`, params: { errorType: ERROR_TYPES.payloadTooLarge } });
+    }
+    const total = 1 + (detail.cc?.length ?? 0) + (detail.bcc?.length ?? 0);
+    if (total > MAX_RECIPIENTS) ctx.addIssue({ code: 'custom', path: ['bcc'], message: `at most ${MAX_RECIPIENTS} recipients in all` });
+    if (detail.from && detail.senderOverride) ctx.addIssue({ code: 'custom', path: ['senderOverride'], message: 'give either from or senderOverride, not both' });
+  });
+
+/** A request that passed validation, in the form the Sender works with. */
+export interface EmailRequest {
+  emailId: string;
+  to: string;
+  /** Lower-cased `to`: the key for lookups and suppression. */
+  recipient: string;
+  templateName: string;
+  templateData: Record<string, unknown>;
+  subject?: string;
+  from?: { email: string; name?: string };
+  replyTo: string[];
+  cc: string[];
+  bcc: string[];
+  headers: Array<{ name: string; value: string }>;
+  tags: Record<string, string>;
+  metadata?: Record<string, unknown>;
+  /** The publisher's `Source` and the EventBridge event id. */
+  source?: string;
+  eventId: string;
+  requestedAt: string;
+}
+
+/** A request that cannot be sent, with what is known of it, so it can still be recorded. */
+export interface RejectedRequest {
+  emailId: string;
+  recipient?: string;
+  templateName?: string;
+  source?: string;
+  eventId: string;
+  requestedAt: string;
+  failure: PermanentFailure;
+}
+
+export type ParsedRequest = { ok: true; request: EmailRequest } | { ok: false; rejected: RejectedRequest };
+
+interface EventEnvelope {
+  id?: unknown;
+  source?: unknown;
+  time?: unknown;
+  'detail-type'?: unknown;
+  detail?: unknown;
+}
+
+/**
+ * Reads one SQS message body (an EventBridge event) into a request, or into a rejection that
+ * still carries an emailId: the caller's, else one derived from the event id, so a redelivered
+ * bad request lands on the same record instead of creating another.
+ */
+export function parseRequestMessage(body: string, sqsMessageId: string, now: Date = new Date()): ParsedRequest {
+  let envelope: EventEnvelope;
+  try {
+    envelope = JSON.parse(body) as EventEnvelope;
+  } catch {
+    return reject({ eventId: `sqs-${sqsMessageId}`, now }, ERROR_TYPES.invalidRequest, 'the message is not JSON');
+  }
+  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
+    return reject({ eventId: `sqs-${sqsMessageId}`, now }, ERROR_TYPES.invalidRequest, 'the message is not an EventBridge event');
+  }
+  const eventId = typeof envelope.id === 'string' && envelope.id ? envelope.id : `sqs-${sqsMessageId}`;
+  const source = typeof envelope.source === 'string' ? envelope.source : undefined;
+  const requestedAt = typeof envelope.time === 'string' && !Number.isNaN(Date.parse(envelope.time)) ? new Date(envelope.time).toISOString() : now.toISOString();
+  const base = { eventId, source, now, requestedAt };
+
+  if (envelope['detail-type'] !== REQUEST_DETAIL_TYPE) {
+    return reject(base, ERROR_TYPES.invalidRequest, `detail-type is ${JSON.stringify(envelope['detail-type'])}, expected "${REQUEST_DETAIL_TYPE}"`);
+  }
+  let detail = envelope.detail;
+  if (typeof detail === 'string') {
+    try {
+      detail = JSON.parse(detail);
+    } catch {
+      return reject(base, ERROR_TYPES.invalidRequest, 'detail is not JSON');
+    }
+  }
+  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
+    return reject(base, ERROR_TYPES.invalidRequest, 'detail must be a JSON object');
+  }
+
+  const raw = detail as Record<string, unknown>;
+  const callerId = typeof raw.emailId === 'string' && EMAIL_ID_PATTERN.test(raw.emailId) ? raw.emailId : undefined;
+  const knownRecipient = typeof raw.to === 'string' && raw.to.length <= 254 && !NO_CRLF.test(raw.to) ? raw.to.toLowerCase() : undefined;
+  const parsed = requestDetailSchema.safeParse(detail);
+  if (!parsed.success) {
+    const { errorType, message } = describeIssues(parsed.error);
+    return reject({ ...base, emailId: callerId, recipient: knownRecipient, templateName: typeof raw.templateName === 'string' ? raw.templateName.slice(0, 100) : undefined }, errorType, message);
+  }
+
+  const d = parsed.data;
+  const from = d.from ?? d.senderOverride;
+  return {
+    ok: true,
+    request: {
+      emailId: d.emailId ?? `evt-${eventId}`,
+      to: d.to,
+      recipient: d.to.toLowerCase(),
+      templateName: d.templateName,
+      templateData: d.templateData ?? {},
+      subject: d.subject,
+      from: from ? { email: from.email, ...(from.name ? { name: from.name } : {}) } : undefined,
+      replyTo: d.replyTo ?? [],
+      cc: d.cc ?? [],
+      bcc: d.bcc ?? [],
+      headers: Object.entries(d.headers ?? {}).map(([name, value]) => ({ name, value })),
+      tags: d.tags ?? {},
+      metadata: d.metadata,
+      source,
+      eventId,
+      requestedAt,
+    },
+  };
+}
+
+function reject(
+  base: { eventId: string; now: Date; source?: string; requestedAt?: string; emailId?: string; recipient?: string; templateName?: string },
+  errorType: ErrorType,
+  message: string,
+): ParsedRequest {
+  return {
+    ok: false,
+    rejected: {
+      emailId: base.emailId ?? `evt-${base.eventId}`,
+      recipient: base.recipient,
+      templateName: base.templateName,
+      source: base.source,
+      eventId: base.eventId,
+      requestedAt: base.requestedAt ?? base.now.toISOString(),
+      failure: new PermanentFailure(errorType, message),
+    },
+  };
+}
+
+/** The most specific error type among the issues, and all of them as one message. */
+function describeIssues(error: z.ZodError): { errorType: ErrorType; message: string } {
+  const order: ErrorType[] = [ERROR_TYPES.headerInjection, ERROR_TYPES.payloadTooLarge, ERROR_TYPES.invalidAddress];
+  const found = new Set<ErrorType>();
+  const collect = (issue: z.core.$ZodIssue) => {
+    const type = (issue as { params?: { errorType?: ErrorType } }).params?.errorType;
+    if (type) found.add(type);
+    // A union (an address or a list; an address or { email, name }) nests the branches' issues.
+    if (issue.code === 'invalid_union') for (const branch of issue.errors) branch.forEach(collect);
+  };
+  const describe = (issue: z.core.$ZodIssue): string => {
+    if (issue.code === 'invalid_union') {
+      // Say what was wrong with the value, not merely that no branch matched.
+      const specific = issue.errors.flat().find((i) => i.code === 'custom');
+      if (specific) return describe({ ...specific, path: [...issue.path, ...specific.path] });
+    }
+    const where = issue.path.length ? issue.path.map(String).join('.') : 'detail';
+    if (issue.code === 'unrecognized_keys') return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+    return `${where}: ${issue.message}`;
+  };
+  const lines = error.issues.map((issue) => {
+    collect(issue);
+    return describe(issue);
+  });
+  return { errorType: order.find((t) => found.has(t)) ?? ERROR_TYPES.invalidRequest, message: lines.join('; ') };
+}

@@ -1,0 +1,135 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createHmac } from 'node:crypto';
+import { SUPPRESSION_TABLE } from '../engine/tables.js';
+
+/** Why an address is suppressed. Stronger reasons are never replaced by weaker ones. */
+export const SUPPRESSION_REASON_RANK = { soft_bounce: 1, manual: 2, import: 2, bounce: 3, complaint: 4 } as const;
+export type SuppressionReason = keyof typeof SUPPRESSION_REASON_RANK;
+
+export interface SuppressionEntry {
+  address: string;
+  reason?: SuppressionReason;
+  reasonRank?: number;
+  suppressedAt?: string;
+  source?: string;
+  details?: Record<string, unknown>;
+  softBounces?: number;
+  lastSoftBounceEventId?: string;
+  /** True when this is the keyed hash an erasure left behind. */
+  hashed?: boolean;
+}
+
+export interface SuppressionStoreOptions {
+  tableName: string;
+  /** Key for the hashes kept after an erasure; without it hashes are neither written nor checked. */
+  hashKey?: Buffer;
+  now?: () => Date;
+}
+
+const isConditionFailure = (err: unknown) =>
+  err instanceof ConditionalCheckFailedException || (err as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+export function normaliseAddress(address: string): string {
+  return address.trim().toLowerCase();
+}
+
+/** The item key that stands in for an erased address: HMAC-SHA256 under the stack's own key. */
+export function hashedAddress(address: string, key: Buffer): string {
+  return `hmac:${createHmac('sha256', key).update(normaliseAddress(address)).digest('hex')}`;
+}
+
+/**
+ * The engine's suppression list. One item per address; the same item counts consecutive soft
+ * bounces, and becomes a suppression (gains a `reason`) when the count reaches the threshold.
+ */
+export class SuppressionStore {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly options: SuppressionStoreOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The suppression that blocks `address`, by its own entry or by the hash an erasure kept. */
+  async check(address: string): Promise<SuppressionEntry | undefined> {
+    const plain = normaliseAddress(address);
+    const keys = [{ address: plain }];
+    if (this.options.hashKey) keys.push({ address: hashedAddress(plain, this.options.hashKey) });
+    const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.options.tableName]: { Keys: keys, ConsistentRead: true } } }));
+    const items = (out.Responses?.[this.options.tableName] ?? []) as SuppressionEntry[];
+    const blocking = items.filter((i) => i.reason);
+    if (blocking.length === 0) return undefined;
+    const entry = blocking.sort((a, b) => (b.reasonRank ?? 0) - (a.reasonRank ?? 0))[0];
+    return { ...entry, hashed: entry.address.startsWith('hmac:') };
+  }
+
+  /** Suppresses `address` unless it already is, for an equal or stronger reason. Returns whether it changed. */
+  async suppress(address: string, reason: SuppressionReason, source: string, details: Record<string, unknown> = {}): Promise<boolean> {
+    const rank = SUPPRESSION_REASON_RANK[reason];
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { [SUPPRESSION_TABLE.partitionKey]: normaliseAddress(address) },
+          UpdateExpression: 'SET reason = :reason, reasonRank = :rank, suppressedAt = :now, #src = :source, details = :details',
+          ConditionExpression: 'attribute_not_exists(reasonRank) OR reasonRank < :rank',
+          ExpressionAttributeNames: { '#src': 'source' },
+          ExpressionAttributeValues: { ':reason': reason, ':rank': rank, ':now': this.now().toISOString(), ':source': source, ':details': details },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Counts one soft bounce (once per SES event, however often it is delivered) and suppresses the
+   * address when `threshold` consecutive ones have been seen.
+   */
+  async recordSoftBounce(address: string, eventId: string, threshold: number): Promise<{ count: number; suppressed: boolean }> {
+    let count: number;
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { [SUPPRESSION_TABLE.partitionKey]: normaliseAddress(address) },
+          UpdateExpression: 'SET softBounces = if_not_exists(softBounces, :zero) + :one, lastSoftBounceEventId = :event, lastSoftBounceAt = :now',
+          ConditionExpression: 'attribute_not_exists(lastSoftBounceEventId) OR lastSoftBounceEventId <> :event',
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':event': eventId, ':now': this.now().toISOString() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      count = Number(out.Attributes?.softBounces ?? 0);
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      return { count: -1, suppressed: false };
+    }
+    if (count >= threshold) {
+      const suppressed = await this.suppress(address, 'soft_bounce', 'ses', { consecutiveSoftBounces: count });
+      return { count, suppressed };
+    }
+    return { count, suppressed: false };
+  }
+
+  /** A delivery ends a run of soft bounces. Leaves addresses with no counter alone. */
+  async resetSoftBounces(address: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { [SUPPRESSION_TABLE.partitionKey]: normaliseAddress(address) },
+          UpdateExpression: 'SET softBounces = :zero',
+          ConditionExpression: 'softBounces > :zero',
+          ExpressionAttributeValues: { ':zero': 0 },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+}

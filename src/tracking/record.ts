@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import { DAY_SHARDS } from '../engine/tables.js';
+import type { EmailStatus } from '../engine/statuses.js';
+
+/** The tracking record of one email, as stored (bodies are never stored). */
+export interface TrackingRecord {
+  emailId: string;
+  recipient?: string;
+  templateName?: string;
+  status: EmailStatus;
+  statusRank: number;
+  createdAt: string;
+  updatedAt: string;
+  dayShard: string;
+  /** SendEmail calls made for this email. */
+  attempts: number;
+  sesMessageId?: string;
+  sentAt?: string;
+  deliveredAt?: string;
+  errorType?: string;
+  errorMessage?: string;
+  /** The last transient error while the email waits for another try. */
+  lastError?: string;
+  source?: string;
+  /** The EventBridge event id of the request that created the record. */
+  eventId: string;
+  subject?: string;
+  fromAddress?: string;
+  tags?: Record<string, string>;
+  metadata?: Record<string, unknown>;
+  /** While a Sender holds the claim (epoch ms). */
+  leaseUntil?: number;
+  expiresAt: number;
+}
+
+/** One entry of an email's audit trail. */
+export interface HistoryEntry {
+  emailId: string;
+  event: string;
+  status?: EmailStatus;
+  time: string;
+  eventId: string;
+  details?: Record<string, unknown>;
+}
+
+/** Spreads one day's records over DAY_SHARDS partitions so the by-day index has no hot key. */
+export function dayShardOf(emailId: string, isoTime: string): string {
+  const shard = createHash('sha256').update(emailId).digest().readUInt32BE(0) % DAY_SHARDS;
+  return `${isoTime.slice(0, 10)}#${shard}`;
+}
+
+export function expiryFor(now: Date, retentionDays: number): number {
+  return Math.floor(now.getTime() / 1000) + retentionDays * 86_400;
+}

@@ -1,0 +1,315 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk, historySk } from '../engine/tables.js';
+import { STATUS_RANK, type EmailStatus } from '../engine/statuses.js';
+import { dayShardOf, expiryFor, type HistoryEntry, type TrackingRecord } from './record.js';
+
+export interface TrackingStoreOptions {
+  tableName: string;
+  retentionDays: number;
+  now?: () => Date;
+}
+
+export type ClaimResult = { claimed: true; record: TrackingRecord } | { claimed: false; record: TrackingRecord };
+
+export interface NewRecord {
+  emailId: string;
+  eventId: string;
+  recipient?: string;
+  templateName?: string;
+  source?: string;
+  subject?: string;
+  fromAddress?: string;
+  tags?: Record<string, string>;
+  metadata?: Record<string, unknown>;
+  requestedAt?: string;
+}
+
+const isConditionFailure = (err: unknown) =>
+  err instanceof ConditionalCheckFailedException || (err as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+/**
+ * Reads and writes tracking records and their history. Every write that could race (a claim, a
+ * status change, a history entry) is conditional, so concurrent or repeated deliveries of the
+ * same request or SES event leave exactly one result.
+ */
+export class TrackingStore {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly options: TrackingStoreOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private get table() {
+    return this.options.tableName;
+  }
+
+  private key(emailId: string) {
+    return { [TRACKING_TABLE.partitionKey]: emailPk(emailId), [TRACKING_TABLE.sortKey]: RECORD_SORT_KEY };
+  }
+
+  private base(input: NewRecord, status: EmailStatus, now: Date): Record<string, unknown> {
+    const createdAt = input.requestedAt ?? now.toISOString();
+    const record: Partial<TrackingRecord> = {
+      emailId: input.emailId,
+      recipient: input.recipient,
+      templateName: input.templateName,
+      source: input.source,
+      eventId: input.eventId,
+      subject: input.subject,
+      fromAddress: input.fromAddress,
+      tags: input.tags && Object.keys(input.tags).length ? input.tags : undefined,
+      metadata: input.metadata,
+      status,
+      statusRank: STATUS_RANK[status],
+      createdAt,
+      updatedAt: now.toISOString(),
+      dayShard: dayShardOf(input.emailId, createdAt),
+      attempts: 0,
+      expiresAt: expiryFor(now, this.options.retentionDays),
+    };
+    return { ...this.key(input.emailId), ...stripUndefined(record) };
+  }
+
+  /**
+   * Takes the right to send `input.emailId`. The first request creates the record in `sending`
+   * with a lease. A later delivery of the *same* event (an SQS retry) may take it over once the
+   * previous holder released it or its lease ran out; any other request for the same emailId is a
+   * duplicate and gets the existing record back.
+   */
+  async claim(input: NewRecord, leaseMs: number): Promise<ClaimResult> {
+    const now = this.now();
+    const leaseUntil = now.getTime() + leaseMs;
+    const item = { ...this.base(input, 'sending', now), attempts: 1, leaseUntil };
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return { claimed: true, record: item as unknown as TrackingRecord };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+    const existing = await this.get(input.emailId);
+    if (!existing) return this.claim(input, leaseMs);
+    const retryable = existing.eventId === input.eventId && (existing.status === 'queued' || (existing.status === 'sending' && (existing.leaseUntil ?? 0) < now.getTime()));
+    if (!retryable) return { claimed: false, record: existing };
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(input.emailId),
+          UpdateExpression: 'SET #s = :sending, statusRank = :rank, leaseUntil = :lease, attempts = attempts + :one, updatedAt = :now',
+          ConditionExpression: 'eventId = :eventId AND #s = :seen AND attempts = :attempts',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':sending': 'sending',
+            ':rank': STATUS_RANK.sending,
+            ':lease': leaseUntil,
+            ':one': 1,
+            ':now': now.toISOString(),
+            ':eventId': input.eventId,
+            ':seen': existing.status,
+            ':attempts': existing.attempts,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { claimed: true, record: out.Attributes as TrackingRecord };
+    } catch (err) {
+      if (isConditionFailure(err)) return { claimed: false, record: (await this.get(input.emailId)) ?? existing };
+      throw err;
+    }
+  }
+
+  /** Records a request that can never be sent. Idempotent: a second call changes nothing. */
+  async recordFinal(input: NewRecord, status: 'failed' | 'suppressed', errorType: string, errorMessage: string): Promise<boolean> {
+    const now = this.now();
+    const item = { ...this.base(input, status, now), errorType, errorMessage: errorMessage.slice(0, 2000) };
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** After a successful SendEmail. */
+  async markSent(emailId: string, sesMessageId: string): Promise<void> {
+    const now = this.now().toISOString();
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: this.key(emailId),
+        UpdateExpression: 'SET sesMessageId = :mid, sentAt = :now, updatedAt = :now REMOVE leaseUntil, lastError',
+        ExpressionAttributeValues: { ':mid': sesMessageId, ':now': now },
+      }),
+    );
+    // A fast Send or Delivery event may already have moved the status past `sent`.
+    await this.moveStatus(emailId, 'sent', now);
+  }
+
+  /** A claimed email that ended in a permanent failure after it was claimed. */
+  async markFinal(emailId: string, status: 'failed' | 'suppressed', errorType: string, errorMessage: string): Promise<void> {
+    const now = this.now().toISOString();
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: this.key(emailId),
+        UpdateExpression: 'SET #s = :status, statusRank = :rank, errorType = :type, errorMessage = :message, updatedAt = :now REMOVE leaseUntil',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':status': status, ':rank': STATUS_RANK[status], ':type': errorType, ':message': errorMessage.slice(0, 2000), ':now': now },
+      }),
+    );
+  }
+
+  /**
+   * Gives the claim back so a later delivery of the message can try again. `countAttempt: false`
+   * (sending is paused) also takes back the attempt, so a pause leaves no trace on the record.
+   */
+  async release(emailId: string, options: { lastError?: string; countAttempt: boolean }): Promise<void> {
+    const sets = ['#s = :queued', 'statusRank = :rank', 'updatedAt = :now'];
+    const values: Record<string, unknown> = { ':queued': 'queued', ':rank': STATUS_RANK.queued, ':now': this.now().toISOString(), ':sending': 'sending' };
+    if (options.lastError) {
+      sets.push('lastError = :err');
+      values[':err'] = options.lastError.slice(0, 1000);
+    }
+    if (!options.countAttempt) {
+      sets.push('attempts = attempts - :one');
+      values[':one'] = 1;
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(emailId),
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE leaseUntil`,
+          ConditionExpression: '#s = :sending',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  /** One more SendEmail call is about to be made within the same invocation. */
+  async noteAttempt(emailId: string, lastError: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: this.key(emailId),
+        UpdateExpression: 'SET attempts = attempts + :one, lastError = :err, updatedAt = :now',
+        ExpressionAttributeValues: { ':one': 1, ':err': lastError.slice(0, 1000), ':now': this.now().toISOString() },
+      }),
+    );
+  }
+
+  /**
+   * Moves the status forward if `status` outranks the current one (the precedence table in
+   * src/engine/statuses.ts). Returns whether it changed.
+   */
+  async moveStatus(emailId: string, status: EmailStatus, isoTime: string, extra: Record<string, unknown> = {}): Promise<boolean> {
+    const names: Record<string, string> = { '#s': 'status' };
+    const values: Record<string, unknown> = { ':status': status, ':rank': STATUS_RANK[status], ':now': this.now().toISOString() };
+    const sets = ['#s = :status', 'statusRank = :rank', 'updatedAt = :now'];
+    Object.entries(extra).forEach(([name, value], i) => {
+      if (value === undefined) return;
+      names[`#x${i}`] = name;
+      values[`:x${i}`] = value;
+      sets.push(`#x${i} = :x${i}`);
+    });
+    if (status === 'delivered') {
+      sets.push('deliveredAt = if_not_exists(deliveredAt, :time)');
+      values[':time'] = isoTime;
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(emailId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(statusRank) OR statusRank < :rank)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Adds one history entry; false when that event was already recorded (a repeat). */
+  async addHistory(entry: HistoryEntry): Promise<boolean> {
+    const item = stripUndefined({
+      [TRACKING_TABLE.partitionKey]: emailPk(entry.emailId),
+      [TRACKING_TABLE.sortKey]: historySk(entry.time, entry.eventId),
+      emailId: entry.emailId,
+      event: entry.event,
+      status: entry.status,
+      time: entry.time,
+      eventId: entry.eventId,
+      details: entry.details && Object.keys(stripUndefined(entry.details)).length ? stripUndefined(entry.details) : undefined,
+      expiresAt: expiryFor(this.now(), this.options.retentionDays),
+    });
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async get(emailId: string): Promise<TrackingRecord | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: this.key(emailId), ConsistentRead: true }));
+    return out.Item as TrackingRecord | undefined;
+  }
+
+  /** The record and its history, oldest entry first. */
+  async getWithHistory(emailId: string): Promise<{ record: TrackingRecord; history: HistoryEntry[] } | undefined> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': emailPk(emailId) },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      items.push(...((out.Items ?? []) as Record<string, unknown>[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    const record = items.find((i) => i.sk === RECORD_SORT_KEY) as TrackingRecord | undefined;
+    if (!record) return undefined;
+    const history = items.filter((i) => i.sk !== RECORD_SORT_KEY) as unknown as HistoryEntry[];
+    return { record, history };
+  }
+
+  /** The emailId SES's message id belongs to (the by-message-id index is eventually consistent). */
+  async findEmailIdByMessageId(messageId: string): Promise<string | undefined> {
+    const index = TRACKING_TABLE.indexes.byMessageId;
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: index.name,
+        KeyConditionExpression: '#k = :id',
+        ExpressionAttributeNames: { '#k': index.partitionKey },
+        ExpressionAttributeValues: { ':id': messageId },
+        Limit: 1,
+      }),
+    );
+    return (out.Items?.[0] as TrackingRecord | undefined)?.emailId;
+  }
+}
+
+export function stripUndefined<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

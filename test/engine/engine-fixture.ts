@@ -1,0 +1,95 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AwsClientFactory } from '../../src/aws/clients.js';
+import { buildFeedbackDeps, buildSenderDeps, type EngineSettings } from '../../src/engine/deps.js';
+import type { SqsEvent } from '../../src/engine/sqs.js';
+import type { StatusChange, StatusEventPublisher } from '../../src/engine/status-events.js';
+import { findFreePorts, localStackResources, startLocalStack, type LocalStackHandle } from '../../src/local/index.js';
+
+export const STACK = 'enginetest';
+
+/** Records "Email Status Changed" events instead of publishing them. */
+export class RecordingPublisher implements StatusEventPublisher {
+  readonly events: StatusChange[] = [];
+  async publish(change: StatusChange): Promise<void> {
+    this.events.push(change);
+  }
+}
+
+export interface EngineFixture {
+  stack: LocalStackHandle;
+  aws: AwsClientFactory;
+  settings: EngineSettings;
+  published: RecordingPublisher;
+  stop(): Promise<void>;
+}
+
+/**
+ * One local stack (DynamoDB Local, s3rver, the SES emulator) provisioned from cfn/mailengine.yaml,
+ * and engine settings pointing at it: the real Sender and Feedback run against real emulators.
+ */
+export async function startEngineFixture(label: string): Promise<EngineFixture> {
+  const dir = mkdtempSync(join(tmpdir(), `mailengine-${label}-`));
+  const [dynamodb, s3, sesv2, eventbridge] = await findFreePorts(4);
+  const stack = await startLocalStack({ dir, ports: { dynamodb, s3, sesv2, eventbridge }, inMemory: true, provision: { stackName: STACK } });
+  const names = localStackResources(dir, STACK) ?? {};
+  const aws = new AwsClientFactory({ region: stack.region, local: stack.endpoints, maxAttempts: 1 });
+  const published = new RecordingPublisher();
+  const settings: EngineSettings = {
+    clients: { dynamodb: await aws.dynamodb(), s3: await aws.s3(), sesv2: await aws.sesv2() },
+    trackingTable: names.TrackingTable,
+    suppressionTable: names.SuppressionTable,
+    templatesBucket: names.TemplatesBucket,
+    configurationSet: STACK,
+    defaultFrom: { email: 'orders@shop.example', name: 'Example Shop' },
+    softBounceThreshold: 3,
+    retentionDays: 90,
+    hashKey: Buffer.from('test-hash-key'),
+    statusEvents: published,
+  };
+  return { stack, aws, settings, published, stop: async () => void (await stack.stop()) };
+}
+
+/** Puts a stand-alone template (as `templates push` leaves it) into the bucket. */
+export async function putTemplate(f: EngineFixture, name: string, files: { html: string; text: string; metadata: Record<string, unknown> }): Promise<void> {
+  const s3 = await f.aws.s3();
+  const put = (file: string, body: string) => s3.send(new PutObjectCommand({ Bucket: f.settings.templatesBucket, Key: `templates/${name}/${file}`, Body: body }));
+  await put('template.html', files.html);
+  await put('template.txt', files.text);
+  await put('metadata.json', JSON.stringify(files.metadata));
+}
+
+export const RECEIPT = {
+  html: '<html><body><p>Hello {{ name }},</p><p>Order {{ orderId }} total {{ total }}</p></body></html>',
+  text: 'Hello {{ name }},\nOrder {{ orderId }} total {{ total }}',
+  metadata: { subject: 'Your order {{ orderId }}', requiredVariables: ['name', 'orderId', 'total'], version: '1.0.0' },
+};
+
+let counter = 0;
+
+/** An SQS message as an EventBridge rule delivers an "Email Request" event to the send queue. */
+export function requestMessage(detail: unknown, options: { eventId?: string; messageId?: string; detailType?: string } = {}) {
+  counter += 1;
+  const eventId = options.eventId ?? `evt-${process.pid}-${counter}-${Date.now()}`;
+  return {
+    messageId: options.messageId ?? `msg-${counter}`,
+    body: JSON.stringify({ version: '0', id: eventId, 'detail-type': options.detailType ?? 'Email Request', source: 'shop.orders', account: '123456789012', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail }),
+    eventId,
+  };
+}
+
+export function batch(...messages: Array<{ messageId: string; body: string }>): SqsEvent {
+  return { Records: messages.map(({ messageId, body }) => ({ messageId, body })) };
+}
+
+export const plentyOfTime = { getRemainingTimeInMillis: () => 30_000 };
+
+export function senderFor(f: EngineFixture, overrides: Partial<EngineSettings> = {}) {
+  return buildSenderDeps({ ...f.settings, ...overrides });
+}
+
+export function feedbackFor(f: EngineFixture, overrides: Partial<EngineSettings> = {}) {
+  return buildFeedbackDeps({ ...f.settings, ...overrides });
+}
