@@ -121,6 +121,8 @@ export interface EmailRequest {
   source?: string;
   eventId: string;
   requestedAt: string;
+  /** The event's own time, or a constant when it has none: the same on every redelivery. */
+  keyTime: string;
 }
 
 /** A request that cannot be sent, with what is known of it, so it can still be recorded. */
@@ -131,6 +133,7 @@ export interface RejectedRequest {
   source?: string;
   eventId: string;
   requestedAt: string;
+  keyTime: string;
   failure: PermanentFailure;
 }
 
@@ -161,8 +164,9 @@ export function parseRequestMessage(body: string, sqsMessageId: string, now: Dat
   }
   const eventId = typeof envelope.id === 'string' && envelope.id ? envelope.id : `sqs-${sqsMessageId}`;
   const source = typeof envelope.source === 'string' ? envelope.source : undefined;
-  const requestedAt = typeof envelope.time === 'string' && !Number.isNaN(Date.parse(envelope.time)) ? new Date(envelope.time).toISOString() : now.toISOString();
-  const base = { eventId, source, now, requestedAt };
+  const eventTime = typeof envelope.time === 'string' && !Number.isNaN(Date.parse(envelope.time)) ? new Date(envelope.time).toISOString() : undefined;
+  const requestedAt = eventTime ?? now.toISOString();
+  const base = { eventId, source, now, requestedAt, keyTime: eventTime ?? UNTIMED };
 
   if (envelope['detail-type'] !== REQUEST_DETAIL_TYPE) {
     return reject(base, ERROR_TYPES.invalidRequest, `detail-type is ${JSON.stringify(envelope['detail-type'])}, expected "${REQUEST_DETAIL_TYPE}"`);
@@ -209,12 +213,16 @@ export function parseRequestMessage(body: string, sqsMessageId: string, now: Dat
       source,
       eventId,
       requestedAt,
+      keyTime: base.keyTime,
     },
   };
 }
 
+/** Sorts before any real time; used for messages that carry none. */
+const UNTIMED = '0000-00-00T00:00:00.000Z';
+
 function reject(
-  base: { eventId: string; now: Date; source?: string; requestedAt?: string; emailId?: string; recipient?: string; templateName?: string },
+  base: { eventId: string; now: Date; source?: string; requestedAt?: string; keyTime?: string; emailId?: string; recipient?: string; templateName?: string },
   errorType: ErrorType,
   message: string,
 ): ParsedRequest {
@@ -227,6 +235,7 @@ function reject(
       source: base.source,
       eventId: base.eventId,
       requestedAt: base.requestedAt ?? base.now.toISOString(),
+      keyTime: base.keyTime ?? UNTIMED,
       failure: new PermanentFailure(errorType, message),
     },
   };

@@ -95,6 +95,7 @@ export function createSender(deps: SenderDeps) {
         emailId: request.emailId,
         event: 'duplicate_ignored',
         time: now().toISOString(),
+        keyTime: request.keyTime,
         eventId: `${request.eventId}:duplicate`,
         details: { existingStatus: claim.record.status, ...(claim.record.eventId === request.eventId ? { redelivery: true } : {}) },
       });
@@ -115,7 +116,7 @@ export function createSender(deps: SenderDeps) {
       if (!(err instanceof PermanentFailure)) throw err;
       const status = err.errorType === ERROR_TYPES.suppressed ? 'suppressed' : 'failed';
       await deps.tracking.markFinal(request.emailId, status, err.errorType, err.message);
-      await finish(request.emailId, request.eventId, status, { errorType: err.errorType, message: err.message }, request);
+      await finish(request, status, { errorType: err.errorType, message: err.message });
       return status;
     }
   }
@@ -133,11 +134,11 @@ export function createSender(deps: SenderDeps) {
       // rejection is still written down where support will look.
       const existing = await deps.tracking.get(rejected.emailId);
       if (existing && existing.eventId !== rejected.eventId) {
-        await deps.tracking.addHistory({ emailId: rejected.emailId, event: 'request_rejected', time: now().toISOString(), eventId: `${rejected.eventId}:rejected`, details: { errorType: failure.errorType, message: failure.message } });
+        await deps.tracking.addHistory({ emailId: rejected.emailId, event: 'request_rejected', time: now().toISOString(), keyTime: rejected.keyTime, eventId: `${rejected.eventId}:rejected`, details: { errorType: failure.errorType, message: failure.message } });
         return 'failed';
       }
     }
-    await finish(rejected.emailId, rejected.eventId, 'failed', { errorType: failure.errorType, message: failure.message }, { recipient: rejected.recipient, templateName: rejected.templateName });
+    await finish(rejected, 'failed', { errorType: failure.errorType, message: failure.message });
     log.warn('send.rejected', { emailId: rejected.emailId, errorType: failure.errorType, message: failure.message });
     return 'failed';
   }
@@ -179,13 +180,9 @@ export function createSender(deps: SenderDeps) {
 
   async function sendWithRetries(request: EmailRequest, input: SendEmailCommandInput, firstAttempt: number, context: InvocationContext): Promise<Outcome> {
     for (let attempt = firstAttempt, tries = 0; ; attempt++, tries++) {
+      let messageId: string;
       try {
-        const out = await deps.ses.send(new SendEmailCommand(input));
-        const messageId = out.MessageId ?? '';
-        await deps.tracking.markSent(request.emailId, messageId);
-        await finish(request.emailId, request.eventId, 'sent', { sesMessageId: messageId, attempts: attempt }, request, messageId);
-        log.info('send.sent', { emailId: request.emailId, messageId, attempts: attempt });
-        return 'sent';
+        messageId = (await deps.ses.send(new SendEmailCommand(input))).MessageId ?? '';
       } catch (err) {
         const name = awsErrorName(err) ?? 'Error';
         if (PERMANENT_SES.has(name)) throw new PermanentFailure(name === 'MessageRejected' ? ERROR_TYPES.sesRejected : ERROR_TYPES.sesBadRequest, `SES refused the message: ${(err as Error).message}`);
@@ -204,23 +201,39 @@ export function createSender(deps: SenderDeps) {
         }
         // Out of time (or an error we do not know): back to the queue, visible on the record.
         await deps.tracking.release(request.emailId, { lastError, countAttempt: true });
-        await deps.tracking.addHistory({ emailId: request.emailId, event: 'retry_scheduled', time: now().toISOString(), eventId: `${request.eventId}:retry:${attempt}`, details: { error: lastError, attempts: attempt } });
+        await deps.tracking.addHistory({ emailId: request.emailId, event: 'retry_scheduled', time: now().toISOString(), keyTime: request.keyTime, eventId: `${request.eventId}:retry:${attempt}`, details: { error: lastError, attempts: attempt } });
         log.warn('send.requeued', { emailId: request.emailId, error: lastError, attempts: attempt });
         return 'retry';
+      }
+      // SES has the message. From here on nothing may send it again: a failing record write is
+      // retried briefly, then left to the queue (the crash window the README documents).
+      await withRetries(() => deps.tracking.markSent(request.emailId, messageId));
+      await finish(request, 'sent', { sesMessageId: messageId, attempts: attempt }, messageId);
+      log.info('send.sent', { emailId: request.emailId, messageId, attempts: attempt });
+      return 'sent';
+    }
+  }
+
+  async function withRetries<T>(write: () => Promise<T>, tries = 3): Promise<T> {
+    for (let i = 1; ; i++) {
+      try {
+        return await write();
+      } catch (err) {
+        if (i >= tries || !isTransient(err)) throw err;
+        await sleep(BASE_BACKOFF_MS * i);
       }
     }
   }
 
   async function finish(
-    emailId: string,
-    eventId: string,
+    about: { emailId: string; eventId: string; keyTime: string; recipient?: string; templateName?: string },
     status: 'sent' | 'failed' | 'suppressed',
     details: Record<string, unknown>,
-    about: { recipient?: string; templateName?: string },
     sesMessageId?: string,
   ): Promise<void> {
     const time = now().toISOString();
-    const fresh = await deps.tracking.addHistory({ emailId, event: status, status, time, eventId: `${eventId}:${status}`, details });
+    const { emailId } = about;
+    const fresh = await deps.tracking.addHistory({ emailId, event: status, status, time, keyTime: about.keyTime, eventId: `${about.eventId}:${status}`, details });
     if (!fresh || !deps.statusEvents) return;
     try {
       await deps.statusEvents.publish({ emailId, recipient: about.recipient, templateName: about.templateName, status, errorType: details.errorType as string | undefined, sesMessageId, time, cause: 'sender' });
@@ -239,7 +252,6 @@ const tagValue = (value: string) => value.replace(/[^A-Za-z0-9_-]/g, '_').slice(
 /** `"Name" <email>`, with the name RFC 2047-encoded when it is not plain ASCII. */
 export function formatAddress(email: string, name?: string): string {
   if (!name) return email;
-  // eslint-disable-next-line no-control-regex
   if (/^[\x20-\x7e]*$/.test(name)) return `"${name.replace(/(["\\])/g, '\\$1')}" <${email}>`;
   return `=?UTF-8?B?${Buffer.from(name, 'utf8').toString('base64')}?= <${email}>`;
 }

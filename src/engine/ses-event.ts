@@ -13,9 +13,9 @@ export interface SesEventRecord {
     destination?: string[];
     tags?: Record<string, string[]>;
   };
-  bounce?: { bounceType?: string; bounceSubType?: string; bouncedRecipients?: Array<{ emailAddress: string; diagnosticCode?: string; status?: string; action?: string }>; timestamp?: string; feedbackId?: string };
-  complaint?: { complainedRecipients?: Array<{ emailAddress: string }>; complaintFeedbackType?: string; complaintSubType?: string | null; timestamp?: string; feedbackId?: string };
-  delivery?: { timestamp?: string; recipients?: string[]; processingTimeMillis?: number; smtpResponse?: string };
+  bounce?: { bounceType?: string; bounceSubType?: string; bouncedRecipients?: Array<{ emailAddress: string; diagnosticCode?: string; status?: string; action?: string }>; timestamp?: string; feedbackId?: string; reportingMTA?: string; remoteMtaIp?: string };
+  complaint?: { complainedRecipients?: Array<{ emailAddress: string }>; complaintFeedbackType?: string; complaintSubType?: string | null; timestamp?: string; feedbackId?: string; userAgent?: string; arrivalDate?: string };
+  delivery?: { timestamp?: string; recipients?: string[]; processingTimeMillis?: number; smtpResponse?: string; reportingMTA?: string; remoteMtaIp?: string };
   send?: Record<string, unknown>;
   reject?: { reason?: string };
   open?: { timestamp?: string; userAgent?: string; ipAddress?: string };

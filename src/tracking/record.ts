@@ -39,6 +39,11 @@ export interface HistoryEntry {
   event: string;
   status?: EmailStatus;
   time: string;
+  /**
+   * Orders the entry in the table and makes it unique with `eventId`. Defaults to `time`; the
+   * Sender passes the request's own time so a redelivered message maps onto the same entry.
+   */
+  keyTime?: string;
   eventId: string;
   details?: Record<string, unknown>;
 }

@@ -247,7 +247,7 @@ export class TrackingStore {
   async addHistory(entry: HistoryEntry): Promise<boolean> {
     const item = stripUndefined({
       [TRACKING_TABLE.partitionKey]: emailPk(entry.emailId),
-      [TRACKING_TABLE.sortKey]: historySk(entry.time, entry.eventId),
+      [TRACKING_TABLE.sortKey]: historySk(entry.keyTime ?? entry.time, entry.eventId),
       emailId: entry.emailId,
       event: entry.event,
       status: entry.status,
@@ -289,7 +289,7 @@ export class TrackingStore {
     } while (start);
     const record = items.find((i) => i.sk === RECORD_SORT_KEY) as TrackingRecord | undefined;
     if (!record) return undefined;
-    const history = items.filter((i) => i.sk !== RECORD_SORT_KEY) as unknown as HistoryEntry[];
+    const history = (items.filter((i) => i.sk !== RECORD_SORT_KEY) as unknown as HistoryEntry[]).sort((a, b) => a.time.localeCompare(b.time));
     return { record, history };
   }
 
