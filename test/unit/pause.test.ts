@@ -1,0 +1,65 @@
+import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { GetConfigurationSetCommand, PutConfigurationSetSendingOptionsCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { alarmsFiring, sendingState, setSending } from '../../src/engine/pause.js';
+
+/**
+ * Pause and resume touch SES configuration-set sending and the Lambda event source mapping. No
+ * local emulator has these APIs, so they are mocked with aws-sdk-client-mock; the responses follow
+ * the SESv2 GetConfigurationSet and Lambda GetEventSourceMapping API references.
+ */
+const ses = mockClient(SESv2Client);
+const lambda = mockClient(LambdaClient);
+const target = { configurationSet: 'mailengine-prod', eventSourceMappingId: '6d9bce8e-836b-442c-8070-74e77903c815' };
+const clients = () => ({ ses: new SESv2Client({ region: 'eu-west-1' }), lambda: new LambdaClient({ region: 'eu-west-1' }) });
+
+beforeEach(() => {
+  ses.reset();
+  lambda.reset();
+});
+
+function respond(sendingEnabled: boolean, state: string) {
+  ses.on(GetConfigurationSetCommand).resolves({ ConfigurationSetName: target.configurationSet, SendingOptions: { SendingEnabled: sendingEnabled }, ReputationOptions: { ReputationMetricsEnabled: true } });
+  ses.on(PutConfigurationSetSendingOptionsCommand).resolves({});
+  lambda.on(UpdateEventSourceMappingCommand).resolves({ UUID: target.eventSourceMappingId, State: state === 'Disabled' ? 'Disabling' : 'Enabling' });
+  lambda.on(GetEventSourceMappingCommand).resolves({ UUID: target.eventSourceMappingId, State: state, BatchSize: 10 });
+}
+
+describe('pause and resume', () => {
+  it('pausing stops the Sender consuming first, then turns SES sending off', async () => {
+    respond(false, 'Disabled');
+    const state = await setSending(clients(), target, false);
+    expect(lambda.commandCalls(UpdateEventSourceMappingCommand)[0].args[0].input).toEqual({ UUID: target.eventSourceMappingId, Enabled: false });
+    expect(ses.commandCalls(PutConfigurationSetSendingOptionsCommand)[0].args[0].input).toEqual({ ConfigurationSetName: 'mailengine-prod', SendingEnabled: false });
+    // sinon numbers every call across all spies, so ids give the order.
+    expect(lambda.commandCalls(UpdateEventSourceMappingCommand)[0].callId).toBeLessThan(ses.commandCalls(PutConfigurationSetSendingOptionsCommand)[0].callId);
+    expect(state).toEqual({ sesSendingEnabled: false, senderConsuming: false, mappingState: 'Disabled', paused: true });
+  });
+
+  it('resuming turns SES sending on, then the Sender', async () => {
+    respond(true, 'Enabling');
+    const state = await setSending(clients(), target, true);
+    expect(ses.commandCalls(PutConfigurationSetSendingOptionsCommand)[0].args[0].input.SendingEnabled).toBe(true);
+    expect(lambda.commandCalls(UpdateEventSourceMappingCommand)[0].args[0].input.Enabled).toBe(true);
+    expect(ses.commandCalls(PutConfigurationSetSendingOptionsCommand)[0].callId).toBeLessThan(lambda.commandCalls(UpdateEventSourceMappingCommand)[0].callId);
+    expect(state.paused).toBe(false);
+  });
+
+  it('half paused (SES on, mapping off) counts as paused', async () => {
+    respond(true, 'Disabled');
+    expect((await sendingState(clients(), target)).paused).toBe(true);
+  });
+
+  it('only alarms entering ALARM pause; OK transitions and test messages do not', () => {
+    const sns = (message: unknown) => ({ Sns: { Message: typeof message === 'string' ? message : JSON.stringify(message) } });
+    const firing = alarmsFiring({
+      Records: [
+        sns({ AlarmName: 'mailengine-prod-bounce-rate-pause', NewStateValue: 'ALARM', NewStateReason: 'Threshold Crossed' }),
+        sns({ AlarmName: 'mailengine-prod-complaint-rate-pause', NewStateValue: 'OK' }),
+        sns('not json'),
+      ],
+    });
+    expect(firing.map((a) => a.AlarmName)).toEqual(['mailengine-prod-bounce-rate-pause']);
+  });
+});
