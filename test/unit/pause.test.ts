@@ -32,8 +32,7 @@ describe('pause and resume', () => {
     const state = await setSending(clients(), target, false);
     expect(lambda.commandCalls(UpdateEventSourceMappingCommand)[0].args[0].input).toEqual({ UUID: target.eventSourceMappingId, Enabled: false });
     expect(ses.commandCalls(PutConfigurationSetSendingOptionsCommand)[0].args[0].input).toEqual({ ConfigurationSetName: 'mailengine-prod', SendingEnabled: false });
-    // sinon numbers every call across all spies, so ids give the order.
-    expect(lambda.commandCalls(UpdateEventSourceMappingCommand)[0].callId).toBeLessThan(ses.commandCalls(PutConfigurationSetSendingOptionsCommand)[0].callId);
+    expect(lambda.commandCalls(UpdateEventSourceMappingCommand)[0].calledBefore(ses.commandCalls(PutConfigurationSetSendingOptionsCommand)[0])).toBe(true);
     expect(state).toEqual({ sesSendingEnabled: false, senderConsuming: false, mappingState: 'Disabled', paused: true });
   });
 
@@ -42,7 +41,7 @@ describe('pause and resume', () => {
     const state = await setSending(clients(), target, true);
     expect(ses.commandCalls(PutConfigurationSetSendingOptionsCommand)[0].args[0].input.SendingEnabled).toBe(true);
     expect(lambda.commandCalls(UpdateEventSourceMappingCommand)[0].args[0].input.Enabled).toBe(true);
-    expect(ses.commandCalls(PutConfigurationSetSendingOptionsCommand)[0].callId).toBeLessThan(lambda.commandCalls(UpdateEventSourceMappingCommand)[0].callId);
+    expect(ses.commandCalls(PutConfigurationSetSendingOptionsCommand)[0].calledBefore(lambda.commandCalls(UpdateEventSourceMappingCommand)[0])).toBe(true);
     expect(state.paused).toBe(false);
   });
 
