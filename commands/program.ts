@@ -4,6 +4,7 @@ import { registerConfig } from './config.js';
 import { addGlobalOptions } from './global-options.js';
 import { registerLocal } from './local/index.js';
 import type { Runtime } from './runtime.js';
+import { registerTemplates } from './templates/index.js';
 import { registerWhoami } from './whoami.js';
 
 /**
@@ -26,6 +27,7 @@ export function createProgram(runtime: Runtime): Command {
 
   registerConfig(program, runtime);
   registerWhoami(program, runtime);
+  registerTemplates(program, runtime);
   registerLocal(program, runtime);
 
   // Subcommands inherit exit handling and output routing from the root.

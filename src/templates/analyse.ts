@@ -1,0 +1,160 @@
+import type { AstNode } from './nunjucks-api.js';
+
+/**
+ * Static questions about a parsed template: which names it reads, which it assigns, which
+ * filters it calls. Used to check that required variables are really used, to warn about
+ * variables nobody declared, and to keep flattening from changing what a template means.
+ */
+
+/** Names a template can read without anyone passing them. */
+export const BUILTIN_NAMES: ReadonlySet<string> = new Set(['loop', 'caller', 'super', 'range', 'cycler', 'joiner', 'True', 'False', 'None']);
+
+function isNode(value: unknown): value is AstNode {
+  return typeof value === 'object' && value !== null && typeof (value as AstNode).typename === 'string';
+}
+
+function childrenOf(node: AstNode): AstNode[] {
+  const out: AstNode[] = [];
+  for (const field of node.fields) {
+    const value = node[field];
+    if (Array.isArray(value)) {
+      for (const item of value) if (isNode(item)) out.push(item);
+    } else if (isNode(value)) {
+      out.push(value);
+    }
+  }
+  return out;
+}
+
+function isMacroLike(node: AstNode): boolean {
+  return node.typename === 'Macro' || node.typename === 'Caller';
+}
+
+/**
+ * Every variable name the template reads. Filter names, test names (`is defined`) and the keys of
+ * dict literals and keyword arguments are not reads; `a[b]` reads `b`, `a.b` does not.
+ */
+export function collectReferences(root: AstNode, options: { onlyInMacros?: boolean } = {}): Set<string> {
+  const names = new Set<string>();
+  const visit = (node: AstNode, inMacro: boolean): void => {
+    switch (node.typename) {
+      case 'Symbol':
+        if (!options.onlyInMacros || inMacro) names.add(String(node.value));
+        return;
+      case 'Filter':
+      case 'FilterAsync':
+        visit(node.args as AstNode, inMacro);
+        return;
+      case 'Is': {
+        visit(node.left as AstNode, inMacro);
+        const right = node.right as AstNode;
+        if (right.typename === 'FunCall') visit(right.args as AstNode, inMacro);
+        return;
+      }
+      case 'Pair': {
+        const key = node.key as AstNode;
+        if (key.typename !== 'Symbol') visit(key, inMacro);
+        visit(node.value as AstNode, inMacro);
+        return;
+      }
+      case 'Set':
+        // Assigning is not reading: only the value (or captured body) is visited.
+        if (isNode(node.value)) visit(node.value, inMacro);
+        if (isNode(node.body)) visit(node.body, inMacro);
+        return;
+      case 'For':
+      case 'AsyncEach':
+      case 'AsyncAll':
+        for (const field of ['arr', 'body', 'else_']) if (isNode(node[field])) visit(node[field] as AstNode, inMacro);
+        return;
+      case 'Macro':
+      case 'Caller':
+        // The macro's own name and parameters are bindings; only the body (and defaults) read.
+        for (const arg of childrenOf(node.args as AstNode)) if (arg.typename !== 'Symbol') visit(arg, true);
+        visit(node.body as AstNode, true);
+        return;
+      default:
+        for (const child of childrenOf(node)) visit(child, inMacro || isMacroLike(node));
+    }
+  };
+  visit(root, false);
+  return names;
+}
+
+/**
+ * Names assigned in the template's own scope: `{% set %}` targets and macro names. Assignments
+ * inside macro and call bodies are left out; they live in the macro's own frame.
+ */
+export function collectBindings(root: AstNode): Set<string> {
+  const names = new Set<string>();
+  const visit = (node: AstNode): void => {
+    if (node.typename === 'Set') {
+      for (const target of node.targets as AstNode[]) if (target.typename === 'Symbol') names.add(String(target.value));
+    }
+    if (isMacroLike(node)) {
+      if (node.typename === 'Macro') names.add(String((node.name as AstNode).value));
+      return;
+    }
+    for (const child of childrenOf(node)) visit(child);
+  };
+  visit(root);
+  return names;
+}
+
+/** Every name bound anywhere (set targets, loop variables, macro names and parameters). */
+function collectAllBoundNames(root: AstNode): Set<string> {
+  const names = new Set<string>();
+  const addSymbols = (node: AstNode | undefined): void => {
+    if (!node) return;
+    switch (node.typename) {
+      case 'Symbol':
+        names.add(String(node.value));
+        return;
+      case 'Pair':
+        addSymbols(node.key as AstNode);
+        return;
+      case 'NodeList':
+      case 'Array':
+      case 'KeywordArgs':
+        for (const child of childrenOf(node)) addSymbols(child);
+        return;
+    }
+  };
+  const visit = (node: AstNode): void => {
+    if (node.typename === 'Set') for (const target of node.targets as AstNode[]) addSymbols(target);
+    if (node.typename === 'For' || node.typename === 'AsyncEach' || node.typename === 'AsyncAll') addSymbols(node.name as AstNode);
+    if (node.typename === 'Macro') addSymbols(node.name as AstNode);
+    if (isMacroLike(node)) addSymbols(node.args as AstNode);
+    for (const child of childrenOf(node)) visit(child);
+  };
+  visit(root);
+  return names;
+}
+
+/** Variables the template expects from its caller: names read but never bound, builtins aside. */
+export function freeVariables(root: AstNode): Set<string> {
+  const bound = collectAllBoundNames(root);
+  const free = new Set<string>();
+  for (const name of collectReferences(root)) if (!bound.has(name) && !BUILTIN_NAMES.has(name)) free.add(name);
+  return free;
+}
+
+export interface FilterUse {
+  name: string;
+  /** 0-based, as in the AST. */
+  lineno: number;
+  colno: number;
+}
+
+export function collectFilters(root: AstNode): FilterUse[] {
+  const uses: FilterUse[] = [];
+  const visit = (node: AstNode): void => {
+    if (node.typename === 'Filter' || node.typename === 'FilterAsync') {
+      const name = node.name as AstNode;
+      uses.push({ name: String(name.value), lineno: name.lineno, colno: name.colno });
+    }
+    for (const child of childrenOf(node)) visit(child);
+  };
+  visit(root);
+  return uses;
+}

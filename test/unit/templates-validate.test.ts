@@ -1,0 +1,101 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { MailengineError } from '../../src/errors.js';
+import { validateTemplates, type TemplateReport } from '../../src/templates/validate.js';
+
+const STARTERS = fileURLToPath(new URL('../../starter-templates', import.meta.url));
+const INVALID = fileURLToPath(new URL('../fixtures/templates/invalid', import.meta.url));
+const SESMAILENGINE = fileURLToPath(new URL('../fixtures/templates/sesmailengine', import.meta.url));
+
+const invalid = validateTemplates({ dir: INVALID, displayDir: 'invalid' });
+const byName = (name: string) => invalid.templates.find((t) => t.name === name) as TemplateReport;
+
+/** Each problem as `file:line code` (line omitted when there is none), for compact expectations. */
+function located(report: TemplateReport): string[] {
+  return report.problems.map((p) => `${p.file}${p.line === undefined ? '' : `:${p.line}`}${p.column === undefined ? '' : `:${p.column}`} ${p.code}`);
+}
+
+describe('templates validate', () => {
+  it('passes every starter template, with no warnings', () => {
+    const report = validateTemplates({ dir: STARTERS, displayDir: 'starter-templates' });
+    expect(report).toMatchObject({ ok: true, problemCount: 0, warningCount: 0 });
+    expect(report.templates).toHaveLength(12);
+    expect(report.templates.every((t) => t.version === '1.0.0' && t.description)).toBe(true);
+  });
+
+  it('finds a problem in every broken fixture and none anywhere else', () => {
+    expect(invalid.ok).toBe(false);
+    expect(invalid.templates.filter((t) => t.ok).map((t) => t.name)).toEqual([]);
+  });
+
+  it.each([
+    ['syntax-error', ['invalid/syntax-error/template.html:4:45 TEMPLATE_SYNTAX_ERROR']],
+    ['undefined-variable', ['invalid/undefined-variable/template.html:4:18 TEMPLATE_UNDEFINED_VARIABLE']],
+    ['layout-error', ['invalid/_layout/strict.html:5:9 TEMPLATE_UNDEFINED_VARIABLE']],
+    ['unused-required', ['invalid/unused-required/metadata.json:3 TEMPLATE_REQUIRED_UNUSED']],
+    ['missing-text', ['invalid/missing-text/template.txt TEMPLATE_FILE_MISSING']],
+    ['empty-text', ['invalid/empty-text/template.txt TEMPLATE_EMPTY_TEXT']],
+    ['bad-metadata', ['invalid/bad-metadata/metadata.json:1 TEMPLATE_METADATA_INVALID', 'invalid/bad-metadata/metadata.json:3 TEMPLATE_METADATA_INVALID', 'invalid/bad-metadata/metadata.json:4 TEMPLATE_METADATA_INVALID']],
+    ['relative-url', ['invalid/relative-url/template.html:4:7 TEMPLATE_RELATIVE_URL', 'invalid/relative-url/template.html:5:6 TEMPLATE_RELATIVE_URL', 'invalid/relative-url/template.html TEMPLATE_RELATIVE_URL']],
+    ['sample-incomplete', ['invalid/sample-incomplete/metadata.json:4 TEMPLATE_SAMPLE_INCOMPLETE']],
+    ['unknown-filter', ['invalid/unknown-filter/template.html:3:24 TEMPLATE_UNKNOWN_FILTER']],
+    ['block-scope', ['invalid/block-scope/template.html:3:1 TEMPLATE_FLATTEN_UNSUPPORTED']],
+    ['missing-layout', ['invalid/missing-layout/template.html:1:1 TEMPLATE_INCLUDE_NOT_FOUND']],
+  ])('%s', (name, expected) => {
+    expect(located(byName(name))).toEqual(expected);
+  });
+
+  it('says what is wrong in words a person can act on', () => {
+    expect(byName('undefined-variable').problems[0].message).toBe('undefined variable "userNam"');
+    expect(byName('relative-url').problems.map((p) => p.message)).toEqual([
+      'href="/account" is not an absolute URL; emails need https://, http://, mailto: or tel:',
+      'src="images/logo.png" is not an absolute URL; emails need https://, http://, mailto: or tel:',
+      'with the sample data, renders href="/profile", which is not an absolute URL',
+    ]);
+    expect(byName('unused-required').problems[0].message).toBe('required variable "orderId" is not used by the subject, HTML or text');
+    expect(byName('undefined-variable').warnings.map((w) => w.message)).toEqual(['used but not listed in requiredVariables or optionalVariables: userNam']);
+  });
+
+  it('rejects HTML over 256 KB and warns above the size Gmail clips at', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailengine-templates-'));
+    cpSync(STARTERS, dir, { recursive: true });
+    const html = join(dir, 'welcome', 'template.html');
+    const original = readFileSync(html, 'utf8');
+    writeFileSync(html, original.replace('{% endblock %}\n\n{% block footer_note', `<p>${'padding '.repeat(34_000)}</p>\n{% endblock %}\n\n{% block footer_note`));
+    writeFileSync(join(dir, 'invoice', 'template.html'), readFileSync(join(dir, 'invoice', 'template.html'), 'utf8').replace('{% endblock %}\n\n{% block footer_note', `<p>${'padding '.repeat(14_000)}</p>\n{% endblock %}\n\n{% block footer_note`));
+    const report = validateTemplates({ dir, displayDir: 'copy', names: ['welcome', 'invoice'] });
+    const welcome = report.templates.find((t) => t.name === 'welcome') as TemplateReport;
+    expect(welcome.problems.map((p) => [p.code, p.file])).toEqual([
+      ['TEMPLATE_TOO_LARGE', 'copy/welcome/template.html'],
+      ['TEMPLATE_TOO_LARGE', 'copy/welcome/template.html'],
+    ]);
+    expect(welcome.problems[0].message).toMatch(/^is 2\d\d\.\d KB with its layout and includes; the limit is 256\.0 KB/);
+    const invoice = report.templates.find((t) => t.name === 'invoice') as TemplateReport;
+    expect(invoice.ok).toBe(true);
+    expect(invoice.warnings.map((w) => w.code)).toEqual(['TEMPLATE_GMAIL_CLIPPING']);
+  });
+
+  it('accepts a SESMailEngine template as it is, warning only that it has no sample data to render', () => {
+    const report = validateTemplates({ dir: SESMAILENGINE });
+    expect(report.ok).toBe(true);
+    expect(report.templates[0].warnings.map((w) => w.code)).toEqual(['TEMPLATE_NO_SAMPLE_DATA']);
+  });
+
+  it('a missing folder, an empty one, or an unknown name is "not found" (exit 4)', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'mailengine-empty-'));
+    mkdirSync(join(empty, '_layout'));
+    const attempt = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        return err as MailengineError;
+      }
+    };
+    expect(attempt(() => validateTemplates({ dir: join(empty, 'nope'), displayDir: 'nope' }))).toMatchObject({ code: 'TEMPLATES_DIR_NOT_FOUND', exitCode: 4, message: 'No templates folder at nope.' });
+    expect(attempt(() => validateTemplates({ dir: empty }))).toMatchObject({ code: 'TEMPLATES_NOT_FOUND', exitCode: 4 });
+    expect(attempt(() => validateTemplates({ dir: STARTERS, names: ['welcome', 'welcom'] }))).toMatchObject({ code: 'TEMPLATE_NOT_FOUND', exitCode: 4 });
+  });
+});
