@@ -1,7 +1,7 @@
 // Builds the CLI into dist/ with esbuild, then proves the result starts by running `--version`.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { packageLambdas } from './package-lambdas.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -9,7 +9,9 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 rmSync('dist', { recursive: true, force: true });
 
 await build({
-  entryPoints: { cli: 'commands/cli.ts' },
+  // The local stack's engine runner is a program of its own (a detached process `local up`
+  // starts), built alongside so it shares the CLI's chunks.
+  entryPoints: { cli: 'commands/cli.ts', 'local-runner': 'src/local/runner/main.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',
@@ -26,7 +28,9 @@ await build({
   logLevel: 'warning',
 });
 
-const printed = execFileSync(process.execPath, ['dist/cli.js', '--version'], { encoding: 'utf8' }).trim();
+// The bin must be executable for `npm link`, `npx` in a checkout, and a direct ./dist/cli.js.
+chmodSync('dist/cli.js', 0o755);
+const printed = execFileSync('./dist/cli.js', ['--version'], { encoding: 'utf8' }).trim();
 if (printed !== pkg.version) {
   console.error(`smoke test failed: dist/cli.js --version printed "${printed}", expected "${pkg.version}"`);
   process.exit(1);

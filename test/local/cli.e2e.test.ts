@@ -46,6 +46,7 @@ describe('mailengine local, as a user runs it', () => {
       ['dynamodb', 'started'],
       ['s3', 'started'],
       ['sesv2', 'started'],
+      ['eventbridge', 'started'],
     ]);
     // The stack name comes from the settings: the default is "mailengine".
     expect(result.provisioned.tables.map((t: { name: string; status: string }) => [t.name, t.status])).toEqual([
@@ -64,6 +65,7 @@ describe('mailengine local, as a user runs it', () => {
       ['dynamodb', 'running', true, ports.dynamodb],
       ['s3', 'running', true, ports.s3],
       ['sesv2', 'running', true, ports.sesv2],
+      ['eventbridge', 'running', true, ports.eventbridge],
     ]);
   });
 
@@ -93,14 +95,14 @@ describe('mailengine local, as a user runs it', () => {
     const before = JSON.parse((await run('local', 'status', '--json')).stdout) as { stateDir: string; parts: Array<{ pid: number }> };
     const down = await run('local', 'down', '--json');
     expect(down.code).toBe(0);
-    expect(JSON.parse(down.stdout).parts.map((p: { state: string }) => p.state)).toEqual(['stopped', 'stopped', 'stopped']);
+    expect(JSON.parse(down.stdout).parts.map((p: { state: string }) => p.state)).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
     expect(before.parts.map((p) => p.pid).filter(isAlive)).toEqual([]);
     expect(processesMentioning(before.stateDir)).toEqual([]);
 
     const status = await run('local', 'status', '--json');
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ running: false });
-    expect(JSON.parse(status.stdout).parts.map((p: { state: string }) => p.state)).toEqual(['stopped', 'stopped', 'stopped']);
+    expect(JSON.parse(status.stdout).parts.map((p: { state: string }) => p.state)).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
 
     const again = await run('local', 'down');
     expect(again.code).toBe(0);

@@ -55,9 +55,10 @@ describe('the local stack', () => {
       ['dynamodb', 'started'],
       ['s3', 'started'],
       ['sesv2', 'started'],
+      ['eventbridge', 'started'],
     ]);
     for (const endpoint of Object.values(stack.endpoints)) expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/?$/);
-    expect(stack.up.unserved).toEqual(['eventbridge']);
+    expect(stack.up.unserved).toEqual([]);
     console.info(`local stack started in ${startupMs} ms`);
   });
 
@@ -223,6 +224,7 @@ describe('the local stack', () => {
         ['dynamodb', 'running', true],
         ['s3', 'stopped', false],
         ['sesv2', 'running', true],
+        ['eventbridge', 'running', true],
       ]);
 
       const repaired = await upLocalStack({ dir: stack.dir });
@@ -230,6 +232,7 @@ describe('the local stack', () => {
         ['dynamodb', 'already-running'],
         ['s3', 'started'],
         ['sesv2', 'already-running'],
+        ['eventbridge', 'already-running'],
       ]);
       // The bucket and its objects live on disk, so they survive the restart.
       const listed = await (await aws.s3()).send(new ListObjectsV2Command({ Bucket: stack.provisioned!.buckets[0].name, Prefix: 'templates/' }));
@@ -248,14 +251,15 @@ describe('the local stack', () => {
       ['dynamodb', 'stopped'],
       ['s3', 'stopped'],
       ['sesv2', 'stopped'],
+      ['eventbridge', 'stopped'],
     ]);
     expect(pids.filter(isAlive)).toEqual([]);
     expect(processesMentioning(stack.stateDir)).toEqual([]);
     expect(existsSync(localStatePaths(stack.dir).runFile('dynamodb'))).toBe(false);
 
     const status = await localStackStatus({ dir: stack.dir });
-    expect(status.parts.map((p) => p.state)).toEqual(['stopped', 'stopped', 'stopped']);
-    expect((await stack.stop()).parts.map((p) => p.state)).toEqual(['not-running', 'not-running', 'not-running']);
+    expect(status.parts.map((p) => p.state)).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
+    expect((await stack.stop()).parts.map((p) => p.state)).toEqual(['not-running', 'not-running', 'not-running', 'not-running']);
   }, 30_000);
 });
 
