@@ -1,7 +1,10 @@
 import { Command } from 'commander';
 import { VERSION } from '../src/version.js';
 import { registerConfig } from './config.js';
+import { registerDeploy } from './deploy.js';
+import { registerDestroy } from './destroy.js';
 import { addGlobalOptions } from './global-options.js';
+import { registerInfo } from './info.js';
 import { registerLocal } from './local/index.js';
 import type { Runtime } from './runtime.js';
 import { registerTemplates } from './templates/index.js';
@@ -27,6 +30,9 @@ export function createProgram(runtime: Runtime): Command {
 
   registerConfig(program, runtime);
   registerWhoami(program, runtime);
+  registerDeploy(program, runtime);
+  registerDestroy(program, runtime);
+  registerInfo(program, runtime);
   registerTemplates(program, runtime);
   registerLocal(program, runtime);
 

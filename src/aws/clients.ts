@@ -3,6 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { STSClient } from '@aws-sdk/client-sts';
@@ -24,7 +25,7 @@ export interface AwsClientSettings {
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
-type ServiceKey = 'cloudformation' | 'dynamodb' | 'eventbridge' | 'lambda' | 's3' | 'sesv2' | 'sqs' | 'sts';
+type ServiceKey = 'cloudformation' | 'dynamodb' | 'eventbridge' | 'lambda' | 's3' | 'secretsmanager' | 'sesv2' | 'sqs' | 'sts';
 
 interface Sendable {
   send(command: unknown, options?: unknown): Promise<unknown>;
@@ -68,6 +69,10 @@ export class AwsClientFactory {
         : {};
       return new S3Client({ ...this.config('s3'), ...local });
     });
+  }
+
+  secretsmanager(): Promise<SecretsManagerClient> {
+    return this.get('secretsmanager', async () => new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(this.config('secretsmanager')));
   }
 
   sesv2(): Promise<SESv2Client> {

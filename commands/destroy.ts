@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { usageError } from '../src/errors.js';
+import type { DestroyResult } from '../src/stack/destroy.js';
+import { clientsForRegion } from './deploy.js';
+import { defineAction, type Runtime } from './runtime.js';
+
+const destroyOptions = z.object({
+  purgeArtifacts: z.boolean().default(false),
+  wait: z.boolean().default(true),
+});
+
+function render(r: DestroyResult, describe: (item: DestroyResult['retained'][number]) => string, usd: (n: number) => string): string {
+  const lines =
+    r.action === 'absent'
+      ? [`No stack named ${r.stackName} in ${r.region}; nothing was deleted.`]
+      : [`Deleted stack ${r.stackName} in ${r.region} (${r.seconds} s).`];
+  if (r.retained.length > 0) {
+    lines.push('', `Still there (kept by RetainData), about ${usd(r.retainedMonthlyUsd)} a month:`);
+    for (const item of r.retained) lines.push(`  ${describe(item)}`);
+    lines.push(
+      '',
+      `A later \`mailengine deploy --stack ${r.stackName}\` offers to adopt the tables and the hash key again.`,
+      'To remove them for good: aws dynamodb delete-table --table-name NAME; aws secretsmanager delete-secret --secret-id NAME --force-delete-without-recovery; aws s3 rb s3://NAME --force (empty its versions first).',
+    );
+  }
+  if (r.deletedData.length > 0) lines.push('', `Deleted with the stack: ${r.deletedData.map((i) => i.name).join(', ')}.`);
+  if (r.artifacts) {
+    const a = r.artifacts;
+    if (a.absent) lines.push('', `No artifacts bucket ${a.bucket} to purge.`);
+    else if (a.bucketDeleted) lines.push('', `Deleted ${a.deleted} artifact versions and the bucket ${a.bucket}.`);
+    else lines.push('', `Deleted ${a.deleted} artifact versions of ${r.stackName}; kept the bucket ${a.bucket}, which other stacks use (${a.otherStacks.join(', ')}).`);
+  }
+  return lines.join('\n');
+}
+
+export function registerDestroy(program: Command, runtime: Runtime): void {
+  program
+    .command('destroy')
+    .description('delete the engine stack; tables, templates bucket and hash key stay when RetainData is true (the default)')
+    .option('--purge-artifacts', "also delete this stack's packaged code from the artifacts bucket, and the bucket once empty")
+    .option('--no-wait', 'if another operation is running on the stack, stop instead of waiting for it')
+    .addHelpText('after', '\nOn a terminal you type the stack name to confirm; without one, pass --yes.')
+    .action(
+      defineAction(runtime, 'destroy', destroyOptions, async (options, ctx) => {
+        if (ctx.settings.local) {
+          throw usageError('LOCAL_UNSUPPORTED', 'destroy --local is not needed: the local stack has no CloudFormation stack to delete.', 'Use `mailengine local down --purge` to stop it and delete its tables and buckets.');
+        }
+        const { destroy, describeDataItem } = await import('../src/stack/destroy.js');
+        const { formatUsd } = await import('../src/stack/retained-cost.js');
+        const result = await destroy({
+          aws: ctx.aws,
+          io: ctx.io,
+          stackName: ctx.settings.stackName,
+          withRegion: clientsForRegion(ctx),
+          purgeArtifacts: options.purgeArtifacts,
+          wait: options.wait,
+          signal: ctx.runtime.signal,
+        });
+        ctx.io.result(result, (r) => render(r, describeDataItem, formatUsd));
+      }),
+    );
+}

@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { keyValueTable } from '../src/io/render.js';
+import type { StackInfo } from '../src/stack/info.js';
+import type { LocalStackInfo } from '../src/stack/info-local.js';
+import { defineAction, type Runtime } from './runtime.js';
+
+/** The table without the padding cli-table3 leaves at the end of each line. */
+const table = (rows: Parameters<typeof keyValueTable>[0]) => keyValueTable(rows).split('\n').map((line) => line.trimEnd()).join('\n');
+
+const infoOptions = z.object({});
+
+const count = (n: number | undefined) => (n === undefined ? '?' : n.toLocaleString('en-US'));
+
+function sesLine(r: StackInfo): string | undefined {
+  const ses = r.ses;
+  if (!ses) return undefined;
+  const access = ses.productionAccess ? 'production' : 'SANDBOX (verified recipients only, 200 a day, 1 a second)';
+  const quota = ses.max24HourSend !== undefined ? `${count(ses.sentLast24Hours)} of ${count(ses.max24HourSend)} sent in the last 24 h` : '';
+  const rate = ses.maxSendRate !== undefined ? `max ${ses.maxSendRate}/s` : '';
+  const flags = [!ses.sendingEnabled ? 'ACCOUNT SENDING OFF' : '', ses.enforcementStatus && ses.enforcementStatus !== 'HEALTHY' ? ses.enforcementStatus : ''];
+  return [access, rate, quota, ...flags].filter(Boolean).join('; ');
+}
+
+function identityLine(r: StackInfo): string | undefined {
+  const id = r.identity;
+  if (!id) return r.problems.some((p) => p.section === 'identity') ? 'unreadable' : undefined;
+  if (!id.exists) return `${id.name}: DOES NOT EXIST in SES`;
+  const dkim = id.dkimStatus ? `, DKIM ${id.dkimStatus}` : '';
+  return `${id.name}: ${id.verifiedForSending ? 'verified' : `NOT VERIFIED (${id.verificationStatus ?? '?'})`}${dkim}`;
+}
+
+function sendingLine(r: StackInfo): string | undefined {
+  const s = r.sending;
+  if (!s) return undefined;
+  const parts = [
+    s.configurationSetSending === undefined ? '' : `configuration set sending ${s.configurationSetSending ? 'on' : 'off'}`,
+    s.senderMapping ? `Sender queue mapping ${s.senderMapping}` : '',
+  ].filter(Boolean);
+  const word = { running: 'running', paused: 'PAUSED', 'partly-paused': 'PARTLY PAUSED', unknown: 'unknown' }[s.state];
+  return `${word}${parts.length ? ` (${parts.join(', ')})` : ''}`;
+}
+
+function render(r: StackInfo, order: (o: Record<string, string>) => Array<[string, string]>): string {
+  const queues = r.queues.map((q) => `${q.name} ${count(q.waiting)} waiting, ${count(q.inFlight)} in flight${q.name.endsWith('dlq') && (q.waiting ?? 0) > 0 ? ' <- failed requests' : ''}`).join('\n');
+  const rows: Array<[string, string | undefined]> = [
+    ['stack', `${r.stackName} in ${r.region}: ${r.stack.status}${r.stack.statusReason ? ` (${r.stack.statusReason})` : ''}`],
+    ['updated', r.stack.updatedAt ?? r.stack.createdAt],
+    ['engine', `${r.version.engine ?? 'unknown'} (this CLI: ${r.version.cli})`],
+    ['sending', sendingLine(r)],
+    ['SES account', sesLine(r)],
+    ['identity', identityLine(r)],
+    ['queues', queues || undefined],
+  ];
+  const lines = [table(rows)];
+  if (r.version.advice) lines.push('', r.version.advice);
+  const outputs = order(r.outputs).filter(([k]) => k !== 'PublisherPolicy');
+  if (outputs.length) lines.push('', 'Outputs', table(outputs.map(([k, v]) => [`  ${k}`, v])));
+  if (r.outputs.PublisherPolicy) lines.push('', 'PublisherPolicy (attach to an app role to let it publish requests): see --json, or the stack outputs.');
+  return lines.join('\n');
+}
+
+function renderLocal(r: LocalStackInfo): string {
+  const rows: Array<[string, string | undefined]> = [
+    ['stack', `${r.stackName} on the local stack (engine ${r.engineVersion})`],
+    ['parts', r.parts.map((p) => `${p.label}: ${p.state}${p.state === 'running' && !p.healthy ? ' (not answering)' : ''} ${p.endpoint}`).join('\n')],
+    ['inbox', r.inbox],
+    ...r.tables.map((t): [string, string] => [t.logicalId, `table ${t.name}: ${t.status}, ${count(t.itemCount)} items; indexes ${t.indexes.join(', ') || 'none'}${t.ttlAttribute ? `; TTL ${t.ttlAttribute}` : ''}`]),
+    ...r.buckets.map((b): [string, string] => [b.logicalId, `bucket ${b.name}: ${b.exists ? `${count(b.objects)} objects` : 'MISSING'}`]),
+  ];
+  return [table(rows), '', `Not on the local stack: ${r.notAvailable.join('; ')}.`].join('\n');
+}
+
+export function registerInfo(program: Command, runtime: Runtime): void {
+  program
+    .command('info')
+    .description('the deployed engine: stack status, versions, outputs, SES account and identity, queue depths, paused or not')
+    .action(
+      defineAction(runtime, 'info', infoOptions, async (_options, ctx) => {
+        if (ctx.settings.local) {
+          const { localStackInfo } = await import('../src/stack/info-local.js');
+          const result = await localStackInfo({ aws: ctx.aws, cwd: ctx.runtime.cwd, stackName: ctx.settings.stackName });
+          ctx.io.result(result, renderLocal);
+          return;
+        }
+        const progress = ctx.io.progress('info.read', `Reading stack ${ctx.settings.stackName}`);
+        const { stackInfo, incompleteInfoError } = await import('../src/stack/info.js');
+        const { orderedOutputs } = await import('../src/stack/stack-outputs.js');
+        let result: StackInfo;
+        try {
+          result = await stackInfo({ aws: ctx.aws, stackName: ctx.settings.stackName });
+        } finally {
+          progress.stop();
+        }
+        ctx.io.result(result, (r) => render(r, orderedOutputs));
+        // A partial read is not a clean exit: the result above shows what could be read.
+        if (result.problems.length > 0) throw incompleteInfoError(result.problems);
+      }),
+    );
+}
