@@ -16,9 +16,3 @@ export function shownPath(cwd: string, path: string): string {
   return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
 
-/** Aligned columns without borders: the parts list reads like `docker ps`. */
-export function columns(head: string[], rows: ReadonlyArray<ReadonlyArray<string | number | undefined>>): string {
-  const cells = [head, ...rows.map((row) => row.map((cell) => (cell === undefined ? '-' : String(cell))))];
-  const widths = head.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
-  return cells.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
-}

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { StatusResult } from '../../src/local/status.js';
 import { defineAction, type Runtime } from '../runtime.js';
-import { columns, shownPath } from './shared.js';
+import { shownPath } from './shared.js';
+import { columns } from '../../src/io/render.js';
 
 const statusOptions = z.object({});
 

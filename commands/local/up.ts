@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { UpResult } from '../../src/local/up.js';
 import { defineAction, type Runtime } from '../runtime.js';
-import { columns, portOption, shownPath } from './shared.js';
+import { portOption, shownPath } from './shared.js';
+import { columns } from '../../src/io/render.js';
 
 const upOptions = z.object({
   dynamodbPort: portOption,

@@ -16,3 +16,13 @@ export function dataTable(head: string[], rows: ReadonlyArray<ReadonlyArray<stri
   for (const row of rows) table.push(row.map((cell) => (cell === undefined ? '-' : String(cell))));
   return table.toString();
 }
+
+/**
+ * Aligned columns without borders, like `docker ps`: easy to read and to `grep`/`awk`. No
+ * trailing blanks where the last cells are empty.
+ */
+export function columns(head: string[], rows: ReadonlyArray<ReadonlyArray<string | number | undefined>>): string {
+  const cells = [head, ...rows.map((row) => row.map((cell) => (cell === undefined ? '-' : String(cell))))];
+  const widths = head.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
+  return cells.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+}
