@@ -3,10 +3,19 @@ import { VERSION } from '../src/version.js';
 import { registerConfig } from './config.js';
 import { registerDeploy } from './deploy.js';
 import { registerDestroy } from './destroy.js';
+import { registerDlq } from './dlq/index.js';
+import { registerDomain } from './domain/index.js';
+import { registerErase } from './erase.js';
 import { addGlobalOptions } from './global-options.js';
 import { registerInfo } from './info.js';
 import { registerLocal } from './local/index.js';
+import { registerPause } from './pause.js';
+import { registerResume } from './resume.js';
 import type { Runtime } from './runtime.js';
+import { registerSend } from './send.js';
+import { registerStats } from './stats.js';
+import { registerStatus } from './status/index.js';
+import { registerSuppression } from './suppression/index.js';
 import { registerTemplates } from './templates/index.js';
 import { registerWhoami } from './whoami.js';
 
@@ -35,6 +44,15 @@ export function createProgram(runtime: Runtime): Command {
   registerInfo(program, runtime);
   registerTemplates(program, runtime);
   registerLocal(program, runtime);
+  registerStatus(program, runtime);
+  registerSuppression(program, runtime);
+  registerErase(program, runtime);
+  registerDomain(program, runtime);
+  registerSend(program, runtime);
+  registerPause(program, runtime);
+  registerResume(program, runtime);
+  registerDlq(program, runtime);
+  registerStats(program, runtime);
 
   // Subcommands inherit exit handling and output routing from the root.
   for (const cmd of program.commands) applyToTree(cmd, program);

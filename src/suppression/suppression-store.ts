@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHmac } from 'node:crypto';
 import { SUPPRESSION_TABLE } from '../engine/tables.js';
 
@@ -18,6 +18,18 @@ export interface SuppressionEntry {
   lastSoftBounceEventId?: string;
   /** True when this is the keyed hash an erasure left behind. */
   hashed?: boolean;
+}
+
+/** Suppressions in index order, and the key to resume after the last one when more exist. */
+export interface SuppressionPage {
+  entries: SuppressionEntry[];
+  next?: Record<string, unknown>;
+}
+
+export const SUPPRESSION_REASONS = Object.keys(SUPPRESSION_REASON_RANK) as SuppressionReason[];
+
+export function isSuppressionReason(value: unknown): value is SuppressionReason {
+  return typeof value === 'string' && value in SUPPRESSION_REASON_RANK;
 }
 
 export interface SuppressionStoreOptions {
@@ -131,5 +143,99 @@ export class SuppressionStore {
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
+  }
+
+  /** The address's own item (a suppression, or only a soft-bounce counter), without the hash. */
+  async get(address: string): Promise<SuppressionEntry | undefined> {
+    return this.getItem(normaliseAddress(address));
+  }
+
+  /** The keyed hash an erasure left for `address`, if any. Without a hash key there can be none to find. */
+  async getHash(address: string): Promise<SuppressionEntry | undefined> {
+    if (!this.options.hashKey) return undefined;
+    const entry = await this.getItem(hashedAddress(address, this.options.hashKey));
+    return entry ? { ...entry, hashed: true } : undefined;
+  }
+
+  /** Deletes the address's own item; returns what was there. */
+  async remove(address: string): Promise<SuppressionEntry | undefined> {
+    return this.deleteItem(normaliseAddress(address));
+  }
+
+  /** Deletes the keyed hash of `address`; returns what was there. */
+  async removeHash(address: string): Promise<SuppressionEntry | undefined> {
+    if (!this.options.hashKey) return undefined;
+    return this.deleteItem(hashedAddress(address, this.options.hashKey));
+  }
+
+  /**
+   * Keeps `address` suppressed without keeping the address: writes its keyed hash with the
+   * reason and date only (no details, which could hold the address or a diagnostic). A hash that
+   * already carries an equal or stronger reason is left as it is. Returns whether it changed.
+   */
+  async suppressHashed(address: string, reason: SuppressionReason, suppressedAt: string): Promise<boolean> {
+    const rank = SUPPRESSION_REASON_RANK[reason];
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { [SUPPRESSION_TABLE.partitionKey]: hashedAddress(address, this.requireHashKey()) },
+          UpdateExpression: 'SET reason = :reason, reasonRank = :rank, suppressedAt = :at, #src = :source, erasedAt = :now',
+          ConditionExpression: 'attribute_not_exists(reasonRank) OR reasonRank < :rank',
+          ExpressionAttributeNames: { '#src': 'source' },
+          ExpressionAttributeValues: { ':reason': reason, ':rank': rank, ':at': suppressedAt, ':source': 'erasure', ':now': this.now().toISOString() },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Suppressions for one reason, newest first, from the by-reason index, optionally within
+   * `[since, until]` (ISO times). `next` is set only when at least one more exists.
+   */
+  async listByReason(reason: SuppressionReason, page: { limit: number; since?: string; until?: string; startKey?: Record<string, unknown> }): Promise<SuppressionPage> {
+    const index = SUPPRESSION_TABLE.indexes.byReason;
+    const ranged = page.since !== undefined || page.until !== undefined;
+    const items: SuppressionEntry[] = [];
+    let start = page.startKey;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          IndexName: index.name,
+          KeyConditionExpression: ranged ? '#r = :r AND #t BETWEEN :since AND :until' : '#r = :r',
+          ExpressionAttributeNames: { '#r': index.partitionKey, ...(ranged ? { '#t': index.sortKey } : {}) },
+          ExpressionAttributeValues: { ':r': reason, ...(ranged ? { ':since': page.since ?? '0000', ':until': page.until ?? '9999' } : {}) },
+          ScanIndexForward: false,
+          Limit: page.limit + 1 - items.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...((out.Items ?? []) as SuppressionEntry[]));
+      start = out.LastEvaluatedKey;
+    } while (start && items.length <= page.limit);
+    const entries = items.slice(0, page.limit).map((e) => ({ ...e, hashed: e.address.startsWith('hmac:') }));
+    if (items.length <= page.limit) return { entries };
+    const last = entries[entries.length - 1];
+    return { entries, next: { [SUPPRESSION_TABLE.partitionKey]: last.address, [index.partitionKey]: last.reason, [index.sortKey]: last.suppressedAt } };
+  }
+
+  private requireHashKey(): Buffer {
+    if (!this.options.hashKey) throw new Error('SuppressionStore: this operation needs the suppression hash key');
+    return this.options.hashKey;
+  }
+
+  private async getItem(key: string): Promise<SuppressionEntry | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.options.tableName, Key: { [SUPPRESSION_TABLE.partitionKey]: key }, ConsistentRead: true }));
+    return out.Item as SuppressionEntry | undefined;
+  }
+
+  private async deleteItem(key: string): Promise<SuppressionEntry | undefined> {
+    const out = await this.db.send(new DeleteCommand({ TableName: this.options.tableName, Key: { [SUPPRESSION_TABLE.partitionKey]: key }, ReturnValues: 'ALL_OLD' }));
+    return out.Attributes as SuppressionEntry | undefined;
   }
 }

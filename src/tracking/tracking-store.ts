@@ -12,6 +12,21 @@ export interface TrackingStoreOptions {
 
 export type ClaimResult = { claimed: true; record: TrackingRecord } | { claimed: false; record: TrackingRecord };
 
+/** A DynamoDB key that positions a query (its LastEvaluatedKey / ExclusiveStartKey). */
+export type PageKey = Record<string, unknown>;
+
+/** Records in index order, and where the next page starts when there is one. */
+export interface RecordPage {
+  records: TrackingRecord[];
+  next?: PageKey;
+}
+
+/** The primary key of one tracking item (an email record or a history entry). */
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
 export interface NewRecord {
   emailId: string;
   eventId: string;
@@ -308,6 +323,95 @@ export class TrackingStore {
     );
     return (out.Items?.[0] as TrackingRecord | undefined)?.emailId;
   }
+
+  /**
+   * The emails sent to `recipient`, newest first, from the by-recipient index. At most `limit`
+   * records; `next` is set only when at least one more exists, so a cursor never leads to an
+   * empty page.
+   */
+  async listByRecipient(recipient: string, page: { limit: number; startKey?: PageKey }): Promise<RecordPage> {
+    const index = TRACKING_TABLE.indexes.byRecipient;
+    return this.queryIndex(index, { keyCondition: '#k = :k', values: { ':k': recipient } }, page);
+  }
+
+  /**
+   * One shard of one day from the by-day index, newest first, limited to `createdAt` within
+   * `[from, to]` (ISO times). Callers merge the DAY_SHARDS shards of a day themselves.
+   */
+  async listByDayShard(dayShard: string, range: { from: string; to: string }, page: { limit: number; startKey?: PageKey }): Promise<RecordPage> {
+    const index = TRACKING_TABLE.indexes.byDay;
+    return this.queryIndex(
+      index,
+      { keyCondition: '#k = :k AND #s BETWEEN :from AND :to', values: { ':k': dayShard, ':from': range.from, ':to': range.to } },
+      page,
+    );
+  }
+
+  /** Every item key of one email (its record and each history entry), read page by page. */
+  async listItemKeys(emailId: string, pageSize?: number): Promise<ItemKey[]> {
+    const keys: ItemKey[] = [];
+    let start: PageKey | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': emailPk(emailId) },
+          ProjectionExpression: 'pk, sk',
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+          Limit: pageSize,
+        }),
+      );
+      keys.push(...((out.Items ?? []) as ItemKey[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return keys;
+  }
+
+  /**
+   * A descending query on a sparse index. Reads one record past `limit` so `next` is only
+   * returned when there is more; `next` is the index key of the last record returned, which
+   * DynamoDB accepts as ExclusiveStartKey.
+   */
+  private async queryIndex(
+    index: { name: string; partitionKey: string; sortKey: string },
+    condition: { keyCondition: string; values: Record<string, unknown> },
+    page: { limit: number; startKey?: PageKey },
+  ): Promise<RecordPage> {
+    const items: TrackingRecord[] = [];
+    let start = page.startKey;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: index.name,
+          KeyConditionExpression: condition.keyCondition,
+          ExpressionAttributeNames: { '#k': index.partitionKey, ...(condition.keyCondition.includes('#s') ? { '#s': index.sortKey } : {}) },
+          ExpressionAttributeValues: condition.values,
+          ScanIndexForward: false,
+          Limit: page.limit + 1 - items.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...((out.Items ?? []) as TrackingRecord[]));
+      start = out.LastEvaluatedKey;
+    } while (start && items.length <= page.limit);
+    if (items.length <= page.limit) return { records: items };
+    const records = items.slice(0, page.limit);
+    return { records, next: indexKey(records[records.length - 1], index) };
+  }
+}
+
+/** The key DynamoDB expects to resume a query on `index` after `record`. */
+export function indexKey(record: TrackingRecord, index: { partitionKey: string; sortKey: string }): PageKey {
+  const item = record as unknown as Record<string, unknown>;
+  return {
+    [TRACKING_TABLE.partitionKey]: item[TRACKING_TABLE.partitionKey],
+    [TRACKING_TABLE.sortKey]: item[TRACKING_TABLE.sortKey],
+    [index.partitionKey]: item[index.partitionKey],
+    [index.sortKey]: item[index.sortKey],
+  };
 }
 
 export function stripUndefined<T extends Record<string, unknown>>(value: T): T {

@@ -1,12 +1,13 @@
 import { ExitCode, MailengineError } from '../../errors.js';
 import { httpRequest } from '../http.js';
 import type { RecordedEvent } from './event-bus.js';
+import type { QueueDepth, QueuedMessage } from './queue.js';
 import type { RecordedSend, RunnerState } from './runner.js';
 
 /**
  * Talks to a running engine runner's `/_mailengine/*` endpoints: for the demo, tests, and the
- * commands that operate a local engine (`send --test`, `pause`, `resume`, `dlq list` with
- * `--local`). `endpoint` is the local stack's `eventbridge` endpoint.
+ * commands that operate a local engine (`send --test`, `pause`, `resume`, `dlq list` and
+ * `dlq redrive` with `--local`). `endpoint` is the local stack's `eventbridge` endpoint.
  */
 async function call<T>(endpoint: string, method: 'GET' | 'POST', path: string, timeoutMs = 5000): Promise<T> {
   const url = `${endpoint.replace(/\/+$/, '')}/_mailengine/${path}`;
@@ -85,4 +86,32 @@ export async function waitForRunnerIdle(endpoint: string, options: { timeoutMs?:
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** One of the runner's queues with every message it holds, as `GET /_mailengine/queues` reports it. */
+export interface RunnerQueueView extends QueueDepth {
+  name: string;
+  arn: string;
+  messages: QueuedMessage[];
+}
+
+export type RunnerQueueKey = 'send' | 'sendDlq' | 'feedback' | 'feedbackDlq';
+
+/** The send and feedback queues and their DLQs, messages included. Reading them hides nothing. */
+export async function runnerQueues(endpoint: string): Promise<Record<RunnerQueueKey, RunnerQueueView>> {
+  return (await call<{ queues: Record<RunnerQueueKey, RunnerQueueView> }>(endpoint, 'GET', 'queues')).queues;
+}
+
+export interface RunnerRedrive {
+  queue: 'send' | 'feedback';
+  from: string;
+  to: string;
+  moved: number;
+  /** The ids the messages got in the source queue (redriven messages are new messages). */
+  messageIds: string[];
+}
+
+/** Moves everything in the `queue`'s DLQ back to `queue`, as SQS StartMessageMoveTask would. */
+export function redriveRunnerQueue(endpoint: string, queue: 'send' | 'feedback'): Promise<RunnerRedrive> {
+  return call(endpoint, 'POST', `queues/redrive?${new URLSearchParams({ queue })}`);
 }

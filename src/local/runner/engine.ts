@@ -1,46 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildFeedbackDeps, buildSenderDeps, type EngineSettings } from '../../engine/deps.js';
 import { createFeedback } from '../../engine/feedback.js';
 import { createSender } from '../../engine/sender.js';
 import { LOCAL_CREDENTIALS } from '../endpoints.js';
+import { LOCAL_HASH_KEY_FILE_NAME, readLocalHashKey } from '../hash-key.js';
 import type { RunnerConfig } from './config.js';
 import type { EngineFactory } from './runner.js';
-
-/**
- * The suppression hash key. In AWS it is a Secrets Manager secret the stack creates; locally it is
- * a random key in the runner's data directory (`eventbridge/suppression-hash-key`), the same file
- * `erase --local` reads, so hashes an erasure left stay valid across restarts and block the
- * Sender too. Used as the UTF-8 bytes of the text, as the Lambda entries use the secret string.
- */
-export async function localHashKey(dataDir: string): Promise<Buffer> {
-  const file = join(dataDir, 'suppression-hash-key');
-  const read = async () => {
-    try {
-      const text = (await readFile(file, 'utf8')).trim();
-      return text ? Buffer.from(text, 'utf8') : undefined;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-  };
-  const existing = await read();
-  if (existing) return existing;
-  await mkdir(dataDir, { recursive: true });
-  try {
-    // Exclusive: should the CLI create the key at the same moment, both end up with one key.
-    await writeFile(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  const key = await read();
-  if (!key) throw new Error(`the suppression hash key file ${file} is empty`);
-  return key;
-}
 
 /**
  * The real Sender and Feedback, built from the same settings the Lambda entries use, with clients
@@ -67,7 +35,7 @@ export function realEngine(config: RunnerConfig): EngineFactory {
       defaultFrom: engine.defaultFrom,
       softBounceThreshold: engine.softBounceThreshold,
       retentionDays: engine.retentionDays,
-      hashKey: await localHashKey(config.dataDir),
+      hashKey: await readLocalHashKey(join(config.dataDir, LOCAL_HASH_KEY_FILE_NAME), { create: true }),
       statusEvents: hooks.statusEvents,
       // A pushed template change shows up on the next send, not after the Lambda cache window.
       templateCacheFreshForMs: 0,

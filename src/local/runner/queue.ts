@@ -150,6 +150,24 @@ export class LocalQueue {
     return { visible, inFlight };
   }
 
+  /**
+   * Dead-letter queue redrive, as SQS StartMessageMoveTask does it: every message that is not in
+   * flight moves to `target` as a new message (a new id, a new send time, a receive count of 0;
+   * SQS treats redriven messages as new, so their retention starts again). Returns the ids the
+   * messages got in `target`.
+   */
+  moveMessagesTo(target: LocalQueue): string[] {
+    const now = this.now();
+    const moved: string[] = [];
+    for (const message of [...this.messages.values()]) {
+      if (this.expired(message, now) || message.visibleAt > now) continue;
+      this.messages.delete(message.messageId);
+      moved.push(target.send(message.body));
+    }
+    this.schedule();
+    return moved;
+  }
+
   /** Every message as it stands, for the runner's inspection endpoint and tests. */
   list(): QueuedMessage[] {
     const now = this.now();

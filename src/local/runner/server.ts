@@ -12,7 +12,7 @@ import type { RecordedSend, RunnerState } from './runner.js';
  * - AWS JSON 1.1 with `X-Amz-Target: AWSEvents.PutEvents` at any path: what an SDK with
  *   `AWS_ENDPOINT_URL_EVENTBRIDGE` pointing here sends;
  * - `/_mailengine/*`: the runner's own control and inspection endpoints (state, pause, resume,
- *   events, sends, queues).
+ *   events, sends, queues, and the dead-letter redrive).
  */
 export interface RunnerServerOptions {
   host: string;
@@ -146,6 +146,18 @@ export async function startRunnerServer(options: RunnerServerOptions): Promise<R
         return send(res, 200, {
           queues: Object.fromEntries(Object.entries(options.queues()).map(([key, queue]) => [key, { name: queue.name, arn: queue.arn, ...queue.depth(), messages: queue.list() }])),
         });
+      case 'POST /_mailengine/queues/redrive': {
+        // The local StartMessageMoveTask: a DLQ's messages back to the queue it serves.
+        const name = url.searchParams.get('queue');
+        if (name !== 'send' && name !== 'feedback') throw new HttpError(400, 'queue must be send or feedback');
+        const queues = options.queues();
+        const source = queues[name];
+        const dlq = queues[`${name}Dlq`];
+        if (!source || !dlq) throw new HttpError(404, `the runner has no ${name} queue pair`);
+        const messageIds = dlq.moveMessagesTo(source);
+        log.info('queue.redrive', { from: dlq.name, to: source.name, moved: messageIds.length });
+        return send(res, 200, { queue: name, from: dlq.name, to: source.name, moved: messageIds.length, messageIds });
+      }
       default:
         throw new HttpError(404, `no such endpoint: ${route}`);
     }

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import type { DlqQueue } from '../../src/operations/dlq.js';
+import type { CommandContext } from '../runtime.js';
+
+/** `--queue send|feedback`; both when absent. */
+export const queueOption = z.enum(['send', 'feedback']).optional();
+
+export function queuesFor(queue: DlqQueue | undefined): DlqQueue[] {
+  return queue ? [queue] : ['send', 'feedback'];
+}
+
+/** The engine's DLQs (stack outputs, or the local runner) and its tracking records for the reasons. */
+export async function openDeadLetters(ctx: CommandContext) {
+  const { openEngine } = await import('../../src/operations/engine-context.js');
+  const { deadLetterSource } = await import('../../src/operations/dlq.js');
+  const engine = await openEngine(ctx.aws, ctx.settings, ctx.runtime.cwd);
+  const source = deadLetterSource(engine.resources, engine.resources.local ? { localEndpoint: ctx.aws.settings.local?.eventbridge } : { sqs: await ctx.aws.sqs() });
+  return { engine, source };
+}

@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import { access, writeFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { usageError } from '../src/errors.js';
+import { keyValueTable } from '../src/io/render.js';
+import { describeCounts } from '../src/operations/erase-counts.js';
+import type { ErasureReceipt } from '../src/operations/erase.js';
+import { defineAction, type Runtime } from './runtime.js';
+
+const eraseOptions = z.object({
+  address: z.string(),
+  dryRun: z.boolean().default(false),
+  forgetSuppression: z.boolean().default(false),
+  receipt: z.string().min(1).optional(),
+});
+
+function render(r: ErasureReceipt, receiptFile?: string): string {
+  const head = r.nothingFound
+    ? `Nothing is stored about ${r.address}${r.suppression.kept === 'keyed-hash' ? ' (only the keyed hash that keeps it suppressed)' : ''}; nothing to erase.`
+    : r.dryRun
+      ? `Dry run: this would be erased for ${r.address}. Nothing was changed.`
+      : `Erased ${r.address}.`;
+  const rows: Array<[string, string | undefined]> = [
+    [r.dryRun ? 'would delete' : 'deleted', describeCounts(r.dryRun ? r.found : r.deleted)],
+    ['suppression', r.suppression.suppressed ? `${r.suppression.reason}; ${r.suppression.kept === 'keyed-hash' ? 'kept as a keyed hash only (the address itself is gone)' : 'dropped (--forget-suppression)'}` : 'was not suppressed'],
+    ['SES account list', r.accountList.note ?? r.accountList.status],
+    ['backups', r.backups.pointInTimeRecovery ? `point-in-time recovery holds the deleted items until ${r.backups.deletedDataRecoverableUntil} (${r.backups.windowDays} days)` : r.backups.note],
+    ['finished', r.finishedAt],
+  ];
+  if (receiptFile) rows.push(['receipt', receiptFile]);
+  return [head, keyValueTable(rows), ...r.notes.map((n) => `Note: ${n}`)].join('\n');
+}
+
+export function registerErase(program: Command, runtime: Runtime): void {
+  program
+    .command('erase')
+    .description('GDPR right to erasure: delete every tracking record, history entry and suppression entry for an address, with a receipt')
+    .argument('<address>', 'the email address to erase')
+    .option('--dry-run', 'count what would be erased, change nothing')
+    .option('--forget-suppression', 'also drop its suppression: keep no hash, so the address can be mailed again')
+    .option('--receipt <file>', 'also write the receipt as JSON to this file (it contains the address)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'When the address was suppressed, only a keyed hash (HMAC-SHA256 under the stack\'s secret) stays on the',
+        'suppression list, so the engine can never mail it by accident. Running erase again is safe: it finds nothing.',
+        'Deleted items remain in DynamoDB point-in-time recovery for 35 days; the receipt says until when.',
+      ].join('\n'),
+    )
+    .action(
+      defineAction(
+        runtime,
+        'erase',
+        eraseOptions,
+        async (options, ctx) => {
+          const { parseAddress } = await import('../src/operations/address.js');
+          parseAddress(options.address);
+          const receiptPath = options.receipt ? (isAbsolute(options.receipt) ? options.receipt : resolve(ctx.runtime.cwd, options.receipt)) : undefined;
+          if (receiptPath && (await exists(receiptPath))) {
+            throw usageError('RECEIPT_EXISTS', `${options.receipt} already exists; a receipt is never overwritten.`, 'Name a new file for --receipt.');
+          }
+          const { openEngine } = await import('../src/operations/engine-context.js');
+          const { openAccountList } = await import('../src/operations/suppression-sync.js');
+          const { resolveHashKey } = await import('../src/operations/hash-key.js');
+          const { eraseAddress } = await import('../src/operations/erase.js');
+          const engine = await openEngine(ctx.aws, ctx.settings, ctx.runtime.cwd);
+          const receipt = await eraseAddress(
+            {
+              tracking: engine.stores.tracking,
+              db: engine.stores.db,
+              trackingTable: engine.resources.trackingTable,
+              suppressionTable: engine.resources.suppressionTable,
+              hashKey: (create) => resolveHashKey(ctx.aws, engine.resources, ctx.runtime.cwd, { create }),
+              account: await openAccountList(ctx.aws, { local: engine.resources.local }),
+              io: ctx.io,
+              engine: { stackName: engine.resources.stackName, local: engine.resources.local, region: ctx.settings.region },
+            },
+            { address: options.address, dryRun: options.dryRun, forgetSuppression: options.forgetSuppression },
+          );
+          if (receiptPath) await writeFile(receiptPath, `${JSON.stringify(receipt, null, 2)}\n`, { flag: 'wx' });
+          ctx.io.result(receipt, (r) => render(r, options.receipt));
+        },
+        ['address'],
+      ),
+    );
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

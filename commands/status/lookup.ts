@@ -1,0 +1,86 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { dataTable } from '../../src/io/render.js';
+import type { EmailView, TimelineEntry } from '../../src/operations/email-view.js';
+import type { LookupResult } from '../../src/operations/lookup.js';
+import { defineAction, type Runtime } from '../runtime.js';
+
+const limitOption = z
+  .string()
+  .regex(/^\d+$/, { message: 'is not a whole number' })
+  .transform(Number)
+  .pipe(z.number().int().min(1, { message: 'must be 1 to 200' }).max(200, { message: 'must be 1 to 200' }));
+
+export const lookupOptions = z.object({
+  recipient: z.string().min(1).optional(),
+  emailId: z.string().min(1).optional(),
+  messageId: z.string().min(1).optional(),
+  since: z.string().min(1).optional(),
+  until: z.string().min(1).optional(),
+  limit: limitOption.default(20),
+  next: z.string().min(1).optional(),
+});
+
+/** Details as short `key=value` pairs: the timeline stays one line per event. */
+function detailText(details: TimelineEntry['details']): string | undefined {
+  if (!details) return undefined;
+  const text = Object.entries(details)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  return text.length > 90 ? `${text.slice(0, 89)}…` : text;
+}
+
+function renderEmail(email: EmailView): string {
+  const facts = [email.status, email.recipient, email.templateName ? `template ${email.templateName}` : undefined, `created ${email.createdAt}`, `attempts ${email.attempts}`].filter(Boolean);
+  const lines = [`${email.emailId}  ${facts.join(' · ')}`];
+  if (email.sesMessageId) lines.push(`  SES message id ${email.sesMessageId}`);
+  if (email.errorType) lines.push(`  ${email.errorType}: ${email.errorMessage ?? ''}`.trimEnd());
+  if (email.lastError) lines.push(`  last error: ${email.lastError}`);
+  lines.push(
+    email.history.length === 0
+      ? '  (no history entries)'
+      : dataTable(
+          ['time', 'event', 'status', 'details'],
+          email.history.map((h) => [h.time, h.event, h.status, detailText(h.details)]),
+        ),
+  );
+  return lines.join('\n');
+}
+
+export function renderLookup(result: LookupResult): string {
+  const q = result.query;
+  const heading =
+    q.by === 'recipient'
+      ? `${result.emails.length} email${result.emails.length === 1 ? '' : 's'} to ${q.recipient}, newest first`
+      : q.by === 'time'
+        ? `${result.emails.length} email${result.emails.length === 1 ? '' : 's'} created ${q.since} – ${q.until}, newest first`
+        : undefined;
+  const blocks = result.emails.map(renderEmail);
+  if (heading) blocks.unshift(heading);
+  if (result.next) blocks.push(`More: mailengine status lookup --next ${result.next}`);
+  return blocks.join('\n\n');
+}
+
+export function registerStatusLookup(status: Command, runtime: Runtime): void {
+  status
+    .command('lookup')
+    .description('find emails by recipient, emailId, SES message id or time, each with its timeline (not found: exit 4)')
+    .option('--recipient <address>', 'emails sent to this address, newest first')
+    .option('--email-id <id>', 'the email with this emailId')
+    .option('--message-id <id>', 'the email SES knows by this message id')
+    .option('--since <time>', 'emails created since: 2026-11-22, 2026-11-22T09:30:00Z, or an age such as 24h or 7d (UTC)')
+    .option('--until <time>', 'emails created until (default: now); a date includes that whole day')
+    .option('--limit <n>', 'emails per page, 1-200', '20')
+    .option('--next <token>', 'the next page of an earlier --recipient or --since lookup (its "More:" line)')
+    .addHelpText('after', '\nLookups read the engine\'s indexes (by-recipient, by-message-id, by-day); they never scan the table.')
+    .action(
+      defineAction(runtime, 'status lookup', lookupOptions, async (options, ctx) => {
+        const { lookupEmails, planLookup } = await import('../../src/operations/lookup.js');
+        const { openEngine } = await import('../../src/operations/engine-context.js');
+        const plan = planLookup(options);
+        const engine = await openEngine(ctx.aws, ctx.settings, ctx.runtime.cwd);
+        const result = await lookupEmails(engine.stores.tracking, plan, engine.where);
+        ctx.io.result(result, renderLookup);
+      }),
+    );
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { usageError } from '../errors.js';
+import { normaliseAddress } from '../suppression/suppression-store.js';
+
+const emailSchema = z.email();
+
+/** The same test the engine applies to a request's `to`, so a lookup finds what the Sender stored. */
+export function isEmailAddress(value: string): boolean {
+  const at = value.lastIndexOf('@');
+  return value.length <= 254 && at > 0 && at <= 64 && !/[\r\n]/.test(value) && emailSchema.safeParse(value).success;
+}
+
+/**
+ * An address given on the command line or in a file, normalised the way the engine stores it
+ * (trimmed, lower case). Anything that is not an address is bad input (exit 2).
+ */
+export function parseAddress(value: string, what = 'address'): string {
+  const address = normaliseAddress(value);
+  if (!isEmailAddress(address)) {
+    throw usageError('INVALID_ADDRESS', `"${value.slice(0, 100)}" is not an email address.`, `Give the ${what} as name@example.com.`, { value: value.slice(0, 100) });
+  }
+  return address;
+}

@@ -1,0 +1,196 @@
+import { EMAIL_ID_PATTERN } from '../engine/request.js';
+import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk } from '../engine/tables.js';
+import { ExitCode, MailengineError, usageError } from '../errors.js';
+import type { TrackingRecord } from '../tracking/record.js';
+import type { PageKey, TrackingStore } from '../tracking/tracking-store.js';
+import { parseAddress } from './address.js';
+import { listByDay, type DayPosition } from './day-merge.js';
+import { emailView, type EmailView } from './email-view.js';
+import { decodePageToken, encodePageToken } from './page-token.js';
+import { parseTimeOption } from './time-range.js';
+
+/** What `status lookup` was asked, as typed. Exactly one way of looking is allowed. */
+export interface LookupOptions {
+  emailId?: string;
+  messageId?: string;
+  recipient?: string;
+  since?: string;
+  until?: string;
+  limit: number;
+  /** A token from the previous page; alone, it continues that query. */
+  next?: string;
+}
+
+export type LookupQuery =
+  | { by: 'email-id'; emailId: string }
+  | { by: 'message-id'; messageId: string }
+  | { by: 'recipient'; recipient: string; limit: number }
+  | { by: 'time'; since: string; until: string; limit: number };
+
+export interface LookupResult {
+  query: LookupQuery;
+  emails: EmailView[];
+  /** Pass as `--next` for the following page; absent on the last page. */
+  next?: string;
+}
+
+/** The longest `--since/--until` range: the engine keeps records at most 365 days. */
+const MAX_RANGE_DAYS = 366;
+
+/** A checked lookup: the query, and where a `--next` token resumes it. */
+export interface LookupPlan {
+  query: LookupQuery;
+  position?: unknown;
+  paging: boolean;
+}
+
+/**
+ * Checks what was asked (one way of looking, a valid address, id, times and token) without any
+ * AWS call, so bad input is exit 2 before credentials or the stack come into it.
+ */
+export function planLookup(options: LookupOptions, now = new Date()): LookupPlan {
+  return { ...resolveQuery(options, now), paging: options.next !== undefined };
+}
+
+/**
+ * Finds emails and their timelines. Every path is a GetItem or a Query on the table or one of
+ * its indexes (by-recipient, by-message-id, by-day); nothing scans. Nothing found is exit 4.
+ *
+ * @param where how to name the engine in a not-found message, e.g. "in stack mailengine-prod"
+ */
+export async function lookupEmails(tracking: TrackingStore, plan: LookupPlan, where: string): Promise<LookupResult> {
+  const { query, position } = plan;
+  let records: TrackingRecord[] = [];
+  let next: string | undefined;
+
+  if (query.by === 'email-id' || query.by === 'message-id') {
+    const emailId = query.by === 'email-id' ? query.emailId : await tracking.findEmailIdByMessageId(query.messageId);
+    const found = emailId ? await tracking.getWithHistory(emailId) : undefined;
+    if (!found) throw notFound(query, where);
+    return { query, emails: [emailView(found.record, found.history)] };
+  }
+  if (query.by === 'recipient') {
+    const page = await tracking.listByRecipient(query.recipient, { limit: query.limit, startKey: position ? recipientKey(query.recipient, position as [string, string]) : undefined });
+    records = page.records;
+    // The token keeps only [createdAt, emailId] of the last email; the rest of the key follows from them.
+    const last = records[records.length - 1];
+    if (page.next) next = encodePageToken({ by: 'recipient', recipient: query.recipient, after: [last.createdAt, last.emailId] });
+  } else {
+    const page = await listByDay(tracking, { since: query.since, until: query.until, limit: query.limit, position: position as DayPosition | undefined });
+    records = page.records;
+    if (page.next) next = encodePageToken({ by: 'time', since: query.since, until: query.until, position: page.next });
+  }
+  if (records.length === 0) throw notFound(query, where, plan.paging);
+  const emails = await withHistories(tracking, records);
+  return { query, emails, ...(next ? { next } : {}) };
+}
+
+/** Reads each listed email's record and history (by its key) a few at a time. */
+async function withHistories(tracking: TrackingStore, records: TrackingRecord[]): Promise<EmailView[]> {
+  const views: Array<EmailView | undefined> = new Array(records.length);
+  let cursor = 0;
+  const worker = async () => {
+    for (let i = cursor++; i < records.length; i = cursor++) {
+      const found = await tracking.getWithHistory(records[i].emailId);
+      // The index lags the table a little: an email erased a moment ago is simply left out.
+      views[i] = found ? emailView(found.record, found.history) : undefined;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, records.length) }, worker));
+  return views.filter((v): v is EmailView => v !== undefined);
+}
+
+function resolveQuery(options: LookupOptions, now: Date): { query: LookupQuery; position?: unknown } {
+  const given = [options.emailId !== undefined, options.messageId !== undefined, options.recipient !== undefined, options.since !== undefined || options.until !== undefined].filter(Boolean).length;
+  const token = options.next !== undefined ? decodePageToken(options.next) : undefined;
+  if (given > 1) {
+    throw usageError('LOOKUP_AMBIGUOUS', 'Look up by one of --email-id, --message-id, --recipient or --since/--until, not several.', 'Run one lookup per question.');
+  }
+  if (given === 0 && !token) {
+    throw usageError('LOOKUP_MISSING', 'Say what to look up: --email-id, --message-id, --recipient or --since/--until.', 'e.g. `mailengine status lookup --recipient ann@example.com`.');
+  }
+  if (token && (options.emailId !== undefined || options.messageId !== undefined)) {
+    throw usageError('PAGE_TOKEN_UNEXPECTED', '--next continues a --recipient or --since/--until lookup; an email id or message id has one result.');
+  }
+  if (options.limit < 1 || options.limit > 200 || !Number.isInteger(options.limit)) {
+    throw usageError('INVALID_LIMIT', `--limit must be a whole number from 1 to 200 (got ${options.limit}).`);
+  }
+
+  if (options.emailId !== undefined) {
+    if (!EMAIL_ID_PATTERN.test(options.emailId)) {
+      throw usageError('INVALID_EMAIL_ID', `"${options.emailId.slice(0, 100)}" is not an emailId.`, 'An emailId is 1-200 letters, digits or ._:@+=- starting with a letter or digit.');
+    }
+    return { query: { by: 'email-id', emailId: options.emailId } };
+  }
+  if (options.messageId !== undefined) {
+    if (!/^[\x21-\x7e]{1,256}$/.test(options.messageId)) throw usageError('INVALID_MESSAGE_ID', `"${options.messageId.slice(0, 100)}" is not an SES message id.`);
+    return { query: { by: 'message-id', messageId: options.messageId } };
+  }
+
+  let query: LookupQuery;
+  if (options.recipient !== undefined) {
+    query = { by: 'recipient', recipient: parseAddress(options.recipient, 'recipient'), limit: options.limit };
+  } else if (options.since !== undefined || options.until !== undefined) {
+    if (options.since === undefined) throw usageError('SINCE_MISSING', '--until needs --since: the by-day index is read day by day from a start.', 'e.g. --since 7d, or --since 2026-11-01 --until 2026-11-30.');
+    const since = parseTimeOption(options.since, '--since', now);
+    const until = options.until === undefined ? now.toISOString() : parseTimeOption(options.until, '--until', now, true);
+    if (since > until) throw usageError('RANGE_EMPTY', `--since (${since}) is after --until (${until}).`);
+    if (Date.parse(until) - Date.parse(since) > MAX_RANGE_DAYS * 86_400_000) {
+      throw usageError('RANGE_TOO_LONG', `--since/--until span more than ${MAX_RANGE_DAYS} days.`, 'Records are kept at most 365 days (DataRetentionDays); narrow the range.');
+    }
+    query = { by: 'time', since, until, limit: options.limit };
+  } else {
+    query = queryFromToken(token as Record<string, unknown>, options.limit);
+  }
+  if (!token) return { query };
+  return { query, position: positionFromToken(token, query) };
+}
+
+function queryFromToken(token: Record<string, unknown>, limit: number): LookupQuery {
+  if (token.by === 'recipient' && typeof token.recipient === 'string') return { by: 'recipient', recipient: token.recipient, limit };
+  if (token.by === 'time' && typeof token.since === 'string' && typeof token.until === 'string') return { by: 'time', since: token.since, until: token.until, limit };
+  throw usageError('PAGE_TOKEN_INVALID', 'The --next token is not one mailengine printed.', 'Copy the token from the "More:" line (or the "next" field with --json) of the previous page.');
+}
+
+function positionFromToken(token: Record<string, unknown>, query: LookupQuery): unknown {
+  const same =
+    (query.by === 'recipient' && token.by === 'recipient' && token.recipient === query.recipient) ||
+    (query.by === 'time' && token.by === 'time' && token.since === query.since && token.until === query.until);
+  if (!same) {
+    throw usageError('PAGE_TOKEN_MISMATCH', 'The --next token belongs to a different lookup.', 'Pass --next alone, or with exactly the flags of the lookup that printed it.');
+  }
+  const position = query.by === 'recipient' ? token.after : token.position;
+  const valid = query.by === 'recipient' ? isPair(position) : isDayPosition(position);
+  if (!valid) throw usageError('PAGE_TOKEN_INVALID', 'The --next token is not one mailengine printed.', 'Copy the token from the "More:" line (or the "next" field with --json) of the previous page.');
+  return position;
+}
+
+const isPair = (value: unknown): value is [string, string] => Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string');
+
+function isDayPosition(value: unknown): value is DayPosition {
+  const p = value as DayPosition | undefined;
+  return typeof p?.day === 'string' && Array.isArray(p.shards) && p.shards.every((s) => s === 'start' || s === 'done' || isPair(s));
+}
+
+/** The by-recipient index key of the email at `[createdAt, emailId]`. */
+function recipientKey(recipient: string, [createdAt, emailId]: [string, string]): PageKey {
+  const index = TRACKING_TABLE.indexes.byRecipient;
+  return { [TRACKING_TABLE.partitionKey]: emailPk(emailId), [TRACKING_TABLE.sortKey]: RECORD_SORT_KEY, [index.partitionKey]: recipient, [index.sortKey]: createdAt };
+}
+
+function notFound(query: LookupQuery, where: string, paging = false): MailengineError {
+  const retention = 'Records are kept for the stack\'s DataRetentionDays (90 by default), and `mailengine erase` removes them.';
+  const [code, message, suggestion] = ((): [string, string, string] => {
+    switch (query.by) {
+      case 'email-id':
+        return ['EMAIL_NOT_FOUND', `No email with emailId "${query.emailId}" ${where}.`, `Check the id and the stack (--stack, --env, --region). ${retention}`];
+      case 'message-id':
+        return ['EMAIL_NOT_FOUND', `No email with SES message id "${query.messageId}" ${where}.`, `The message-id index trails a new send by about a second; otherwise check the id and the stack. ${retention}`];
+      case 'recipient':
+        return ['NO_EMAILS_FOUND', paging ? `No more emails to ${query.recipient} ${where}.` : `No emails to ${query.recipient} ${where}.`, `Addresses are matched in lower case, exactly. ${retention}`];
+      case 'time':
+        return ['NO_EMAILS_FOUND', `No emails created between ${query.since} and ${query.until} ${where}.`, 'Times are UTC; widen the range with --since/--until.'];
+    }
+  })();
+  return new MailengineError(code, message, { exitCode: ExitCode.NotFound, suggestion, details: { query } });
+}

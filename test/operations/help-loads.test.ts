@@ -1,0 +1,21 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+const tracer = new URL('../fixtures/trace-loads.mjs', import.meta.url).pathname;
+const isAwsSdk = (path: string) => /[/\\]node_modules[/\\]@(aws-sdk|smithy)[/\\]/.test(path);
+
+/** The operations commands import their core lazily: asking for help costs no AWS SDK load. */
+describe('operations commands: --help loads no AWS SDK', () => {
+  it.each([[['status', 'lookup']], [['suppression']], [['suppression', 'import']], [['erase']], [['domain', 'check']], [['domain', 'verify']]])('%j --help', async (command) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mailengine-trace-')), 'loads.txt');
+    const run = await runCli([...command, '--help'], { nodeArgs: ['--import', tracer], env: { TRACE_LOADS_FILE: file } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Usage: mailengine');
+    const loaded = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    expect(loaded.length).toBeGreaterThan(0);
+    expect(loaded.filter(isAwsSdk)).toEqual([]);
+  });
+});
