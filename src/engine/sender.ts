@@ -207,8 +207,9 @@ export function createSender(deps: SenderDeps) {
       }
       // SES has the message. From here on nothing may send it again: a failing record write is
       // retried briefly, then left to the queue (the crash window the README documents).
-      await withRetries(() => deps.tracking.markSent(request.emailId, messageId));
-      await finish(request, 'sent', { sesMessageId: messageId, attempts: attempt }, messageId);
+      const moved = await withRetries(() => deps.tracking.markSent(request.emailId, messageId));
+      // When SES's own Send event got there first, Feedback has already announced `sent`.
+      await finish(request, 'sent', { sesMessageId: messageId, attempts: attempt }, messageId, moved);
       log.info('send.sent', { emailId: request.emailId, messageId, attempts: attempt });
       return 'sent';
     }
@@ -230,11 +231,12 @@ export function createSender(deps: SenderDeps) {
     status: 'sent' | 'failed' | 'suppressed',
     details: Record<string, unknown>,
     sesMessageId?: string,
+    announce = true,
   ): Promise<void> {
     const time = now().toISOString();
     const { emailId } = about;
     const fresh = await deps.tracking.addHistory({ emailId, event: status, status, time, keyTime: about.keyTime, eventId: `${about.eventId}:${status}`, details });
-    if (!fresh || !deps.statusEvents) return;
+    if (!fresh || !announce || !deps.statusEvents) return;
     try {
       await deps.statusEvents.publish({ emailId, recipient: about.recipient, templateName: about.templateName, status, errorType: details.errorType as string | undefined, sesMessageId, time, cause: 'sender' });
     } catch (err) {

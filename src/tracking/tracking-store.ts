@@ -150,8 +150,8 @@ export class TrackingStore {
     }
   }
 
-  /** After a successful SendEmail. */
-  async markSent(emailId: string, sesMessageId: string): Promise<void> {
+  /** After a successful SendEmail. Returns whether this moved the status to `sent` (a fast SES event may have done it first). */
+  async markSent(emailId: string, sesMessageId: string): Promise<boolean> {
     const now = this.now().toISOString();
     await this.db.send(
       new UpdateCommand({
@@ -162,7 +162,7 @@ export class TrackingStore {
       }),
     );
     // A fast Send or Delivery event may already have moved the status past `sent`.
-    await this.moveStatus(emailId, 'sent', now);
+    return this.moveStatus(emailId, 'sent', now);
   }
 
   /** A claimed email that ended in a permanent failure after it was claimed. */

@@ -1,3 +1,4 @@
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeedback } from '../../src/engine/feedback.js';
 import { createSender } from '../../src/engine/sender.js';
@@ -141,5 +142,26 @@ describe('Feedback', () => {
     body.detail.mail.tags['ses:configuration-set'] = ['someone-else'];
     await feed({ Records: [{ messageId: 'x', body: JSON.stringify(body) }] });
     expect((await stored(e.emailId))?.record.status).toBe('sent');
+  });
+
+  it('when SES\'s Send event is processed before the Sender records `sent`, `sent` is announced once', async () => {
+    n += 1;
+    const emailId = `race-${n}`;
+    const to = 'race@customer.example';
+    const real = f.settings.clients.sesv2;
+    // Feedback handles the Send event for this message before SendEmail has even returned.
+    const ses = {
+      send: async (command: never) => {
+        const out = (await real.send(command)) as { MessageId?: string };
+        await feed(sesEvent({ emailId, messageId: out.MessageId!, to }, 'Send', { send: {} }));
+        return out;
+      },
+    };
+    await createSender({ ...senderFor(f), ses: ses as unknown as Pick<SESv2Client, 'send'> })(
+      batch(requestMessage({ to, templateName: 'receipt', emailId, templateData: { name: 'A', orderId: emailId, total: '1' } })),
+      plentyOfTime,
+    );
+    expect((await stored(emailId))?.record.status).toBe('sent');
+    expect(f.published.events.filter((e) => e.emailId === emailId).map((e) => [e.status, e.cause])).toEqual([['sent', 'send']]);
   });
 });

@@ -103,8 +103,12 @@ describe('the engine runner on the local stack: PutEvents → real Sender → SE
     expect(email.subject).toMatch(/Ann/);
     expect(email.html).toMatch(/Ann/);
 
-    const { events: changes } = await runnerEvents(stack.endpoints.eventbridge, { detailType: 'Email Status Changed', emailId: 'e2e-welcome-1' });
-    expect(changes.map((e) => [e.bus, e.event.source, (e.event.detail as { status: string }).status])).toEqual([
+    // The record reaches `delivered` a moment before Feedback publishes the event: wait for it.
+    const statuses = async () => {
+      const { events: changes } = await runnerEvents(stack.endpoints.eventbridge, { detailType: 'Email Status Changed', emailId: 'e2e-welcome-1' });
+      return changes.map((e) => [e.bus, e.event.source, (e.event.detail as { status: string }).status]);
+    };
+    await expect.poll(statuses, { timeout: 5_000 }).toEqual([
       [`${STACK}-bus`, 'mailengine', 'sent'],
       [`${STACK}-bus`, 'mailengine', 'delivered'],
     ]);
