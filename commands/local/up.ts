@@ -33,8 +33,6 @@ function render(result: UpResult, cwd: string, stackName: string): string {
       ['PART', 'STATE', 'PID', 'ENDPOINT'],
       [
         ...result.parts.map((p) => [p.label, p.state === 'started' ? 'started' : 'already running', p.pid, p.endpoint]),
-        // The port is reserved and exported now, so apps are configured once for when the runner lands.
-        ...result.unserved.map((name) => [`${name} (engine runner)`, 'not in this build', undefined, result.endpoints[name]]),
       ],
     ),
   ];
@@ -70,7 +68,7 @@ export function registerLocalUp(local: Command, runtime: Runtime): void {
     .option('--dynamodb-port <port>', 'DynamoDB Local port (default 4510; every port defaults to the last one used)')
     .option('--s3-port <port>', 'S3 emulator port (default 4511)')
     .option('--ses-port <port>', 'SES emulator and inbox port (default 4512)')
-    .option('--eventbridge-port <port>', 'port recorded for the engine runner (default 4513)')
+    .option('--eventbridge-port <port>', 'port of the engine runner\'s PutEvents endpoint (default 4513)')
     .option('--in-memory', 'keep DynamoDB data in memory only: nothing survives `local down`')
     .option('--timeout <seconds>', 'how long each part may take to answer (default 60 for DynamoDB Local, 30 for the others)')
     .option('--no-provision', 'do not create the tables and bucket')

@@ -71,8 +71,6 @@ export interface UpResult {
   env: Record<string, string>;
   region: string;
   parts: UpPartReport[];
-  /** Endpoints reserved for parts that are not part of this build yet (the engine runner). */
-  unserved: Array<keyof LocalEndpoints>;
   provisioned: ProvisionResult | null;
   /** Wall time of this `up`, start to ready. */
   tookMs: number;
@@ -221,7 +219,6 @@ export async function upLocalStack(options: UpOptions, io?: IoHost): Promise<UpR
       reports.sort((a, b) => order(a.name) - order(b.name));
       const fresh = reports.filter((r) => r.state === 'started').length;
       progress.succeed(fresh === 0 ? 'The local stack was already running' : `Local stack ready in ${((Date.now() - began) / 1000).toFixed(1)} s`);
-      const served = new Set<string>(LOCAL_PARTS.map((part) => part.name));
       return {
         stateDir: paths.root,
         endpoints,
@@ -229,7 +226,6 @@ export async function upLocalStack(options: UpOptions, io?: IoHost): Promise<UpR
         env: localEnvironment(endpoints),
         region: LOCAL_REGION,
         parts: reports,
-        unserved: LOCAL_ENDPOINT_KEYS.filter((key) => !served.has(key)),
         provisioned,
         tookMs: Date.now() - began,
       };
