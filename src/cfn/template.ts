@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse, type CollectionTag, type ScalarTag, type Tags } from 'yaml';
+import { packagePath } from '../package-root.js';
 
 /**
  * Reads a CloudFormation YAML template into the same plain structure its JSON form would have:
@@ -82,4 +83,6 @@ export async function loadTemplate(path: string): Promise<CfnTemplate> {
 }
 
 /** The engine's template, shipped with the package. */
-export const ENGINE_TEMPLATE_URL = new URL('../../cfn/mailengine.yaml', import.meta.url);
+export function engineTemplatePath(): string {
+  return packagePath('cfn', 'mailengine.yaml');
+}

@@ -7,15 +7,14 @@ import type {
   ProvisionedThroughput,
   StreamSpecification,
 } from '@aws-sdk/client-dynamodb';
-import { fileURLToPath } from 'node:url';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { LOCAL_REGION } from '../config/settings.js';
 import { ExitCode, MailengineError } from '../errors.js';
-import { ENGINE_TEMPLATE_URL, loadTemplate, type CfnTemplate } from '../cfn/template.js';
+import { engineTemplatePath, loadTemplate, type CfnTemplate } from '../cfn/template.js';
 import { cfnScope, resolveCfnValue, resolveString, type CfnScope } from './cfn-values.js';
 
 /** The template `local up` provisions from: the engine's own, so it stays the single source of truth. */
-export const LOCAL_STACK_TEMPLATE: string = fileURLToPath(ENGINE_TEMPLATE_URL);
+export const LOCAL_STACK_TEMPLATE: string = engineTemplatePath();
 
 /** A table as the local stack creates it, read from an `AWS::DynamoDB::Table` resource. */
 export interface LocalTableSpec {

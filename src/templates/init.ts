@@ -3,29 +3,22 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, MailengineError } from '../errors.js';
+import { findPackageRoot } from '../package-root.js';
 import { listTemplateNames } from './store.js';
 
 export const STARTER_DIR_NAME = 'starter-templates';
 
-/**
- * The starter templates shipped in the package. The code runs from `src/templates/` in
- * development and from `dist/` (or `dist/chunks/`) when installed, so look upwards for the
- * package root instead of assuming a depth.
- */
+/** The starter templates shipped in the package (next to its package.json). */
 export function findStarterDir(from: string = fileURLToPath(import.meta.url)): string {
-  let dir = dirname(from);
-  for (;;) {
-    const candidate = join(dir, STARTER_DIR_NAME);
-    if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new MailengineError('STARTERS_NOT_FOUND', 'The starter templates are missing from this installation of mailengine.', {
-        exitCode: ExitCode.Environment,
-        suggestion: 'Reinstall mailengine; the package ships a starter-templates folder.',
-      });
-    }
-    dir = parent;
+  const root = findPackageRoot(from);
+  const dir = root && join(root, STARTER_DIR_NAME);
+  if (!dir || !existsSync(dir)) {
+    throw new MailengineError('STARTERS_NOT_FOUND', 'The starter templates are missing from this installation of mailengine.', {
+      exitCode: ExitCode.Environment,
+      suggestion: 'Reinstall mailengine; the package ships a starter-templates folder.',
+    });
   }
+  return dir;
 }
 
 export interface InitTemplatesOptions {

@@ -8,7 +8,7 @@ import { findJava, parseJavaVersion } from '../../src/local/java.js';
 import { resolveEmulatorPackage } from '../../src/local/packages.js';
 import { localResourcesFromTemplate } from '../../src/local/provision.js';
 
-// Switch to fileURLToPath(ENGINE_TEMPLATE_URL) once cfn/mailengine.yaml is in the tree.
+// A small template with the engine's table shapes, so these tests do not move with every template change.
 const TEMPLATE = fileURLToPath(new URL('../fixtures/local/engine.yaml', import.meta.url));
 
 const scope = { stackName: 'shop', region: 'us-east-1', accountId: '000000000000', parameters: { Prefix: 'tpl' } };

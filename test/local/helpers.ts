@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { findFreePorts } from '../../src/local/ports.js';
 import type { LocalPorts } from '../../src/local/endpoints.js';
 
-// Switch to fileURLToPath(ENGINE_TEMPLATE_URL) once cfn/mailengine.yaml is in the tree.
+// A small template with the engine's table shapes, so these tests do not move with every template change.
 export const FIXTURE_TEMPLATE = fileURLToPath(new URL('../fixtures/local/engine.yaml', import.meta.url));
 
 export function tempProject(label: string): string {

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ENGINE_TEMPLATE_URL } from '../../src/cfn/template.js';
+import { engineTemplatePath } from '../../src/cfn/template.js';
 import { localEndpointsFor } from '../../src/local/endpoints.js';
 import type { ProvisionResult } from '../../src/local/provision.js';
 import { runnerEntry } from '../../src/local/parts/eventbridge.js';
@@ -11,7 +11,7 @@ import { resolveRunnerConfig, LOCAL_DEFAULT_FROM, type ResolveRunnerConfigOption
 import { startRunner } from '../../src/local/runner/runner.js';
 import { FIXTURE_TEMPLATE, tempProject } from './helpers.js';
 
-const ENGINE_TEMPLATE = fileURLToPath(ENGINE_TEMPLATE_URL);
+const ENGINE_TEMPLATE = engineTemplatePath();
 
 function provisioned(stackName: string, template: string, bucket = `${stackName}-templatesbucket`): ProvisionResult {
   const table = (logicalId: string, name: string) => ({ logicalId, name, status: 'created' as const, indexes: [], changes: [], warnings: [] });

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LOCAL_REGION } from '../../config/settings.js';
 import { ExitCode, MailengineError } from '../../errors.js';
+import { findPackageRoot } from '../../package-root.js';
 import { answers } from '../http.js';
 import { nodeChildEnv, type LocalPart } from './part.js';
 
@@ -14,21 +15,6 @@ interface RunnerEntry {
   script: string;
 }
 
-/** The package root: the nearest folder upwards with mailengine's package.json. */
-function packageRoot(from: string): string | undefined {
-  for (let dir = dirname(from); ; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      try {
-        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'mailengine') return dir;
-      } catch {
-        // Not a package.json we can read: keep looking upwards.
-      }
-    }
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
 /**
  * Running from the build (`dist/`), the runner is `dist/local-runner.js`. Running from source
  * (tests, `npm run demo`), it is `src/local/runner/main.ts` under tsx, so a change to the engine
@@ -36,7 +22,7 @@ function packageRoot(from: string): string | undefined {
  */
 export function runnerEntry(moduleUrl: string = import.meta.url): RunnerEntry {
   const here = fileURLToPath(moduleUrl);
-  const root = packageRoot(here);
+  const root = findPackageRoot(here);
   const broken = (detail: string) =>
     new MailengineError('LOCAL_PACKAGE_BROKEN', `The engine runner cannot start: ${detail}.`, {
       exitCode: ExitCode.Environment,
