@@ -22,3 +22,11 @@ export function isTransient(err: unknown): boolean {
   const code = (err as { code?: string })?.code ?? '';
   return THROTTLING.has(name) || NETWORK.has(name) || NETWORK.has(code) || (status !== undefined && (status >= 500 || status === 429));
 }
+
+/**
+ * A DynamoDB condition that did not hold: the expected answer of a conditional write (someone got
+ * there first), not a failure. By name, so it matches whichever SDK copy threw it.
+ */
+export function isConditionFailure(err: unknown): boolean {
+  return awsErrorName(err) === 'ConditionalCheckFailedException';
+}

@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../engine/aws-error.js';
 import { createHmac } from 'node:crypto';
 import { SUPPRESSION_TABLE } from '../engine/tables.js';
 
@@ -39,8 +39,6 @@ export interface SuppressionStoreOptions {
   now?: () => Date;
 }
 
-const isConditionFailure = (err: unknown) =>
-  err instanceof ConditionalCheckFailedException || (err as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 export function normaliseAddress(address: string): string {
   return address.trim().toLowerCase();

@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../engine/aws-error.js';
 import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk, historySk } from '../engine/tables.js';
 import { STATUS_RANK, type EmailStatus } from '../engine/statuses.js';
 import { dayShardOf, expiryFor, type HistoryEntry, type TrackingRecord } from './record.js';
@@ -40,8 +40,6 @@ export interface NewRecord {
   requestedAt?: string;
 }
 
-const isConditionFailure = (err: unknown) =>
-  err instanceof ConditionalCheckFailedException || (err as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /**
  * Reads and writes tracking records and their history. Every write that could race (a claim, a
@@ -99,12 +97,7 @@ export class TrackingStore {
     const now = this.now();
     const leaseUntil = now.getTime() + leaseMs;
     const item = { ...this.base(input, 'sending', now), attempts: 1, leaseUntil };
-    try {
-      await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
-      return { claimed: true, record: item as unknown as TrackingRecord };
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-    }
+    if (await this.putIfAbsent(item)) return { claimed: true, record: item as unknown as TrackingRecord };
     const existing = await this.get(input.emailId);
     if (!existing) return this.claim(input, leaseMs);
     const retryable = existing.eventId === input.eventId && (existing.status === 'queued' || (existing.status === 'sending' && (existing.leaseUntil ?? 0) < now.getTime()));
@@ -140,7 +133,11 @@ export class TrackingStore {
   /** Records a request that can never be sent. Idempotent: a second call changes nothing. */
   async recordFinal(input: NewRecord, status: 'failed' | 'suppressed', errorType: string, errorMessage: string): Promise<boolean> {
     const now = this.now();
-    const item = { ...this.base(input, status, now), errorType, errorMessage: errorMessage.slice(0, 2000) };
+    return this.putIfAbsent({ ...this.base(input, status, now), errorType, errorMessage: errorMessage.slice(0, 2000) });
+  }
+
+  /** Writes `item` unless an item with its key exists; returns whether it wrote. */
+  private async putIfAbsent(item: Record<string, unknown>): Promise<boolean> {
     try {
       await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
       return true;
@@ -271,13 +268,7 @@ export class TrackingStore {
       details: entry.details && Object.keys(stripUndefined(entry.details)).length ? stripUndefined(entry.details) : undefined,
       expiresAt: expiryFor(this.now(), this.options.retentionDays),
     });
-    try {
-      await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+    return this.putIfAbsent(item);
   }
 
   async get(emailId: string): Promise<TrackingRecord | undefined> {
