@@ -150,8 +150,8 @@ export function synthesiseSesEvents(sent: SentMessage, ctx: SynthesisContext): S
       },
     });
   }
-  const hard = by(['bounce']);
-  if (hard.length > 0) {
+  const permanentBounce = (bounced: string[], bounceSubType: string, diagnosticCode: string) => {
+    if (bounced.length === 0) return;
     records.push({
       step: 2,
       record: {
@@ -159,38 +159,21 @@ export function synthesiseSesEvents(sent: SentMessage, ctx: SynthesisContext): S
         mail,
         bounce: {
           bounceType: 'Permanent',
-          bounceSubType: 'General',
-          bouncedRecipients: hard.map((emailAddress) => ({ emailAddress, action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 user unknown' })),
+          bounceSubType,
+          bouncedRecipients: bounced.map((emailAddress) => ({ emailAddress, action: 'failed', status: '5.1.1', diagnosticCode })),
           timestamp: at(2),
           feedbackId: feedbackId(),
           reportingMTA: `dsn; ${REPORTING_MTA}`,
         },
       },
     });
-  }
-  const suppressed = by(['suppressionlist']);
-  if (suppressed.length > 0) {
-    records.push({
-      step: 2,
-      record: {
-        eventType: 'Bounce',
-        mail,
-        bounce: {
-          bounceType: 'Permanent',
-          bounceSubType: 'Suppressed',
-          bouncedRecipients: suppressed.map((emailAddress) => ({
-            emailAddress,
-            action: 'failed',
-            status: '5.1.1',
-            diagnosticCode: 'Amazon SES did not send to this address because it is on the suppression list (SES mailbox simulator suppressionlist@).',
-          })),
-          timestamp: at(2),
-          feedbackId: feedbackId(),
-          reportingMTA: `dsn; ${REPORTING_MTA}`,
-        },
-      },
-    });
-  }
+  };
+  permanentBounce(by(['bounce']), 'General', 'smtp; 550 5.1.1 user unknown');
+  permanentBounce(
+    by(['suppressionlist']),
+    'Suppressed',
+    'Amazon SES did not send to this address because it is on the suppression list (SES mailbox simulator suppressionlist@).',
+  );
   const complained = by(['complaint']);
   if (complained.length > 0) {
     records.push({
