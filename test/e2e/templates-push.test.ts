@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListReport } from '../../src/templates/list.js';
 import type { PushReport } from '../../src/templates/push.js';
 import { STACK_FRAME, runCli } from '../helpers/cli.js';
-import { freePorts, processesMentioning } from '../local/helpers.js';
+import { cliLocalDown, cliLocalUp } from '../helpers/local-stack.js';
 
 const STARTERS = fileURLToPath(new URL('../../starter-templates', import.meta.url));
 const tracer = fileURLToPath(new URL('../fixtures/trace-loads.mjs', import.meta.url));
@@ -20,18 +20,10 @@ describe('templates push, list and pull with the built CLI on the local stack', 
 
   beforeAll(async () => {
     cpSync(STARTERS, join(cwd, 'starter-templates'), { recursive: true });
-    const ports = await freePorts();
-    const up = await run('local', 'up', '--json', '--in-memory', '--dynamodb-port', String(ports.dynamodb), '--s3-port', String(ports.s3), '--ses-port', String(ports.sesv2), '--eventbridge-port', String(ports.eventbridge));
-    expect(up.stderr).not.toMatch(STACK_FRAME);
-    expect(up.code).toBe(0);
-    stateDir = (JSON.parse(up.stdout) as { stateDir: string }).stateDir;
+    stateDir = await cliLocalUp(run);
   }, 120_000);
 
-  afterAll(async () => {
-    const down = await run('local', 'down');
-    expect(down.code).toBe(0);
-    if (stateDir) expect(processesMentioning(stateDir)).toEqual([]);
-  }, 60_000);
+  afterAll(() => cliLocalDown(run, stateDir), 60_000);
 
   it('push --local --yes uploads every starter, and a second push uploads nothing (all Unchanged)', async () => {
     const first = await run('templates', 'push', '--local', '--yes', 'starter-templates');

@@ -1,12 +1,10 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AwsClientFactory } from '../../src/aws/clients.js';
+import type { AwsClientFactory } from '../../src/aws/clients.js';
 import { buildFeedbackDeps, buildSenderDeps, type EngineSettings } from '../../src/engine/deps.js';
 import type { SqsEvent } from '../../src/engine/sqs.js';
 import type { StatusChange, StatusEventPublisher } from '../../src/engine/status-events.js';
-import { findFreePorts, localStackResources, startLocalStack, type LocalStackHandle } from '../../src/local/index.js';
+import type { LocalStackHandle } from '../../src/local/index.js';
+import { startTestStack } from '../helpers/local-stack.js';
 
 export const STACK = 'enginetest';
 
@@ -31,11 +29,7 @@ export interface EngineFixture {
  * and engine settings pointing at it: the real Sender and Feedback run against real emulators.
  */
 export async function startEngineFixture(label: string): Promise<EngineFixture> {
-  const dir = mkdtempSync(join(tmpdir(), `mailengine-${label}-`));
-  const [dynamodb, s3, sesv2, eventbridge] = await findFreePorts(4);
-  const stack = await startLocalStack({ dir, ports: { dynamodb, s3, sesv2, eventbridge }, inMemory: true, provision: { stackName: STACK } });
-  const names = localStackResources(dir, STACK) ?? {};
-  const aws = new AwsClientFactory({ region: stack.region, local: stack.endpoints, maxAttempts: 1 });
+  const { handle: stack, names, aws } = await startTestStack(label, STACK);
   const published = new RecordingPublisher();
   const settings: EngineSettings = {
     clients: { dynamodb: await aws.dynamodb(), s3: await aws.s3(), sesv2: await aws.sesv2() },

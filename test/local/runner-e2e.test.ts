@@ -1,53 +1,39 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../src/engine/deps.js';
-import { startLocalStack, waitForReceivedEmail, type LocalStackHandle } from '../../src/local/index.js';
+import { waitForReceivedEmail, type LocalStackHandle } from '../../src/local/index.js';
 import { pauseRunner, resumeRunner, runnerEvents, runnerSends, runnerState, waitForRunnerIdle } from '../../src/local/runner/client.js';
 import { SuppressionStore } from '../../src/suppression/suppression-store.js';
-import { findStarterDir } from '../../src/templates/init.js';
-import { DirectoryStore } from '../../src/templates/store.js';
-import { loadTemplate, standaloneFiles } from '../../src/templates/template.js';
 import { TrackingStore } from '../../src/tracking/tracking-store.js';
-import { freePorts, processesMentioning, tempProject } from './helpers.js';
+import { putStarterTemplate, startTestStack, stopTestStack, type TestStack } from '../helpers/local-stack.js';
 
 const STACK = 'e2e';
 
 describe('the engine runner on the local stack: PutEvents → real Sender → SES emulator → synthesised events → real Feedback', () => {
+  let local: TestStack | undefined;
   let stack: LocalStackHandle;
   let events: EventBridgeClient;
   let dynamodb: DynamoDBClient;
-  let s3: S3Client;
   let tracking: TrackingStore;
   let suppression: SuppressionStore;
 
   beforeAll(async () => {
-    stack = await startLocalStack({
-      dir: tempProject('runner'),
-      ports: await freePorts(),
-      inMemory: true,
-      provision: { stackName: STACK },
-      env: { ...process.env, MAILENGINE_LOCAL_SES_EVENT_DELAY_MS: '50' },
-    });
+    local = await startTestStack('local-runner', STACK, { sesEventDelayMs: 50 });
+    stack = local.handle;
     const common = { region: stack.region, credentials: stack.credentials };
     events = new EventBridgeClient({ ...common, endpoint: stack.endpoints.eventbridge });
     dynamodb = new DynamoDBClient({ ...common, endpoint: stack.endpoints.dynamodb });
-    s3 = new S3Client({ ...common, endpoint: stack.endpoints.s3, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
-    const names = Object.fromEntries([...stack.provisioned!.tables, ...stack.provisioned!.buckets].map((r) => [r.logicalId, r.name]));
-    tracking = new TrackingStore(documentClient(dynamodb), { tableName: names.TrackingTable, retentionDays: 30 });
-    suppression = new SuppressionStore(documentClient(dynamodb), { tableName: names.SuppressionTable });
-    // What `templates push` uploads: the flattened stand-alone files.
-    const welcome = standaloneFiles(loadTemplate(new DirectoryStore(findStarterDir()), 'welcome'));
-    for (const [file, body] of Object.entries(welcome)) await s3.send(new PutObjectCommand({ Bucket: names.TemplatesBucket, Key: `templates/welcome/${file}`, Body: body }));
+    tracking = new TrackingStore(documentClient(dynamodb), { tableName: local.names.TrackingTable, retentionDays: 30 });
+    suppression = new SuppressionStore(documentClient(dynamodb), { tableName: local.names.SuppressionTable });
+    await putStarterTemplate(local, 'welcome');
   }, 120_000);
 
   afterAll(async () => {
-    for (const client of [events, dynamodb, s3]) client?.destroy();
-    if (!stack) return;
-    const down = await stack.stop();
-    expect(processesMentioning(stack.stateDir)).toEqual([]);
+    for (const client of [events, dynamodb]) client?.destroy();
+    const down = await stopTestStack(local);
+    if (!down) return;
     // The runner ends on SIGTERM by itself (no SIGKILL needed) and says so in its log.
     expect(down.parts.find((p) => p.name === 'eventbridge')).toMatchObject({ state: 'stopped', signal: 'SIGTERM' });
     expect(readFileSync(`${stack.stateDir}/logs/eventbridge.log`, 'utf8')).toMatch(/runner\.stopped/);

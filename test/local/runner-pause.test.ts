@@ -1,35 +1,16 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SqsEvent } from '../../src/engine/sqs.js';
 import { pauseRunner, resumeRunner, runnerState } from '../../src/local/runner/client.js';
-import { DEFAULT_FEEDBACK_QUEUE, DEFAULT_SEND_QUEUE, type RunnerConfig } from '../../src/local/runner/config.js';
 import { startRunner, type EngineHooks, type LocalRunner } from '../../src/local/runner/runner.js';
+import { fakeSesEmulator, testRunnerConfig } from '../helpers/local-stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A minimal SendEmail: the SES client is faked, only the configuration set matters here. */
 const mail = (to: string, configurationSet: string) =>
   new SendEmailCommand({ FromEmailAddress: 'a@example.com', Destination: { ToAddresses: [to] }, Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 't' } } } }, ConfigurationSetName: configurationSet });
-
-function config(): RunnerConfig {
-  return {
-    host: '127.0.0.1',
-    port: 0,
-    region: 'us-east-1',
-    accountId: '000000000000',
-    dataDir: mkdtempSync(join(tmpdir(), 'mailengine-runner-pause-')),
-    endpoints: { dynamodb: 'http://127.0.0.1:9', s3: 'http://127.0.0.1:9', sesv2: 'http://127.0.0.1:9' },
-    engineBus: 'shop-bus',
-    engine: { stackName: 'shop', trackingTable: 't', suppressionTable: 's', templatesBucket: 'b', configurationSet: 'shop', defaultFrom: { email: 'noreply@example.com' }, softBounceThreshold: 3, retentionDays: 30 },
-    send: DEFAULT_SEND_QUEUE,
-    feedback: DEFAULT_FEEDBACK_QUEUE,
-    sesEventDelayMs: 0,
-  };
-}
 
 describe('pause and resume', () => {
   let runner: LocalRunner | undefined;
@@ -42,10 +23,9 @@ describe('pause and resume', () => {
     const sent: string[] = [];
     const changes: boolean[] = [];
     let hooks: EngineHooks | undefined;
-    const emulator = new SESv2Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-    emulator.send = (async () => ({ MessageId: `ses-${sent.length}`, $metadata: {} })) as unknown as SESv2Client['send'];
+    const emulator = fakeSesEmulator(() => `ses-${sent.length}`);
     runner = await startRunner({
-      config: config(),
+      config: testRunnerConfig('runner-pause'),
       paused,
       onPauseChange: (p) => {
         changes.push(p);

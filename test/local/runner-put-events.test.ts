@@ -1,39 +1,11 @@
 import { EventBridgeClient, ListRulesCommand, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SqsEvent } from '../../src/engine/sqs.js';
-import { DEFAULT_FEEDBACK_QUEUE, DEFAULT_SEND_QUEUE, type RunnerConfig } from '../../src/local/runner/config.js';
 import { runnerEvents } from '../../src/local/runner/client.js';
 import { startRunner, type EngineHooks, type LocalRunner } from '../../src/local/runner/runner.js';
+import { testRunnerConfig } from '../helpers/local-stack.js';
 
 /** The runner in this process, with a Sender that only records what reaches it. */
-function testConfig(): RunnerConfig {
-  return {
-    host: '127.0.0.1',
-    port: 0,
-    region: 'us-east-1',
-    accountId: '000000000000',
-    dataDir: mkdtempSync(join(tmpdir(), 'mailengine-runner-pe-')),
-    endpoints: { dynamodb: 'http://127.0.0.1:9', s3: 'http://127.0.0.1:9', sesv2: 'http://127.0.0.1:9' },
-    engineBus: 'shop-bus',
-    engine: {
-      stackName: 'shop',
-      trackingTable: 'shop-tracking',
-      suppressionTable: 'shop-suppression',
-      templatesBucket: 'shop-templates',
-      configurationSet: 'shop',
-      defaultFrom: { email: 'noreply@example.com' },
-      softBounceThreshold: 3,
-      retentionDays: 30,
-    },
-    send: DEFAULT_SEND_QUEUE,
-    feedback: DEFAULT_FEEDBACK_QUEUE,
-    sesEventDelayMs: 0,
-  };
-}
-
 describe('the runner’s PutEvents endpoint, through the real EventBridge client', () => {
   let runner: LocalRunner;
   let client: EventBridgeClient;
@@ -42,7 +14,7 @@ describe('the runner’s PutEvents endpoint, through the real EventBridge client
 
   beforeAll(async () => {
     runner = await startRunner({
-      config: testConfig(),
+      config: testRunnerConfig('runner-pe'),
       engine: (h) => {
         hooks = h;
         return {

@@ -1,14 +1,12 @@
-import { SendEmailCommand, SESv2Client, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseSesEvent } from '../../src/engine/ses-event.js';
 import type { SqsEvent } from '../../src/engine/sqs.js';
-import { DEFAULT_FEEDBACK_QUEUE, DEFAULT_SEND_QUEUE, type RunnerConfig } from '../../src/local/runner/config.js';
+import { DEFAULT_FEEDBACK_QUEUE } from '../../src/local/runner/config.js';
 import type { BusEvent } from '../../src/local/runner/event-bus.js';
 import { startRunner, type LocalRunner } from '../../src/local/runner/runner.js';
 import { simulatedOutcome, synthesiseSesEvents } from '../../src/local/runner/simulator.js';
+import { fakeSesEmulator, testRunnerConfig } from '../helpers/local-stack.js';
 
 const ctx = { region: 'us-east-1', accountId: '000000000000', stepMs: 100 };
 const sentAt = new Date('2026-03-14T15:42:07.000Z');
@@ -122,22 +120,9 @@ describe('SES events in the running runner', () => {
   /** A Sender that sends each request's `to` through the runner's wrapped SES client (the emulator faked). */
   async function start(delayMs: number) {
     const feedbackBodies: Array<{ at: number; event: BusEvent }> = [];
-    const config: RunnerConfig = {
-      host: '127.0.0.1',
-      port: 0,
-      region: 'us-east-1',
-      accountId: '000000000000',
-      dataDir: mkdtempSync(join(tmpdir(), 'mailengine-runner-sim-')),
-      endpoints: { dynamodb: 'http://127.0.0.1:9', s3: 'http://127.0.0.1:9', sesv2: 'http://127.0.0.1:9' },
-      engineBus: 'shop-bus',
-      engine: { stackName: 'shop', trackingTable: 't', suppressionTable: 's', templatesBucket: 'b', configurationSet: 'shop', defaultFrom: { email: 'noreply@example.com' }, softBounceThreshold: 3, retentionDays: 30 },
-      send: DEFAULT_SEND_QUEUE,
-      feedback: { ...DEFAULT_FEEDBACK_QUEUE, batchSize: 1 },
-      sesEventDelayMs: delayMs,
-    };
+    const config = testRunnerConfig('runner-sim', { feedback: { ...DEFAULT_FEEDBACK_QUEUE, batchSize: 1 }, sesEventDelayMs: delayMs });
     let n = 0;
-    const emulator = new SESv2Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-    emulator.send = (async () => ({ MessageId: `ses-${++n}`, $metadata: {} })) as unknown as SESv2Client['send'];
+    const emulator = fakeSesEmulator(() => `ses-${++n}`);
     runner = await startRunner({
       config,
       engine: (hooks) => {

@@ -10,6 +10,7 @@ import { runnerQueues } from '../../src/local/runner/client.js';
 import { DEFAULT_FEEDBACK_QUEUE, DEFAULT_SEND_QUEUE, type RunnerConfig } from '../../src/local/runner/config.js';
 import { startRunner, type LocalRunner } from '../../src/local/runner/runner.js';
 import type { DlqListReport, RedriveReport } from '../../src/operations/dlq.js';
+import { testRunnerConfig } from '../helpers/local-stack.js';
 import { runInProcess } from './in-process.js';
 
 /**
@@ -31,19 +32,7 @@ function config(): RunnerConfig {
   // A short wait between receives, and few of them: a failing message reaches its DLQ at once.
   // (Not 0: a message visible again at once is received again before its first invocation ends.)
   const fast = { visibilityTimeoutMs: 50, maxReceiveCount: MAX_RECEIVES, batchSize: 1 };
-  return {
-    host: '127.0.0.1',
-    port: 0,
-    region: 'us-east-1',
-    accountId: '000000000000',
-    dataDir: mkdtempSync(join(tmpdir(), 'mailengine-dlq-runner-')),
-    endpoints: { dynamodb: 'http://127.0.0.1:9', s3: 'http://127.0.0.1:9', sesv2: 'http://127.0.0.1:9' },
-    engineBus: `${STACK}-bus`,
-    engine: { stackName: STACK, trackingTable: `${STACK}-tracking`, suppressionTable: `${STACK}-suppression`, templatesBucket: `${STACK}-templates`, configurationSet: STACK, defaultFrom: { email: 'noreply@example.com' }, softBounceThreshold: 3, retentionDays: 30 },
-    send: { ...DEFAULT_SEND_QUEUE, ...fast },
-    feedback: { ...DEFAULT_FEEDBACK_QUEUE, ...fast },
-    sesEventDelayMs: 0,
-  };
+  return testRunnerConfig('dlq-runner', { stackName: STACK, send: { ...DEFAULT_SEND_QUEUE, ...fast }, feedback: { ...DEFAULT_FEEDBACK_QUEUE, ...fast } });
 }
 
 /** A handler that fails every record until `healthy`, as a Sender facing an outage does. */

@@ -35,12 +35,25 @@ describe('no AWS credentials: exit 3, nothing sent', () => {
     [['domain', 'verify', 'shop.example']],
     [['domain', 'status', 'shop.example']],
     [['domain', 'check', 'shop.example']],
+    [['send', '--test', '--simulate', 'bounce', '--template', 'welcome']],
+    [['pause', '--yes']],
+    [['resume']],
+    [['dlq', 'list']],
+    [['dlq', 'redrive', '--yes']],
+    [['stats', '--days', '30']],
   ])('%j', async (argv) => {
     fake.requests.length = 0;
     const out = await runInProcess([...argv, '--region', 'eu-west-1', '--json'], { cwd });
     expect(out.code).toBe(3);
     expect(out.stdout).toBe('');
     expect(JSON.parse(out.stderr).error).toMatchObject({ code: 'CREDENTIALS_MISSING', exitCode: 3 });
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('bad input is found before credentials are looked for: --to nope is exit 2', async () => {
+    const out = await runInProcess(['send', '--test', '--to', 'nope', '--template', 'welcome', '--region', 'eu-west-1', '--json'], { cwd });
+    expect(out.code).toBe(2);
+    expect(JSON.parse(out.stderr).error).toMatchObject({ code: 'INVALID_ADDRESS' });
     expect(fake.requests).toHaveLength(0);
   });
 });

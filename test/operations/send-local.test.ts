@@ -1,15 +1,11 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStackHandle } from '../../src/local/index.js';
+import type { LocalStackHandle } from '../../src/local/index.js';
 import { runnerSends, runnerState } from '../../src/local/runner/client.js';
 import type { SendTestResult } from '../../src/operations/send-test.js';
 import type { SendingControlResult } from '../../src/operations/sending-control.js';
-import { findStarterDir } from '../../src/templates/init.js';
-import { DirectoryStore } from '../../src/templates/store.js';
-import { loadTemplate, standaloneFiles } from '../../src/templates/template.js';
-import { freePorts, processesMentioning, tempProject } from '../local/helpers.js';
+import { putStarterTemplate, startTestStack, stopTestStack, type TestStack } from '../helpers/local-stack.js';
 import { runInProcess } from './in-process.js';
 
 /**
@@ -18,28 +14,17 @@ import { runInProcess } from './in-process.js';
  * simulator's addresses. Nothing here is mocked.
  */
 const STACK = 'sendtest';
+let local: TestStack | undefined;
 let stack: LocalStackHandle;
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    dir: tempProject('send'),
-    ports: await freePorts(),
-    inMemory: true,
-    provision: { stackName: STACK },
-    env: { ...process.env, MAILENGINE_LOCAL_SES_EVENT_DELAY_MS: '50' },
-  });
-  const names = Object.fromEntries([...stack.provisioned!.tables, ...stack.provisioned!.buckets].map((r) => [r.logicalId, r.name]));
-  const s3 = new S3Client({ region: stack.region, credentials: stack.credentials, endpoint: stack.endpoints.s3, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
-  // What `templates push` uploads: the flattened stand-alone files, sampleData included.
-  const welcome = standaloneFiles(loadTemplate(new DirectoryStore(findStarterDir()), 'welcome'));
-  for (const [file, body] of Object.entries(welcome)) await s3.send(new PutObjectCommand({ Bucket: names.TemplatesBucket, Key: `templates/welcome/${file}`, Body: body }));
-  s3.destroy();
+  local = await startTestStack('local-send', STACK, { sesEventDelayMs: 50 });
+  stack = local.handle;
+  await putStarterTemplate(local, 'welcome');
 }, 120_000);
 
 afterAll(async () => {
-  if (!stack) return;
-  await stack.stop();
-  expect(processesMentioning(stack.stateDir)).toEqual([]);
+  await stopTestStack(local);
 }, 60_000);
 
 const run = (...argv: string[]) => runInProcess([...argv, '--local', '--stack', STACK], { cwd: stack.dir });

@@ -1,16 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dayChart, renderStats } from '../../commands/stats.js';
 import { documentClient } from '../../src/engine/deps.js';
 import type { EmailStatus } from '../../src/engine/statuses.js';
-import { startLocalStack, type LocalStackHandle } from '../../src/local/index.js';
+import type { LocalStackHandle } from '../../src/local/index.js';
 import { collectStats, estimateCost, percentile, type StatsReport } from '../../src/operations/stats.js';
-import { findStarterDir } from '../../src/templates/init.js';
-import { DirectoryStore } from '../../src/templates/store.js';
-import { loadTemplate, standaloneFiles } from '../../src/templates/template.js';
 import { TrackingStore } from '../../src/tracking/tracking-store.js';
-import { freePorts, processesMentioning, tempProject } from '../local/helpers.js';
+import { putStarterTemplate, startTestStack, stopTestStack, type TestStack } from '../helpers/local-stack.js';
 import { runInProcess } from './in-process.js';
 
 /**
@@ -19,6 +15,7 @@ import { runInProcess } from './in-process.js';
  * counts, rates and percentiles can be checked exactly.
  */
 const STACK = 'statstest';
+let local: TestStack | undefined;
 let stack: LocalStackHandle;
 let db: DynamoDBClient;
 let trackingTable: string;
@@ -46,16 +43,13 @@ async function email(id: string, created: string, steps: { sentAfter?: number; d
 }
 
 beforeAll(async () => {
-  stack = await startLocalStack({ dir: tempProject('stats'), ports: await freePorts(), inMemory: true, provision: { stackName: STACK }, env: { ...process.env, MAILENGINE_LOCAL_SES_EVENT_DELAY_MS: '50' } });
-  const names = Object.fromEntries([...stack.provisioned!.tables, ...stack.provisioned!.buckets].map((r) => [r.logicalId, r.name]));
-  trackingTable = names.TrackingTable;
+  local = await startTestStack('local-stats', STACK, { sesEventDelayMs: 50 });
+  stack = local.handle;
+  trackingTable = local.names.TrackingTable;
   db = new DynamoDBClient({ endpoint: stack.endpoints.dynamodb, region: stack.region, credentials: stack.credentials });
   db.middlewareStack.add((next, context) => async (args) => (operations.push(String(context.commandName)), next(args)), { step: 'initialize', name: 'recordOperations' });
 
-  const s3 = new S3Client({ region: stack.region, credentials: stack.credentials, endpoint: stack.endpoints.s3, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
-  const welcome = standaloneFiles(loadTemplate(new DirectoryStore(findStarterDir()), 'welcome'));
-  for (const [file, body] of Object.entries(welcome)) await s3.send(new PutObjectCommand({ Bucket: names.TemplatesBucket, Key: `templates/welcome/${file}`, Body: body }));
-  s3.destroy();
+  await putStarterTemplate(local, 'welcome');
 
   // Three past days.
   await email('a1', '2026-03-08T09:00:00.000Z', { sentAfter: 1000, deliveredAfter: 3000 });
@@ -81,9 +75,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   db?.destroy();
-  if (!stack) return;
-  await stack.stop();
-  expect(processesMentioning(stack.stateDir)).toEqual([]);
+  await stopTestStack(local);
 }, 60_000);
 
 describe('stats (core, on DynamoDB Local)', () => {

@@ -1,53 +1,24 @@
-import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../commands/main.js';
-import type { Runtime } from '../../commands/runtime.js';
-import { AwsClientFactory } from '../../src/aws/clients.js';
-import { findFreePorts, localStackResources, startLocalStack, type LocalStackHandle } from '../../src/local/index.js';
 import type { ListReport } from '../../src/templates/list.js';
 import { DirectoryStore, listTemplateNames } from '../../src/templates/store.js';
 import { loadTemplate, standaloneFiles } from '../../src/templates/template.js';
 import { captureStreams } from '../helpers/capture.js';
-import { processesMentioning } from '../local/helpers.js';
+import { useTestStack } from '../helpers/local-stack.js';
+import { runInProcess } from '../operations/in-process.js';
 
 const STARTERS = fileURLToPath(new URL('../../starter-templates', import.meta.url));
 const STARTER_NAMES = listTemplateNames(STARTERS);
 const STACK = 'listtest';
 
-let stack: LocalStackHandle;
-let bucket: string;
-let aws: AwsClientFactory;
+const stack = useTestStack('templates-list', STACK, { emptyBucketEachTest: true });
 
-beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mailengine-templates-list-'));
-  const [dynamodb, s3, sesv2, eventbridge] = await findFreePorts(4);
-  stack = await startLocalStack({ dir, ports: { dynamodb, s3, sesv2, eventbridge }, inMemory: true, provision: { stackName: STACK } });
-  bucket = localStackResources(dir, STACK)?.TemplatesBucket as string;
-  aws = new AwsClientFactory({ region: stack.region, local: stack.endpoints, maxAttempts: 1 });
-}, 120_000);
-
-afterAll(async () => {
-  if (!stack) return;
-  await stack.stop();
-  expect(processesMentioning(stack.stateDir)).toEqual([]);
-}, 60_000);
-
-beforeEach(async () => {
-  const s3 = await aws.s3();
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-  for (const o of listed.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key }));
-});
-
-async function run(argv: string[]) {
-  const streams = captureStreams();
-  const runtime: Runtime = { env: { CI: 'true', FORCE_COLOR: '0' }, cwd: stack.dir, streams, stdinIsTTY: false, signal: new AbortController().signal, awsFactory: () => aws };
-  const code = await main([...argv, '--local', '--stack', STACK], runtime);
-  return { code, stdout: streams.out(), stderr: streams.err() };
-}
+const run = (argv: string[]) => runInProcess([...argv, '--local', '--stack', STACK], { cwd: stack.handle.dir, awsFactory: () => stack.aws });
 
 function standaloneSize(name: string): number {
   return Object.values(standaloneFiles(loadTemplate(new DirectoryStore(STARTERS), name))).reduce((n, text) => n + Buffer.byteLength(text, 'utf8'), 0);
@@ -56,10 +27,10 @@ function standaloneSize(name: string): number {
 describe('templates list against s3rver', () => {
   it('an empty bucket is one clear line and exit 0; as JSON, an empty list', async () => {
     const text = await run(['templates', 'list']);
-    expect(text).toMatchObject({ code: 0, stdout: `No templates in s3://${bucket}/templates/ yet. Upload yours with \`mailengine templates push\`.\n` });
+    expect(text).toMatchObject({ code: 0, stdout: `No templates in s3://${stack.bucket}/templates/ yet. Upload yours with \`mailengine templates push\`.\n` });
     const json = await run(['templates', 'list', '--json']);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ bucket, url: `s3://${bucket}/templates/`, templates: [] });
+    expect(JSON.parse(json.stdout)).toEqual({ bucket: stack.bucket, url: `s3://${stack.bucket}/templates/`, templates: [] });
   });
 
   it('shows name, version, last updated and size of every pushed template', async () => {
@@ -80,11 +51,11 @@ describe('templates list against s3rver', () => {
     const lines = text.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^TEMPLATE\s+VERSION\s+LAST UPDATED\s+SIZE$/);
     expect(lines.find((l) => l.startsWith('order-confirmation '))).toMatch(/^order-confirmation\s+1\.0\.0\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\s+\d+\.\d KB$/);
-    expect(lines.at(-1)).toMatch(new RegExp(`^12 templates in s3://${bucket}/templates/, \\d+\\.\\d KB in all\\.$`));
+    expect(lines.at(-1)).toMatch(new RegExp(`^12 templates in s3://${stack.bucket}/templates/, \\d+\\.\\d KB in all\\.$`));
   });
 
   it('a new version shows after the push that brings it', async () => {
-    const work = join(stack.dir, 'versioned');
+    const work = join(stack.handle.dir, 'versioned');
     cpSync(STARTERS, work, { recursive: true });
     await run(['templates', 'push', 'versioned']);
     const metadata = join(work, 'invoice', 'metadata.json');
@@ -96,8 +67,8 @@ describe('templates list against s3rver', () => {
   });
 
   it('an incomplete template is marked and warned about; folders that are not templates are left out', async () => {
-    const s3 = await aws.s3();
-    const put = (key: string, body: string) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    const s3 = await stack.aws.s3();
+    const put = (key: string, body: string) => s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: key, Body: body }));
     await put('templates/half/template.html', '<p>Hi</p>');
     await put('templates/half/metadata.json', '{"subject": "Hi", "version": "0.1.0"}');
     await put('templates/_layout/base.html', '<html></html>');

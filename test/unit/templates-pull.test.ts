@@ -1,57 +1,26 @@
-import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../commands/main.js';
-import type { Runtime } from '../../commands/runtime.js';
-import { AwsClientFactory } from '../../src/aws/clients.js';
+import { describe, expect, it } from 'vitest';
 import { RecordingIoHost } from '../../src/io/recording-io-host.js';
-import { findFreePorts, localStackResources, startLocalStack, type LocalStackHandle } from '../../src/local/index.js';
 import type { PullReport } from '../../src/templates/pull.js';
 import { pullTemplates } from '../../src/templates/pull.js';
 import type { PushReport } from '../../src/templates/push.js';
 import { DirectoryStore, listTemplateNames } from '../../src/templates/store.js';
 import { loadTemplate, standaloneFiles } from '../../src/templates/template.js';
-import { captureStreams } from '../helpers/capture.js';
-import { processesMentioning } from '../local/helpers.js';
+import { useTestStack } from '../helpers/local-stack.js';
+import { runInProcess } from '../operations/in-process.js';
 
 const STARTERS = fileURLToPath(new URL('../../starter-templates', import.meta.url));
 const STARTER_NAMES = listTemplateNames(STARTERS);
 const STACK = 'pulltest';
 
-let stack: LocalStackHandle;
-let bucket: string;
-let aws: AwsClientFactory;
+const stack = useTestStack('templates-pull', STACK, { emptyBucketEachTest: true });
 let folders = 0;
 
-beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mailengine-templates-pull-'));
-  const [dynamodb, s3, sesv2, eventbridge] = await findFreePorts(4);
-  stack = await startLocalStack({ dir, ports: { dynamodb, s3, sesv2, eventbridge }, inMemory: true, provision: { stackName: STACK } });
-  bucket = localStackResources(dir, STACK)?.TemplatesBucket as string;
-  aws = new AwsClientFactory({ region: stack.region, local: stack.endpoints, maxAttempts: 1 });
-}, 120_000);
-
-afterAll(async () => {
-  if (!stack) return;
-  await stack.stop();
-  expect(processesMentioning(stack.stateDir)).toEqual([]);
-}, 60_000);
-
-beforeEach(async () => {
-  const s3 = await aws.s3();
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-  for (const o of listed.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key }));
-});
-
-async function run(argv: string[]) {
-  const streams = captureStreams();
-  const runtime: Runtime = { env: { CI: 'true', FORCE_COLOR: '0' }, cwd: stack.dir, streams, stdinIsTTY: false, signal: new AbortController().signal, awsFactory: () => aws };
-  const code = await main([...argv, '--local', '--stack', STACK], runtime);
-  return { code, stdout: streams.out(), stderr: streams.err() };
-}
+const run = (argv: string[]) => runInProcess([...argv, '--local', '--stack', STACK], { cwd: stack.handle.dir, awsFactory: () => stack.aws });
 
 async function pushStarters(): Promise<void> {
   const pushed = await run(['templates', 'push', STARTERS, '--json']);
@@ -81,7 +50,7 @@ describe('templates pull against s3rver', () => {
     const dir = folder();
     const pulled = await run(['templates', 'pull', dir]);
     expect(pulled.code).toBe(0);
-    expect(pulled.stdout.split('\n')[0]).toBe(`Pulled 12 templates from s3://${bucket}/templates/ into ${dir} (36 files written):`);
+    expect(pulled.stdout.split('\n')[0]).toBe(`Pulled 12 templates from s3://${stack.bucket}/templates/ into ${dir} (36 files written):`);
     expect(pulled.stdout).toContain('  order-confirmation 1.0.0 (written)');
 
     const store = new DirectoryStore(STARTERS);
@@ -89,7 +58,7 @@ describe('templates pull against s3rver', () => {
     for (const name of STARTER_NAMES) {
       for (const [file, text] of Object.entries(standaloneFiles(loadTemplate(store, name)))) expected[join(name, file)] = text;
     }
-    expect(tree(join(stack.dir, dir))).toEqual(expected);
+    expect(tree(join(stack.handle.dir, dir))).toEqual(expected);
 
     const again = await run(['templates', 'push', dir, '--json']);
     expect(again.code).toBe(0);
@@ -100,7 +69,7 @@ describe('templates pull against s3rver', () => {
     await pushStarters();
     const dir = folder();
     expect((await run(['templates', 'pull', dir])).code).toBe(0);
-    const root = join(stack.dir, dir);
+    const root = join(stack.handle.dir, dir);
     writeFileSync(join(root, 'welcome', 'template.txt'), 'my local edit\n');
     rmSync(join(root, 'invoice'), { recursive: true });
 
@@ -127,7 +96,7 @@ describe('templates pull against s3rver', () => {
     const dir = folder();
     const some = await run(['templates', 'pull', dir, 'welcome', 'invoice']);
     expect(some.code).toBe(0);
-    expect(readdirSync(join(stack.dir, dir)).sort()).toEqual(['invoice', 'welcome']);
+    expect(readdirSync(join(stack.handle.dir, dir)).sort()).toEqual(['invoice', 'welcome']);
 
     const unknown = await run(['templates', 'pull', folder(), 'welcome', 'nope']);
     expect(unknown.code).toBe(4);
@@ -138,18 +107,18 @@ describe('templates pull against s3rver', () => {
   it('an empty bucket pulls nothing and says so (exit 0)', async () => {
     const dir = folder();
     const empty = await run(['templates', 'pull', dir]);
-    expect(empty).toMatchObject({ code: 0, stdout: `No templates in s3://${bucket}/templates/; nothing was pulled.\n` });
-    expect(existsSync(join(stack.dir, dir))).toBe(false);
+    expect(empty).toMatchObject({ code: 0, stdout: `No templates in s3://${stack.bucket}/templates/; nothing was pulled.\n` });
+    expect(existsSync(join(stack.handle.dir, dir))).toBe(false);
   });
 
   it('a template missing a file in the bucket is pulled with a warning naming what is missing', async () => {
     await pushStarters();
-    await (await aws.s3()).send(new DeleteObjectCommand({ Bucket: bucket, Key: 'templates/magic-link/template.txt' }));
+    await (await stack.aws.s3()).send(new DeleteObjectCommand({ Bucket: stack.bucket, Key: 'templates/magic-link/template.txt' }));
     const dir = folder();
     const result = await run(['templates', 'pull', dir, 'magic-link']);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('magic-link in the bucket has no template.txt');
-    expect(readdirSync(join(stack.dir, dir, 'magic-link')).sort()).toEqual(['metadata.json', 'template.html']);
+    expect(readdirSync(join(stack.handle.dir, dir, 'magic-link')).sort()).toEqual(['metadata.json', 'template.html']);
   });
 
   it('the core reports a folder standing where a file goes as a conflict, not a crash', async () => {
@@ -157,7 +126,7 @@ describe('templates pull against s3rver', () => {
     const root = mkdtempSync(join(tmpdir(), 'mailengine-pull-core-'));
     mkdirSync(join(root, 'welcome', 'template.html'), { recursive: true });
     const io = new RecordingIoHost();
-    await expect(pullTemplates({ s3: await aws.s3(), bucket, dir: root, displayDir: 'here', names: ['welcome'], io })).rejects.toMatchObject({
+    await expect(pullTemplates({ s3: await stack.aws.s3(), bucket: stack.bucket, dir: root, displayDir: 'here', names: ['welcome'], io })).rejects.toMatchObject({
       code: 'TEMPLATES_PULL_WOULD_OVERWRITE',
       exitCode: 2,
       details: { files: ['here/welcome/template.html'] },

@@ -1,17 +1,16 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../commands/main.js';
 import type { Runtime } from '../../commands/runtime.js';
 import { AwsClientFactory } from '../../src/aws/clients.js';
 import { TemplateSource } from '../../src/engine/template-source.js';
 import { RecordingIoHost } from '../../src/io/recording-io-host.js';
-import { findFreePorts, localStackResources, startLocalStack, type LocalStackHandle } from '../../src/local/index.js';
 import { preparePushSource } from '../../src/templates/push-source.js';
 import { pushTemplates, type PushReport } from '../../src/templates/push.js';
 import { contentHash, HASH_METADATA_KEY } from '../../src/templates/remote.js';
@@ -20,36 +19,15 @@ import { DirectoryStore, listTemplateNames } from '../../src/templates/store.js'
 import { loadTemplate, standaloneFiles } from '../../src/templates/template.js';
 import { captureStreams } from '../helpers/capture.js';
 import { STACK_FRAME } from '../helpers/cli.js';
-import { processesMentioning } from '../local/helpers.js';
+import { useTestStack } from '../helpers/local-stack.js';
+import { runInProcess } from '../operations/in-process.js';
 
 const STARTERS = fileURLToPath(new URL('../../starter-templates', import.meta.url));
 const STARTER_NAMES = listTemplateNames(STARTERS);
 const STACK = 'pushtest';
 
-let stack: LocalStackHandle;
-let bucket: string;
-let plain: AwsClientFactory;
+const stack = useTestStack('templates-push', STACK, { emptyBucketEachTest: true });
 let folders = 0;
-
-beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mailengine-templates-push-'));
-  const [dynamodb, s3, sesv2, eventbridge] = await findFreePorts(4);
-  stack = await startLocalStack({ dir, ports: { dynamodb, s3, sesv2, eventbridge }, inMemory: true, provision: { stackName: STACK } });
-  bucket = localStackResources(dir, STACK)?.TemplatesBucket as string;
-  plain = new AwsClientFactory({ region: stack.region, local: stack.endpoints, maxAttempts: 1 });
-}, 120_000);
-
-afterAll(async () => {
-  if (!stack) return;
-  await stack.stop();
-  expect(processesMentioning(stack.stateDir)).toEqual([]);
-}, 60_000);
-
-beforeEach(async () => {
-  // Every test starts from an empty bucket.
-  const s3 = await plain.s3();
-  for (const key of (await objects()).keys()) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-});
 
 interface S3Call {
   command: string;
@@ -58,7 +36,7 @@ interface S3Call {
 
 /** A client factory whose S3 client records every call and can fail chosen ones before they leave. */
 async function recording(fail?: (command: string, key: string | undefined) => boolean) {
-  const aws = new AwsClientFactory({ region: stack.region, local: stack.endpoints, maxAttempts: 1 });
+  const aws = new AwsClientFactory({ region: stack.handle.region, local: stack.handle.endpoints, maxAttempts: 1 });
   const calls: S3Call[] = [];
   const s3 = await aws.s3();
   s3.middlewareStack.add(
@@ -79,7 +57,7 @@ async function recording(fail?: (command: string, key: string | undefined) => bo
 function workFolder(): { path: string; name: string } {
   folders += 1;
   const name = `work-${folders}`;
-  const path = join(stack.dir, name);
+  const path = join(stack.handle.dir, name);
   cpSync(STARTERS, path, { recursive: true });
   return { path, name };
 }
@@ -92,30 +70,18 @@ function edit(file: string, from: string, to: string): void {
 
 /** Every object in the bucket: key → what changes when it is rewritten. */
 async function objects(): Promise<Map<string, { etag?: string; lastModified?: number; size?: number }>> {
-  const s3 = await plain.s3();
-  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  const s3 = await stack.aws.s3();
+  const out = await s3.send(new ListObjectsV2Command({ Bucket: stack.bucket }));
   return new Map((out.Contents ?? []).map((o) => [o.Key as string, { etag: o.ETag, lastModified: o.LastModified?.getTime(), size: o.Size }]));
 }
 
 async function body(key: string): Promise<string> {
-  const out = await (await plain.s3()).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const out = await (await stack.aws.s3()).send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
   return (await out.Body?.transformToString('utf8')) ?? '';
 }
 
 /** The CLI in-process, as in CI (no TTY), against the local stack, with the given S3 client. */
-async function run(argv: string[], aws: AwsClientFactory) {
-  const streams = captureStreams();
-  const runtime: Runtime = {
-    env: { CI: 'true', FORCE_COLOR: '0' },
-    cwd: stack.dir,
-    streams,
-    stdinIsTTY: false,
-    signal: new AbortController().signal,
-    awsFactory: () => aws,
-  };
-  const code = await main([...argv, '--local', '--stack', STACK], runtime);
-  return { code, stdout: streams.out(), stderr: streams.err() };
-}
+const run = (argv: string[], aws: AwsClientFactory) => runInProcess([...argv, '--local', '--stack', STACK], { cwd: stack.handle.dir, awsFactory: () => aws });
 
 async function push(argv: string[], aws: AwsClientFactory): Promise<{ code: number; report: PushReport; stderr: string }> {
   const result = await run(['templates', 'push', ...argv, '--json'], aws);
@@ -135,12 +101,12 @@ describe('templates push against s3rver', () => {
     expect(report.counts).toEqual({ added: 12, modified: 0, unchanged: 0, deleted: 0, failed: 0 });
     expect(report.templates.map((t) => t.name)).toEqual(STARTER_NAMES);
     expect(writes()).toHaveLength(36);
-    expect(report).toMatchObject({ ok: true, filesUploaded: 36, filesDeleted: 0, bucket, url: `s3://${bucket}/templates/` });
+    expect(report).toMatchObject({ ok: true, filesUploaded: 36, filesDeleted: 0, bucket: stack.bucket, url: `s3://${stack.bucket}/templates/` });
 
     const keys = [...(await objects()).keys()].sort();
     expect(keys).toEqual(STARTER_NAMES.flatMap((n) => [`templates/${n}/metadata.json`, `templates/${n}/template.html`, `templates/${n}/template.txt`]));
     const expected = standaloneFiles(loadTemplate(new DirectoryStore(STARTERS), 'order-confirmation'));
-    const s3 = await plain.s3();
+    const s3 = await stack.aws.s3();
     for (const [file, type] of [
       ['template.html', 'text/html; charset=utf-8'],
       ['template.txt', 'text/plain; charset=utf-8'],
@@ -148,7 +114,7 @@ describe('templates push against s3rver', () => {
     ] as const) {
       const key = `templates/order-confirmation/${file}`;
       expect(await body(key)).toBe(expected[file]);
-      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      const head = await s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key }));
       expect(head.ContentType).toBe(type);
       expect(head.Metadata?.[HASH_METADATA_KEY]).toBe(contentHash(expected[file]));
     }
@@ -168,7 +134,7 @@ describe('templates push against s3rver', () => {
     expect(second.code).toBe(0);
     expect(writes()).toEqual([]);
     expect(second.stdout).toContain(`contact-form-notification  Unchanged  1.0.0`);
-    expect(second.stdout.trimEnd().split('\n').at(-1)).toBe(`All 12 templates are up to date in s3://${bucket}/templates/; nothing was uploaded.`);
+    expect(second.stdout.trimEnd().split('\n').at(-1)).toBe(`All 12 templates are up to date in s3://${stack.bucket}/templates/; nothing was uploaded.`);
     expect(await objects()).toEqual(before);
   });
 
@@ -295,8 +261,8 @@ describe('templates push against s3rver', () => {
     const result = await run(['templates', 'push', work.name], failing.aws);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/invoice\s+Added: FAILED/);
-    expect(result.stdout).toContain(`Push to s3://${bucket}/templates/ incomplete: 1 of 12 changed templates failed (34 files uploaded).`);
-    expect(result.stderr).toContain(`error: Failed to push 1 template to s3://${bucket}/templates/:\n  invoice (added): template.txt: s3 PutObject failed on the AWS side (InternalError, HTTP 500).`);
+    expect(result.stdout).toContain(`Push to s3://${stack.bucket}/templates/ incomplete: 1 of 12 changed templates failed (34 files uploaded).`);
+    expect(result.stderr).toContain(`error: Failed to push 1 template to s3://${stack.bucket}/templates/:\n  invoice (added): template.txt: s3 PutObject failed on the AWS side (InternalError, HTTP 500).`);
     expect(result.stderr).not.toMatch(STACK_FRAME);
     const keys = [...(await objects()).keys()];
     expect(keys).toHaveLength(34);
@@ -347,11 +313,11 @@ describe('templates push against s3rver', () => {
   });
 
   it('objects put there by another tool are compared by content: same bytes are Unchanged, others Modified', async () => {
-    const s3 = await plain.s3();
+    const s3 = await stack.aws.s3();
     const files = standaloneFiles(loadTemplate(new DirectoryStore(STARTERS), 'welcome'));
     for (const [file, text] of Object.entries(files)) {
       const altered = file === 'template.txt' ? `${text}\n` : text;
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `templates/welcome/${file}`, Body: altered }));
+      await s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: `templates/welcome/${file}`, Body: altered }));
     }
     const { aws, writes, calls } = await recording();
     const { report } = await push([STARTERS, 'welcome'], aws);
@@ -366,26 +332,26 @@ describe('templates push against s3rver', () => {
     const { s3, writes } = await recording();
     const source = preparePushSource({ dir: work.path, displayDir: work.name });
     const io = new RecordingIoHost({ 'templates.push.confirm': false }, true);
-    await expect(pushTemplates({ s3, bucket, source, io })).rejects.toMatchObject({ code: 'TEMPLATES_PUSH_DECLINED', exitCode: 1 });
-    expect(io.requests).toMatchObject([{ kind: 'confirm', code: 'templates.push.confirm', default: true, message: `Push to s3://${bucket}/templates/: add 12 templates?` }]);
+    await expect(pushTemplates({ s3, bucket: stack.bucket, source, io })).rejects.toMatchObject({ code: 'TEMPLATES_PUSH_DECLINED', exitCode: 1 });
+    expect(io.requests).toMatchObject([{ kind: 'confirm', code: 'templates.push.confirm', default: true, message: `Push to s3://${stack.bucket}/templates/: add 12 templates?` }]);
     expect(io.messages.filter((m) => m.code === 'templates.push.plan').map((m) => m.message)).toContain('+ welcome: added');
     expect(writes()).toEqual([]);
 
     const yes = new RecordingIoHost({ 'templates.push.confirm': true }, true);
-    expect((await pushTemplates({ s3, bucket, source, io: yes })).filesUploaded).toBe(36);
+    expect((await pushTemplates({ s3, bucket: stack.bucket, source, io: yes })).filesUploaded).toBe(36);
 
     rmSync(join(work.path, 'welcome'), { recursive: true });
     edit(join(work.path, 'invoice', 'template.txt'), 'Invoice', 'Tax invoice');
     const asked = new RecordingIoHost({ 'templates.push.confirm': false }, true);
     const pruneSource = preparePushSource({ dir: work.path, displayDir: work.name });
-    await expect(pushTemplates({ s3, bucket, source: pruneSource, io: asked, prune: true })).rejects.toMatchObject({ code: 'TEMPLATES_PUSH_DECLINED' });
-    expect(asked.requests).toMatchObject([{ default: false, message: `Push to s3://${bucket}/templates/: update invoice, delete welcome?` }]);
+    await expect(pushTemplates({ s3, bucket: stack.bucket, source: pruneSource, io: asked, prune: true })).rejects.toMatchObject({ code: 'TEMPLATES_PUSH_DECLINED' });
+    expect(asked.requests).toMatchObject([{ default: false, message: `Push to s3://${stack.bucket}/templates/: update invoice, delete welcome?` }]);
     expect((await objects()).size).toBe(36);
   });
 
   it('pushed starters render through the engine’s own path (TemplateSource) exactly as from the folder', async () => {
     await push([STARTERS], (await recording()).aws);
-    const source = new TemplateSource(await plain.s3(), { bucket });
+    const source = new TemplateSource(await stack.aws.s3(), { bucket: stack.bucket });
     const local = new DirectoryStore(STARTERS);
     for (const name of STARTER_NAMES) {
       const fromFolder = loadTemplate(local, name);
@@ -402,7 +368,7 @@ describe('templates push against s3rver', () => {
   it('without --local, the bucket is the one named in the stack outputs', async () => {
     const cfn = new CloudFormationClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     const outputs = {
-      TemplatesBucketName: bucket,
+      TemplatesBucketName: stack.bucket,
       TrackingTableName: 'prod-tracking',
       SuppressionTableName: 'prod-suppression',
       ConfigurationSetName: 'prod',
@@ -427,9 +393,9 @@ describe('templates push against s3rver', () => {
       }
     }
     const streams = captureStreams();
-    const runtime: Runtime = { env: { CI: 'true', FORCE_COLOR: '0' }, cwd: stack.dir, streams, stdinIsTTY: false, signal: new AbortController().signal, awsFactory: (settings) => new DeployedEngine(settings) };
+    const runtime: Runtime = { env: { CI: 'true', FORCE_COLOR: '0' }, cwd: stack.handle.dir, streams, stdinIsTTY: false, signal: new AbortController().signal, awsFactory: (settings) => new DeployedEngine(settings) };
     const code = await main(['templates', 'push', STARTERS, 'welcome', '--stack', 'prod', '--region', 'eu-west-1'], runtime);
-    expect(streams.err()).toContain(`Comparing 1 template with s3://${bucket}/templates/ of stack prod`);
+    expect(streams.err()).toContain(`Comparing 1 template with s3://${stack.bucket}/templates/ of stack prod`);
     expect(code).toBe(0);
     expect(mock.commandCalls(DescribeStacksCommand)).toHaveLength(1);
     expect(writes().map((w) => w.key)).toEqual(['templates/welcome/template.html', 'templates/welcome/template.txt', 'templates/welcome/metadata.json']);
