@@ -52,6 +52,8 @@ export const runnerConfigSchema = z.object({
   feedback: queueSettings,
   /** Time from an accepted SendEmail to each step of its synthesised SES events. */
   sesEventDelayMs: z.number().int().nonnegative(),
+  /** SES's MaxSendRate (messages per second); absent means the emulator's own pace, unlimited. */
+  sesMaxSendRate: z.number().positive().optional(),
 });
 
 export type RunnerConfig = z.infer<typeof runnerConfigSchema>;
@@ -84,6 +86,11 @@ export const RUNNER_ENV = {
   visibilityTimeoutSeconds: 'MAILENGINE_LOCAL_VISIBILITY_TIMEOUT_SECONDS',
   /** The From address used when a request and its template name none (DefaultFromEmail). */
   defaultFrom: 'MAILENGINE_LOCAL_DEFAULT_FROM',
+  /**
+   * The account's SES maximum send rate, in messages per second. SendEmail calls over it fail
+   * with TooManyRequestsException (HTTP 429) as in SES; unset or 0 means no limit.
+   */
+  sesMaxSendRate: 'MAILENGINE_LOCAL_SES_MAX_SEND_RATE',
 } as const;
 
 /** A whole, non-negative number from the environment, or undefined when unset or not one. */

@@ -10,6 +10,9 @@ import { LOCAL_HASH_KEY_FILE_NAME, readLocalHashKey } from '../hash-key.js';
 import type { RunnerConfig } from './config.js';
 import type { EngineFactory } from './runner.js';
 
+/** How long the local runner trusts a cached template before checking the bucket again. */
+export const LOCAL_TEMPLATE_CACHE_MS = 1_000;
+
 /**
  * The real Sender and Feedback, built from the same settings the Lambda entries use, with clients
  * pointed at the local emulators. The clients are the plain SDK ones, as in Lambda, so the
@@ -37,8 +40,10 @@ export function realEngine(config: RunnerConfig): EngineFactory {
       retentionDays: engine.retentionDays,
       hashKey: await readLocalHashKey(join(config.dataDir, LOCAL_HASH_KEY_FILE_NAME), { create: true }),
       statusEvents: hooks.statusEvents,
-      // A pushed template change shows up on the next send, not after the Lambda cache window.
-      templateCacheFreshForMs: 0,
+      // A pushed template change shows up within a second, not after the Lambda cache window.
+      // Not 0: s3rver leaks a file handle on every 304 it answers, so revalidating on every send
+      // would exhaust its file limit after a few thousand emails and hang the local stack.
+      templateCacheFreshForMs: LOCAL_TEMPLATE_CACHE_MS,
     };
     return {
       sender: createSender(buildSenderDeps({ ...settings, log: hooks.logger('sender') })),

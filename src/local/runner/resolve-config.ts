@@ -154,6 +154,8 @@ export async function resolveRunnerConfig(options: ResolveRunnerConfigOptions): 
     feedback.visibilityTimeoutMs = visibility * 1000;
   }
 
+  const maxSendRate = envNumber(options.env, RUNNER_ENV.sesMaxSendRate);
+
   return {
     host: options.host,
     port: options.port,
@@ -167,5 +169,6 @@ export async function resolveRunnerConfig(options: ResolveRunnerConfigOptions): 
     send,
     feedback,
     sesEventDelayMs: envNumber(options.env, RUNNER_ENV.sesEventDelayMs) ?? DEFAULT_SES_EVENT_DELAY_MS,
+    ...(maxSendRate ? { sesMaxSendRate: maxSendRate } : {}),
   };
 }

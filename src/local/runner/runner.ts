@@ -187,7 +187,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
           if (sendLog.length > 10_000) sendLog.shift();
           publishSesEvents(input, messageId, sentAt);
         },
-      }),
+      }, { maxSendRate: config.sesMaxSendRate }),
     statusEvents: {
       async publish(change: StatusChange) {
         bus.put(config.engineBus, {

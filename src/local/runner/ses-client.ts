@@ -1,4 +1,4 @@
-import { SendingPausedException, type SendEmailCommandInput, type SendEmailCommandOutput } from '@aws-sdk/client-sesv2';
+import { SendingPausedException, TooManyRequestsException, type SendEmailCommandInput, type SendEmailCommandOutput } from '@aws-sdk/client-sesv2';
 
 /** What the runner learns from each SendEmail the Sender makes. */
 export interface SesSendHooks {
@@ -6,6 +6,36 @@ export interface SesSendHooks {
   isSendingPaused(configurationSet: string | undefined): boolean;
   /** Called after SES (the emulator) accepted a message. */
   onSent(input: SendEmailCommandInput, output: SendEmailCommandOutput, sentAt: Date): void;
+}
+
+/** Limits that the emulator lacks but SES enforces on an account. */
+export interface SesSimulationLimits {
+  /**
+   * The account's maximum send rate (messages per second), as SES's `MaxSendRate` quota. Unset
+   * means unlimited, as the emulator alone is.
+   */
+  maxSendRate?: number;
+  /** Clock for the rate limit (tests). */
+  now?: () => number;
+}
+
+/**
+ * A token bucket holding at most one second's worth of sends: SES lets an account send
+ * `MaxSendRate` messages in any second and refuses the ones over it, rather than queueing them.
+ * Returns a function that takes one token, or says there is none.
+ */
+export function sendRateLimiter(maxPerSecond: number, now: () => number = () => performance.now()): () => boolean {
+  const capacity = Math.max(1, maxPerSecond);
+  let tokens = capacity;
+  let last = now();
+  return () => {
+    const t = now();
+    tokens = Math.min(capacity, tokens + ((t - last) / 1000) * maxPerSecond);
+    last = t;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
 }
 
 interface Sendable {
@@ -20,15 +50,25 @@ const isSendEmail = (command: unknown): command is { input: SendEmailCommandInpu
  * Wraps the SESv2 client the Sender is given, so the runner can play the parts of SES that the
  * emulator lacks: configuration-set sending switched off (SendEmail fails with
  * `SendingPausedException`, as SES does for a paused configuration set), and the events SES
- * publishes after each accepted message. Every other call goes through unchanged.
+ * publishes after each accepted message, and (with `limits.maxSendRate`) the account's maximum
+ * send rate. Every other call goes through unchanged.
  */
-export function withSesSimulation<T extends Sendable>(client: T, hooks: SesSendHooks): T {
+export function withSesSimulation<T extends Sendable>(client: T, hooks: SesSendHooks, limits: SesSimulationLimits = {}): T {
+  const takeToken = limits.maxSendRate ? sendRateLimiter(limits.maxSendRate, limits.now) : undefined;
   const send = async (command: unknown, options?: unknown) => {
     if (!isSendEmail(command)) return client.send(command, options);
     if (hooks.isSendingPaused(command.input.ConfigurationSetName)) {
       throw new SendingPausedException({
         message: `Sending is paused for configuration set ${command.input.ConfigurationSetName ?? ''} (mailengine local runner).`,
         $metadata: { httpStatusCode: 400 },
+      });
+    }
+    // Over the rate SES answers 429 TooManyRequestsException and accepts nothing: the Sender's
+    // own retry and backoff must cope, which is what the throughput benchmark measures.
+    if (takeToken && !takeToken()) {
+      throw new TooManyRequestsException({
+        message: `Maximum sending rate exceeded (${limits.maxSendRate}/s, mailengine local runner).`,
+        $metadata: { httpStatusCode: 429 },
       });
     }
     const output = (await client.send(command, options)) as SendEmailCommandOutput;

@@ -1,0 +1,47 @@
+/**
+ * How big each benchmark runs. `full` is what `npm run bench` measures and the targets are set
+ * for; `quick` only proves that the harness still works (the smoke test inside `npm test`).
+ */
+export interface BenchSizes {
+  startupRuns: number;
+  throughputRequests: number;
+  /** The SES emulator's MaxSendRate, messages per second. */
+  sendRate: number;
+  renderSeconds: number;
+  lookupSizes: [number, number];
+  lookupRecipientEmails: number;
+  lookupRuns: number;
+  eraseSizes: [number, number];
+  eraseRuns: number;
+  pushTemplates: number;
+  lambdaRuns: number;
+}
+
+export const FULL: BenchSizes = {
+  startupRuns: 20,
+  throughputRequests: 10_000,
+  // 10,000 at 50/s is about 3.5 minutes, which keeps the whole run inside 15 minutes on 2 cores.
+  sendRate: 50,
+  renderSeconds: 2,
+  lookupSizes: [10_000, 100_000],
+  lookupRecipientEmails: 20,
+  lookupRuns: 30,
+  eraseSizes: [1_000, 10_000],
+  eraseRuns: 3,
+  pushTemplates: 200,
+  lambdaRuns: 10,
+};
+
+export const QUICK: BenchSizes = {
+  startupRuns: 2,
+  throughputRequests: 40,
+  sendRate: 20,
+  renderSeconds: 0.1,
+  lookupSizes: [200, 400],
+  lookupRecipientEmails: 5,
+  lookupRuns: 3,
+  eraseSizes: [10, 20],
+  eraseRuns: 2,
+  pushTemplates: 6,
+  lambdaRuns: 2,
+};

@@ -1,0 +1,82 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { STARTER_DIR_NAME } from '../src/templates/init.js';
+import { preparePushSource } from '../src/templates/push-source.js';
+import { pushTemplates, type PushReport } from '../src/templates/push.js';
+import { LAYOUT_DIR, listTemplateNames } from '../src/templates/store.js';
+import { atMost, figure, type BenchResult } from './lib/figures.js';
+import { ROOT } from './lib/paths.js';
+import type { BenchSizes } from './lib/sizes.js';
+import { silentIo, type BenchStack } from './lib/stack.js';
+import { median, ratio, round } from './lib/stats.js';
+
+/** Rounds of (first push, unchanged pushes): each round uses new names, so its first push uploads everything. */
+const ROUNDS = 3;
+const UNCHANGED_PER_ROUND = 3;
+
+/** A folder of `count` templates: copies of the starters (and their layout) under new names. */
+function templateFolder(count: number, round: number): { dir: string; names: string[] } {
+  const starters = join(ROOT, STARTER_DIR_NAME);
+  const sources = listTemplateNames(starters);
+  const dir = mkdtempSync(join(tmpdir(), 'mailengine-bench-push-'));
+  cpSync(join(starters, LAYOUT_DIR), join(dir, LAYOUT_DIR), { recursive: true });
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const source = sources[i % sources.length];
+    const name = `bench-r${round}-${String(i).padStart(3, '0')}-${source}`;
+    cpSync(join(starters, source), join(dir, name), { recursive: true });
+    names.push(name);
+  }
+  return { dir, names };
+}
+
+/**
+ * Template push: `count` templates pushed to the local bucket with the push core (read, validate,
+ * flatten, compare, upload), then pushed again unchanged, which must upload nothing.
+ */
+export async function benchPush(sizes: BenchSizes, bench: BenchStack): Promise<BenchResult> {
+  const began = performance.now();
+  const first: number[] = [];
+  const again: number[] = [];
+  let uploadedFirst = 0;
+  let uploadedAgain = 0;
+  const push = async (dir: string, names: string[]): Promise<{ ms: number; report: PushReport }> => {
+    const t = performance.now();
+    const source = preparePushSource({ dir, displayDir: 'bench-templates', names });
+    const report = await pushTemplates({ s3: bench.s3, bucket: bench.names.templatesBucket, source, io: silentIo, where: 'on the local stack' });
+    if (!report.ok) throw new Error(`push failed: ${JSON.stringify(report.counts)}`);
+    return { ms: performance.now() - t, report };
+  };
+  for (let r = 0; r < ROUNDS; r++) {
+    const { dir, names } = templateFolder(sizes.pushTemplates, r);
+    try {
+      const one = await push(dir, names);
+      first.push(one.ms);
+      uploadedFirst = Math.max(uploadedFirst, one.report.filesUploaded);
+      for (let i = 0; i < UNCHANGED_PER_ROUND; i++) {
+        const two = await push(dir, names);
+        again.push(two.ms);
+        uploadedAgain = Math.max(uploadedAgain, two.report.filesUploaded);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const firstMs = median(first);
+  const againMs = median(again);
+  return {
+    bench: 'push',
+    title: 'Template push',
+    figures: [
+      figure('push.first.median_ms', `first push of ${sizes.pushTemplates} templates: median time`, round(firstMs, 1), 'ms'),
+      figure('push.first.files_uploaded', 'first push: files uploaded', uploadedFirst, 'files'),
+      figure('push.unchanged.median_ms', 'unchanged push: median time', round(againMs, 1), 'ms'),
+      figure('push.unchanged.files_uploaded', 'unchanged push: files uploaded (most in any run)', uploadedAgain, 'files', atMost(0)),
+      figure('push.unchanged.ratio', 'unchanged push time / first push time', round(ratio(againMs, firstMs), 3), 'ratio', atMost(0.2)),
+    ],
+    params: { templates: sizes.pushTemplates, rounds: ROUNDS, unchangedPerRound: UNCHANGED_PER_ROUND },
+    notes: ['Timed from reading the folder to the last upload (preparePushSource + pushTemplates), against s3rver on loopback.'],
+    tookMs: performance.now() - began,
+  };
+}
