@@ -39,13 +39,25 @@ export async function setSending(clients: PauseClients, target: PauseTarget, ena
   return sendingState(clients, target);
 }
 
-export async function sendingState(clients: PauseClients, target: PauseTarget): Promise<SendingState> {
+/**
+ * The two switches as SES and Lambda report them, each read only when its name is known:
+ * whether the configuration set sends (absent SendingOptions means on), and the mapping's State.
+ */
+export async function readSendingSwitches(clients: PauseClients, target: Partial<PauseTarget>): Promise<{ sesSendingEnabled?: boolean; mappingState?: string }> {
   const [set, mapping] = await Promise.all([
-    clients.ses.send(new GetConfigurationSetCommand({ ConfigurationSetName: target.configurationSet })),
-    clients.lambda.send(new GetEventSourceMappingCommand({ UUID: target.eventSourceMappingId })),
+    target.configurationSet ? clients.ses.send(new GetConfigurationSetCommand({ ConfigurationSetName: target.configurationSet })) : undefined,
+    target.eventSourceMappingId ? clients.lambda.send(new GetEventSourceMappingCommand({ UUID: target.eventSourceMappingId })) : undefined,
   ]);
-  const sesSendingEnabled = set.SendingOptions?.SendingEnabled !== false;
-  const mappingState = mapping.State ?? 'Unknown';
+  return {
+    ...(set ? { sesSendingEnabled: set.SendingOptions?.SendingEnabled !== false } : {}),
+    ...(mapping && mapping.State !== undefined ? { mappingState: mapping.State } : {}),
+  };
+}
+
+export async function sendingState(clients: PauseClients, target: PauseTarget): Promise<SendingState> {
+  const switches = await readSendingSwitches(clients, target);
+  const sesSendingEnabled = switches.sesSendingEnabled !== false;
+  const mappingState = switches.mappingState ?? 'Unknown';
   const senderConsuming = ['Enabled', 'Enabling', 'Updating', 'Creating'].includes(mappingState);
   return { sesSendingEnabled, senderConsuming, mappingState, paused: !sesSendingEnabled || !senderConsuming };
 }

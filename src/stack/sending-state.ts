@@ -1,4 +1,5 @@
 import type { AwsClientFactory } from '../aws/clients.js';
+import { readSendingSwitches } from '../engine/pause.js';
 
 /**
  * Whether the engine is paused. Pausing switches two things off (the configuration set's sending
@@ -14,19 +15,9 @@ export interface SendingState {
 }
 
 export async function readSendingState(aws: AwsClientFactory, outputs: Record<string, string>): Promise<SendingState> {
-  let configurationSetSending: boolean | undefined;
-  let senderMapping: string | undefined;
-  if (outputs.ConfigurationSetName) {
-    const { GetConfigurationSetCommand } = await import('@aws-sdk/client-sesv2');
-    const out = await (await aws.sesv2()).send(new GetConfigurationSetCommand({ ConfigurationSetName: outputs.ConfigurationSetName }));
-    // Absent SendingOptions means the default: sending on.
-    configurationSetSending = out.SendingOptions?.SendingEnabled !== false;
-  }
-  if (outputs.SenderEventSourceMappingId) {
-    const { GetEventSourceMappingCommand } = await import('@aws-sdk/client-lambda');
-    const out = await (await aws.lambda()).send(new GetEventSourceMappingCommand({ UUID: outputs.SenderEventSourceMappingId }));
-    senderMapping = out.State;
-  }
+  const target = { configurationSet: outputs.ConfigurationSetName || undefined, eventSourceMappingId: outputs.SenderEventSourceMappingId || undefined };
+  const clients = { ses: await aws.sesv2(), lambda: await aws.lambda() };
+  const { sesSendingEnabled: configurationSetSending, mappingState: senderMapping } = await readSendingSwitches(clients, target);
   const sendingOff = configurationSetSending === false;
   const mappingOff = senderMapping === 'Disabled' || senderMapping === 'Disabling';
   const known = configurationSetSending !== undefined || senderMapping !== undefined;
