@@ -14,6 +14,10 @@ export const ERROR_TYPES = {
   sesRejected: 'ses_rejected',
   sesBadRequest: 'ses_bad_request',
   renderingFailure: 'rendering_failure',
+  /** The request passed validation but the tracking table refused it as it was; kept in minimal form. */
+  unstorableRequest: 'unstorable_request',
+  /** The caller's emailId already names an email to another recipient. */
+  emailIdConflict: 'email_id_conflict',
 } as const;
 
 export type ErrorType = (typeof ERROR_TYPES)[keyof typeof ERROR_TYPES];

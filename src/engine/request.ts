@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { normaliseAddress } from '../suppression/suppression-store.js';
 import { ERROR_TYPES, PermanentFailure, type ErrorType } from './error-types.js';
+import { isReservedTagName } from './ses-tags.js';
 
 /**
  * The "Email Request" event contract (v1), and the SESMailEngine shape it also accepts
@@ -12,28 +15,56 @@ export const MAX_METADATA_BYTES = 8 * 1024;
 export const MAX_RECIPIENTS = 50;
 
 const NO_CRLF = /[\r\n]/;
+/**
+ * Characters no header may carry: C0 controls but tab (CR and LF above all), DEL, and the Unicode
+ * line and paragraph separators some mail software folds on.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f\u0085\u2028\u2029]/;
 const HEADER_INJECTION = { errorType: ERROR_TYPES.headerInjection };
 const INVALID_ADDRESS = { errorType: ERROR_TYPES.invalidAddress };
 
+/** What is wrong with text bound for a mail header, or undefined when it is one clean line. */
+export function headerTextProblem(value: string): string | undefined {
+  if (NO_CRLF.test(value)) return 'must not contain CR or LF';
+  if (CONTROL.test(value)) return 'must not contain control characters';
+  return undefined;
+}
+
 /** Text that ends up in a mail header: one line, printable. */
-const headerText = (max: number) =>
+const headerText = (max: number, min = 0) =>
   z
     .string()
+    .min(min, { message: 'must not be empty' })
     .max(max)
     .superRefine((value, ctx) => {
-      if (NO_CRLF.test(value)) ctx.addIssue({ code: 'custom', message: 'must not contain CR or LF', params: HEADER_INJECTION });
+      const problem = headerTextProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, params: HEADER_INJECTION });
     });
 
+const emailSyntax = z.email();
+
+/**
+ * Whether `value` is one address the engine will send to or from. The same test for requests,
+ * for addresses a template renders, and for the CLI's lookups.
+ */
+export function isValidAddress(value: string): boolean {
+  const at = value.lastIndexOf('@');
+  return value.length <= 254 && at > 0 && at <= 64 && !CONTROL.test(value) && emailSyntax.safeParse(value).success;
+}
+
+/** An address, trimmed first: stray spaces around it are a slip, not a different address. */
 const address = z
   .string()
+  .trim()
   .superRefine((value, ctx) => {
-    if (NO_CRLF.test(value)) {
-      ctx.addIssue({ code: 'custom', message: 'must not contain CR or LF', params: HEADER_INJECTION });
+    const problem = headerTextProblem(value);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem, params: HEADER_INJECTION });
       return;
     }
-    const at = value.lastIndexOf('@');
-    const ok = value.length <= 254 && at > 0 && at <= 64 && z.email().safeParse(value).success;
-    if (!ok) ctx.addIssue({ code: 'custom', message: `"${value.slice(0, 80)}" is not a valid email address`, params: INVALID_ADDRESS });
+    // The value is not quoted: a cc or bcc address must not end up in the `to` recipient's record.
+    if (!isValidAddress(value)) ctx.addIssue({ code: 'custom', message: 'is not a valid email address', params: INVALID_ADDRESS });
   });
 
 const mailbox = z.strictObject({ email: address, name: headerText(256).optional() });
@@ -49,6 +80,9 @@ const headers = z.record(z.string(), headerText(870)).superRefine((value, ctx) =
   for (const name of Object.keys(value)) {
     if (NO_CRLF.test(name) || !HEADER_NAME.test(name)) {
       ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid header name', params: HEADER_INJECTION });
+    } else if (/^x-ses-/i.test(name)) {
+      // SES reads X-SES-* as instructions (configuration set, tags, source ARN): never the caller's.
+      ctx.addIssue({ code: 'custom', path: [name], message: 'is reserved by SES (X-SES-* headers cannot be set)' });
     } else if (!/^x-/i.test(name) && !ALLOWED_HEADERS.has(name.toLowerCase())) {
       ctx.addIssue({ code: 'custom', path: [name], message: 'is not an allowed header (use X-… or List-Unsubscribe, List-Id, In-Reply-To, References)' });
     }
@@ -61,8 +95,8 @@ const tags = z.record(z.string(), z.string()).superRefine((value, ctx) => {
   const entries = Object.entries(value);
   if (entries.length > 10) ctx.addIssue({ code: 'custom', message: 'at most 10 tags' });
   for (const [name, tagValue] of entries) {
-    if (!TAG_TEXT.test(name) || name === 'emailId' || name === 'template' || name.startsWith('ses')) {
-      ctx.addIssue({ code: 'custom', path: [name], message: 'is not an allowed tag name (letters, digits, _ and -; not emailId, template or ses*)' });
+    if (!TAG_TEXT.test(name) || isReservedTagName(name)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'is not an allowed tag name (letters, digits, _ and -; not emailId*, template or ses*)' });
     }
     if (!TAG_TEXT.test(tagValue)) ctx.addIssue({ code: 'custom', path: [name], message: 'tag values are 1-256 letters, digits, _ or -' });
   }
@@ -70,6 +104,43 @@ const tags = z.record(z.string(), z.string()).superRefine((value, ctx) => {
 
 export const EMAIL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@+=-]{0,199}$/;
 const TEMPLATE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** Deepest nesting `metadata` may have: the record is one level, DynamoDB allows 32. */
+export const MAX_METADATA_DEPTH = 16;
+/** DynamoDB numbers: 38 significant digits, magnitudes from 1e-130 to just under 1e126. */
+const DYNAMODB_MAX = 1e126;
+const DYNAMODB_MIN = 1e-130;
+
+/**
+ * `metadata` is stored on the tracking record as it is, so it must be something DynamoDB takes
+ * and gives back unchanged: no empty keys, no deeper nesting than MAX_METADATA_DEPTH, and only
+ * numbers that survive the trip exactly (integers beyond 2^53 and magnitudes DynamoDB cannot
+ * hold are refused; send those as strings).
+ */
+function checkStorable(metadata: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const visit = (value: unknown, path: Array<string | number>, depth: number): void => {
+    if (typeof value === 'number') {
+      const magnitude = Math.abs(value);
+      const exact = Number.isFinite(value) && (!Number.isInteger(value) || Number.isSafeInteger(value)) && magnitude < DYNAMODB_MAX && (magnitude === 0 || magnitude >= DYNAMODB_MIN);
+      if (!exact) ctx.addIssue({ code: 'custom', path, message: 'is a number that cannot be stored exactly (send it as a string)' });
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    if (depth > MAX_METADATA_DEPTH) {
+      ctx.addIssue({ code: 'custom', path, message: `is nested deeper than ${MAX_METADATA_DEPTH} levels` });
+      return;
+    }
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => visit(item, [...path, i], depth + 1));
+      return;
+    }
+    for (const [key, item] of Object.entries(value)) {
+      if (key === '') ctx.addIssue({ code: 'custom', path, message: 'has an empty key' });
+      else visit(item, [...path, key], depth + 1);
+    }
+  };
+  visit(metadata, [], 1);
+}
 
 const jsonSize = (value: unknown) => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 
@@ -79,7 +150,7 @@ export const requestDetailSchema = z
     templateName: z.string().regex(TEMPLATE_NAME, { message: 'is not a template name (letters, digits, ".", "_", "-"; at most 100)' }),
     templateData: z.record(z.string(), z.unknown()).optional(),
     emailId: z.string().regex(EMAIL_ID_PATTERN, { message: 'must be 1-200 letters, digits or ._:@+=- and start with a letter or digit' }).optional(),
-    subject: headerText(998).optional(),
+    subject: headerText(998, 1).optional(),
     from: sender.optional(),
     senderOverride: sender.optional(),
     replyTo: addressList.optional(),
@@ -87,7 +158,7 @@ export const requestDetailSchema = z
     bcc: addressList.optional(),
     headers: headers.optional(),
     tags: tags.optional(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
+    metadata: z.record(z.string(), z.unknown()).superRefine(checkStorable).optional(),
   })
   .superRefine((detail, ctx) => {
     if (detail.templateData && jsonSize(detail.templateData) > MAX_TEMPLATE_DATA_BYTES) {
@@ -157,13 +228,13 @@ export function parseRequestMessage(body: string, sqsMessageId: string, now: Dat
   try {
     envelope = JSON.parse(body) as EventEnvelope;
   } catch {
-    return reject({ eventId: `sqs-${sqsMessageId}`, now }, ERROR_TYPES.invalidRequest, 'the message is not JSON');
+    return reject({ eventId: safeEventId(undefined, sqsMessageId), now }, ERROR_TYPES.invalidRequest, 'the message is not JSON');
   }
   if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
-    return reject({ eventId: `sqs-${sqsMessageId}`, now }, ERROR_TYPES.invalidRequest, 'the message is not an EventBridge event');
+    return reject({ eventId: safeEventId(undefined, sqsMessageId), now }, ERROR_TYPES.invalidRequest, 'the message is not an EventBridge event');
   }
-  const eventId = typeof envelope.id === 'string' && envelope.id ? envelope.id : `sqs-${sqsMessageId}`;
-  const source = typeof envelope.source === 'string' ? envelope.source : undefined;
+  const eventId = safeEventId(envelope.id, sqsMessageId);
+  const source = typeof envelope.source === 'string' && envelope.source ? envelope.source.slice(0, 256) : undefined;
   const eventTime = typeof envelope.time === 'string' && !Number.isNaN(Date.parse(envelope.time)) ? new Date(envelope.time).toISOString() : undefined;
   const requestedAt = eventTime ?? now.toISOString();
   const base = { eventId, source, now, requestedAt, keyTime: eventTime ?? UNTIMED };
@@ -184,8 +255,10 @@ export function parseRequestMessage(body: string, sqsMessageId: string, now: Dat
   }
 
   const raw = detail as Record<string, unknown>;
-  const callerId = typeof raw.emailId === 'string' && EMAIL_ID_PATTERN.test(raw.emailId) ? raw.emailId : undefined;
-  const knownRecipient = typeof raw.to === 'string' && raw.to.length <= 254 && !NO_CRLF.test(raw.to) ? raw.to.toLowerCase() : undefined;
+  const shape = shapeProblem(raw);
+  if (shape) return reject({ ...base, emailId: safeCallerId(raw.emailId), recipient: recipientOf(raw.to) }, ERROR_TYPES.invalidRequest, shape);
+  const callerId = safeCallerId(raw.emailId);
+  const knownRecipient = recipientOf(raw.to);
   const parsed = requestDetailSchema.safeParse(detail);
   if (!parsed.success) {
     const { errorType, message } = describeIssues(parsed.error);
@@ -199,7 +272,7 @@ export function parseRequestMessage(body: string, sqsMessageId: string, now: Dat
     request: {
       emailId: d.emailId ?? `evt-${eventId}`,
       to: d.to,
-      recipient: d.to.toLowerCase(),
+      recipient: normaliseAddress(d.to),
       templateName: d.templateName,
       templateData: d.templateData ?? {},
       subject: d.subject,
@@ -216,6 +289,53 @@ export function parseRequestMessage(body: string, sqsMessageId: string, now: Dat
       keyTime: base.keyTime,
     },
   };
+}
+
+/**
+ * The event id as the engine keys on it (the derived emailId, history sort keys). EventBridge ids
+ * are UUIDs; anything else that arrives is replaced by a digest of it, so a hostile id can neither
+ * break a key nor grow one past DynamoDB's limits, and a redelivery still maps to the same record.
+ */
+function safeEventId(id: unknown, sqsMessageId: string): string {
+  if (typeof id === 'string' && /^[A-Za-z0-9-]{1,128}$/.test(id)) return id;
+  if (typeof id === 'string' && id) return `h-${createHash('sha256').update(id).digest('hex').slice(0, 40)}`;
+  return /^[A-Za-z0-9-]{1,128}$/.test(sqsMessageId) ? `sqs-${sqsMessageId}` : `sqs-h-${createHash('sha256').update(sqsMessageId).digest('hex').slice(0, 40)}`;
+}
+
+const safeCallerId = (id: unknown) => (typeof id === 'string' && EMAIL_ID_PATTERN.test(id) ? id : undefined);
+
+/** Deepest nesting a request's detail may have; no template reads anywhere near it. */
+export const MAX_DETAIL_DEPTH = 64;
+
+/**
+ * What makes a detail unsafe to walk, or undefined: nesting past MAX_DETAIL_DEPTH (JSON.parse
+ * reads tens of thousands of levels, which would overflow the stack of anything that walks them
+ * recursively: validation, JSON.stringify, rendering), or a `__proto__` key anywhere (JSON.parse
+ * makes it an own property; merged into another object it would replace that object's prototype).
+ * Walks without recursion.
+ */
+function shapeProblem(value: unknown): string | undefined {
+  const stack: Array<[unknown, number, string]> = [[value, 1, 'detail']];
+  while (stack.length) {
+    const [item, depth, path] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth > MAX_DETAIL_DEPTH) return `detail is nested deeper than ${MAX_DETAIL_DEPTH} levels`;
+    for (const [key, child] of Object.entries(item)) {
+      if (key === '__proto__') return `${path}: a key named __proto__ is not accepted`;
+      stack.push([child, depth + 1, depth < 4 ? `${path}.${key}` : path]);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The recipient a rejected request is filed under, so lookups and erasure find it: the `to` it
+ * named, normalised as every record is, when it is one line of plausible length.
+ */
+function recipientOf(to: unknown): string | undefined {
+  if (typeof to !== 'string') return undefined;
+  const address = normaliseAddress(to);
+  return address && address.length <= 254 && !CONTROL.test(address) ? address : undefined;
 }
 
 /** Sorts before any real time; used for messages that carry none. */

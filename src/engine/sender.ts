@@ -2,9 +2,13 @@ import { SendEmailCommand, type SendEmailCommandInput, type SESv2Client } from '
 import type { SuppressionStore } from '../suppression/suppression-store.js';
 import { renderTemplate } from '../templates/render.js';
 import type { TrackingStore } from '../tracking/tracking-store.js';
-import { awsErrorName, isTransient } from './aws-error.js';
+import { normaliseAddress } from '../suppression/suppression-store.js';
+import type { TrackingRecord } from '../tracking/record.js';
+import type { ClaimResult } from '../tracking/tracking-store.js';
+import { awsErrorName, httpStatus, isTransient } from './aws-error.js';
 import { ERROR_TYPES, PermanentFailure } from './error-types.js';
-import { parseRequestMessage, type EmailRequest, type RejectedRequest } from './request.js';
+import { headerTextProblem, isValidAddress, parseRequestMessage, type EmailRequest, type RejectedRequest } from './request.js';
+import { emailIdTags, toTagValue } from './ses-tags.js';
 import type { InvocationContext, SqsBatchResponse, SqsEvent, SqsRecord } from './sqs.js';
 import { silentLogger, type EngineLogger, type StatusEventPublisher } from './status-events.js';
 import { templateFailure, type TemplateSource } from './template-source.js';
@@ -62,7 +66,7 @@ export function createSender(deps: SenderDeps) {
           const outcome = await processRecord(record, context);
           if (outcome === 'retry' || outcome === 'paused') failures.push(record.messageId);
         } catch (err) {
-          // Anything unexpected (a DynamoDB outage, a bug): hand the message back, never lose it.
+          // Anything unexpected before a claim (a DynamoDB outage, a bug): hand the message back, never lose it.
           log.error('send.unexpected-error', { messageId: record.messageId, error: String(err), name: awsErrorName(err) });
           failures.push(record.messageId);
         }
@@ -77,70 +81,199 @@ export function createSender(deps: SenderDeps) {
     if (!parsed.ok) return recordRejected(parsed.rejected);
     const request = parsed.request;
 
-    const claim = await deps.tracking.claim(
-      {
-        emailId: request.emailId,
-        eventId: request.eventId,
-        recipient: request.recipient,
-        templateName: request.templateName,
-        source: request.source,
-        tags: request.tags,
-        metadata: request.metadata,
-        requestedAt: request.requestedAt,
-      },
-      context.getRemainingTimeInMillis() + SAFETY_MARGIN_MS,
-    );
-    if (!claim.claimed) {
-      await deps.tracking.addHistory({
-        emailId: request.emailId,
-        event: 'duplicate_ignored',
-        time: now().toISOString(),
-        keyTime: request.keyTime,
-        eventId: `${request.eventId}:duplicate`,
-        details: { existingStatus: claim.record.status, ...(claim.record.eventId === request.eventId ? { redelivery: true } : {}) },
-      });
-      log.info('send.duplicate', { emailId: request.emailId, status: claim.record.status });
-      return 'duplicate';
+    const claim = await claimOrRecord(request, context);
+    if (typeof claim === 'string') return claim;
+    if (claim.outcome === 'busy') {
+      // Another delivery of this very request is at work (SQS delivers at least once). Dropping
+      // this copy could lose the email if that attempt then hands it back: wait and look again.
+      log.info('send.busy', { emailId: request.emailId });
+      return 'retry';
     }
+    if (claim.outcome === 'taken') return recordTaken(request, claim.record);
     const attempt = claim.record.attempts;
 
     try {
-      const suppression = await deps.suppression.check(request.recipient);
-      if (suppression) {
-        const reason = suppression.hashed ? `${suppression.reason} (kept after erasure)` : suppression.reason;
-        throw new PermanentFailure(ERROR_TYPES.suppressed, `the recipient is on the suppression list: ${reason}`, { reason: suppression.reason });
+      let input: SendEmailCommandInput;
+      try {
+        input = await prepare(request);
+      } catch (err) {
+        if (err instanceof PermanentFailure) return await recordPermanent(request, err);
+        throw err;
       }
-      const input = await buildEmail(request);
+      // Once SES accepted the message this never throws (see recordAccepted).
       return await sendWithRetries(request, input, attempt, context);
     } catch (err) {
-      if (!(err instanceof PermanentFailure)) throw err;
-      const status = err.errorType === ERROR_TYPES.suppressed ? 'suppressed' : 'failed';
-      await deps.tracking.markFinal(request.emailId, status, err.errorType, err.message);
-      await finish(request, status, { errorType: err.errorType, message: err.message });
-      return status;
+      // S3, DynamoDB or a bug failed while this delivery held the claim: give the claim back so
+      // the record says `queued` with the error, and let the queue bring the request back.
+      const lastError = describeError(err, request.recipient);
+      log.error('send.unexpected-error', { emailId: request.emailId, error: lastError });
+      await releaseForRetry(request, lastError, attempt);
+      return 'retry';
+    }
+  }
+
+  /**
+   * Claims the request, or, when the tracking table refuses the record as it is (a validation
+   * error, something the SDK cannot marshal), stores what it can so the request stays findable.
+   * Transient trouble is thrown: the queue brings the request back.
+   */
+  async function claimOrRecord(request: EmailRequest, context: InvocationContext): Promise<ClaimResult | Outcome> {
+    try {
+      return await deps.tracking.claim(
+        {
+          emailId: request.emailId,
+          eventId: request.eventId,
+          recipient: request.recipient,
+          templateName: request.templateName,
+          source: request.source,
+          tags: request.tags,
+          metadata: request.metadata,
+          requestedAt: request.requestedAt,
+        },
+        context.getRemainingTimeInMillis() + SAFETY_MARGIN_MS,
+      );
+    } catch (err) {
+      if (!isStoreRefusal(err)) throw err;
+      const failure = new PermanentFailure(ERROR_TYPES.unstorableRequest, `the tracking table refused the request as it was (${describeError(err, request.recipient)}); it was not sent`);
+      log.error('send.unstorable', { emailId: request.emailId, error: failure.message });
+      return recordFallback({ ...request, failure });
+    }
+  }
+
+  /** An emailId already in use: a repeat of that email, or a conflict when it was meant for someone else. */
+  async function recordTaken(request: EmailRequest, existing: TrackingRecord): Promise<Outcome> {
+    if (existing.recipient && existing.recipient !== request.recipient) {
+      const failure = new PermanentFailure(ERROR_TYPES.emailIdConflict, `emailId "${request.emailId}" already belongs to an email to another recipient; this request was not sent`);
+      return recordUnderOwnId(request, failure, existing);
+    }
+    await deps.tracking.addHistory({
+      emailId: request.emailId,
+      event: 'duplicate_ignored',
+      time: now().toISOString(),
+      keyTime: request.keyTime,
+      eventId: `${request.eventId}:duplicate`,
+      details: { existingStatus: existing.status, ...(existing.eventId === request.eventId ? { redelivery: true } : {}) },
+    });
+    log.info('send.duplicate', { emailId: request.emailId, status: existing.status });
+    return 'duplicate';
+  }
+
+  async function recordPermanent(request: EmailRequest, err: PermanentFailure): Promise<Outcome> {
+    const status = err.errorType === ERROR_TYPES.suppressed ? 'suppressed' : 'failed';
+    const message = redactAddresses(err.message, request.recipient);
+    await deps.tracking.markFinal(request.emailId, status, err.errorType, message);
+    await finish(request, status, { errorType: err.errorType, message });
+    return status;
+  }
+
+  async function releaseForRetry(request: EmailRequest, lastError: string, attempt: number): Promise<void> {
+    try {
+      await deps.tracking.release(request.emailId, { lastError, countAttempt: true });
+      await deps.tracking.addHistory({ emailId: request.emailId, event: 'retry_scheduled', time: now().toISOString(), keyTime: request.keyTime, eventId: `${request.eventId}:retry:${attempt}`, details: { error: lastError, attempts: attempt } });
+    } catch (err) {
+      // The claim then simply runs out; the redelivery comes after it and takes the request over.
+      log.error('send.release-failed', { emailId: request.emailId, error: String(err) });
     }
   }
 
   async function recordRejected(rejected: RejectedRequest): Promise<Outcome> {
-    const { failure } = rejected;
-    const created = await deps.tracking.recordFinal(
-      { emailId: rejected.emailId, eventId: rejected.eventId, recipient: rejected.recipient, templateName: rejected.templateName, source: rejected.source, requestedAt: rejected.requestedAt },
-      'failed',
-      failure.errorType,
-      failure.message,
-    );
+    const failure = new PermanentFailure(rejected.failure.errorType, redactAddresses(rejected.failure.message, rejected.recipient));
+    let created: boolean;
+    try {
+      created = await deps.tracking.recordFinal(
+        { emailId: rejected.emailId, eventId: rejected.eventId, recipient: rejected.recipient, templateName: rejected.templateName, source: rejected.source, requestedAt: rejected.requestedAt },
+        'failed',
+        failure.errorType,
+        failure.message,
+      );
+    } catch (err) {
+      if (!isStoreRefusal(err)) throw err;
+      return recordFallback({ ...rejected, failure });
+    }
     if (!created) {
-      // A caller's emailId already in use by another email: the record stays as it is; the
-      // rejection is still written down where support will look.
       const existing = await deps.tracking.get(rejected.emailId);
-      if (existing && existing.eventId !== rejected.eventId) {
-        await deps.tracking.addHistory({ emailId: rejected.emailId, event: 'request_rejected', time: now().toISOString(), keyTime: rejected.keyTime, eventId: `${rejected.eventId}:rejected`, details: { errorType: failure.errorType, message: failure.message } });
-        return 'failed';
-      }
+      if (existing && existing.eventId !== rejected.eventId) return recordUnderOwnId(rejected, failure, existing);
     }
     await finish(rejected, 'failed', { errorType: failure.errorType, message: failure.message });
     log.warn('send.rejected', { emailId: rejected.emailId, errorType: failure.errorType, message: failure.message });
     return 'failed';
+  }
+
+  /**
+   * A request that cannot use its emailId (another email has it) is recorded under the id derived
+   * from its own event, `evt-<event id>`, with its own recipient, so lookups and erasure find it.
+   * The other email's history notes the attempt without naming anyone.
+   */
+  async function recordUnderOwnId(request: RequestFacts, failure: PermanentFailure, existing: TrackingRecord): Promise<Outcome> {
+    const ownId = derivedEmailId(request.eventId);
+    await deps.tracking.addHistory({ emailId: existing.emailId, event: 'request_rejected', time: now().toISOString(), keyTime: request.keyTime, eventId: `${request.eventId}:rejected`, details: { errorType: failure.errorType, recordedAs: ownId } });
+    const own = { ...request, emailId: ownId };
+    let created: boolean;
+    try {
+      created = await deps.tracking.recordFinal(own, 'failed', failure.errorType, failure.message);
+    } catch (err) {
+      if (!isStoreRefusal(err)) throw err;
+      return recordFallback({ ...own, failure });
+    }
+    if (created) await finish(own, 'failed', { errorType: failure.errorType, message: failure.message, emailId: request.emailId });
+    log.warn('send.rejected', { emailId: ownId, requestedEmailId: request.emailId, errorType: failure.errorType });
+    return 'failed';
+  }
+
+  /**
+   * The last resort for a request the table would not take as it was: a record with only the
+   * fields every item can hold. If even that is refused, the request goes back to the queue
+   * (and, after its receives, to the DLQ) with the reason in the log.
+   */
+  async function recordFallback(request: RequestFacts & { failure: PermanentFailure }): Promise<Outcome> {
+    const { failure } = request;
+    const minimal = [
+      { emailId: request.emailId, eventId: request.eventId, recipient: request.recipient, templateName: request.templateName, requestedAt: request.requestedAt },
+      { emailId: request.emailId, eventId: request.eventId, requestedAt: request.requestedAt },
+    ];
+    for (const fields of minimal) {
+      try {
+        const created = await deps.tracking.recordFinal(fields, 'failed', failure.errorType, failure.message);
+        if (created) await finish(request, 'failed', { errorType: failure.errorType, message: failure.message });
+        return 'failed';
+      } catch (err) {
+        if (!isStoreRefusal(err)) throw err;
+        log.error('send.fallback-refused', { emailId: request.emailId, error: String(err) });
+      }
+    }
+    return 'retry';
+  }
+
+  /** Everything that can still stop the email before SES sees it: suppression, then rendering. */
+  async function prepare(request: EmailRequest): Promise<SendEmailCommandInput> {
+    const recipients = [
+      ...[request.to].map((address) => ({ field: 'to' as const, index: 0, address })),
+      ...request.cc.map((address, index) => ({ field: 'cc' as const, index, address })),
+      ...request.bcc.map((address, index) => ({ field: 'bcc' as const, index, address })),
+    ];
+    const blocked = await deps.suppression.checkAll(recipients.map((r) => r.address));
+    const blockedTo = blocked.get(normaliseAddress(request.to));
+    if (blockedTo) {
+      const reason = blockedTo.hashed ? `${blockedTo.reason} (kept after erasure)` : blockedTo.reason;
+      throw new PermanentFailure(ERROR_TYPES.suppressed, `the recipient is on the suppression list: ${reason}`, { reason: blockedTo.reason });
+    }
+    // Suppressed copy recipients are left out; the email still goes to the others. The record
+    // says which positions were dropped and why, never the addresses (they are not its recipient).
+    const leftOut = recipients.filter((r) => r.field !== 'to' && blocked.has(normaliseAddress(r.address)));
+    const keep = (field: 'cc' | 'bcc') => recipients.filter((r) => r.field === field && !leftOut.includes(r)).map((r) => r.address);
+    const input = await buildEmail({ ...request, cc: keep('cc'), bcc: keep('bcc') });
+    if (leftOut.length) {
+      await deps.tracking.addHistory({
+        emailId: request.emailId,
+        event: 'recipients_suppressed',
+        time: now().toISOString(),
+        keyTime: request.keyTime,
+        eventId: `${request.eventId}:suppressed-copies`,
+        details: { leftOut: leftOut.map((r) => ({ field: r.field, position: r.index + 1, reason: blocked.get(normaliseAddress(r.address))?.reason })) },
+      });
+      log.info('send.copies-suppressed', { emailId: request.emailId, count: leftOut.length });
+    }
+    return input;
   }
 
   async function buildEmail(request: EmailRequest): Promise<SendEmailCommandInput> {
@@ -154,12 +287,17 @@ export function createSender(deps: SenderDeps) {
     const from = request.from ?? (rendered.senderEmail ? { email: rendered.senderEmail, name: rendered.senderName } : { ...deps.config.defaultFrom, name: rendered.senderName ?? deps.config.defaultFrom.name });
     const replyTo = request.replyTo.length ? request.replyTo : rendered.replyTo ? [rendered.replyTo] : [];
     const subject = request.subject ?? rendered.subject;
-    for (const [field, value] of [['subject', subject], ['from name', from.name ?? ''], ['reply-to', replyTo.join(',')]] as const) {
-      if (/[\r\n]/.test(value)) throw new PermanentFailure(ERROR_TYPES.headerInjection, `the rendered ${field} contains a line break`);
+    // What a template renders can carry caller data: it passes the same checks as a request.
+    for (const [field, value] of [['subject', subject], ['from name', from.name ?? ''], ['sender', from.email], ...replyTo.map((a) => ['reply-to', a])] as const) {
+      const problem = headerTextProblem(value);
+      if (problem) throw new PermanentFailure(ERROR_TYPES.headerInjection, `the rendered ${field} ${problem}`);
+    }
+    for (const [field, value] of [['sender', from.email], ...replyTo.map((a) => ['reply-to', a])] as const) {
+      if (!isValidAddress(value)) throw new PermanentFailure(ERROR_TYPES.invalidAddress, `the rendered ${field} is not one valid email address`);
     }
     const tags = [
-      ...(TAG_VALUE.test(request.emailId) ? [{ Name: 'emailId', Value: request.emailId }] : []),
-      { Name: 'template', Value: tagValue(request.templateName) },
+      ...emailIdTags(request.emailId),
+      { Name: 'template', Value: toTagValue(request.templateName) },
       ...Object.entries(request.tags).map(([Name, Value]) => ({ Name, Value })),
     ];
     return {
@@ -185,14 +323,14 @@ export function createSender(deps: SenderDeps) {
         messageId = (await deps.ses.send(new SendEmailCommand(input))).MessageId ?? '';
       } catch (err) {
         const name = awsErrorName(err) ?? 'Error';
-        if (PERMANENT_SES.has(name)) throw new PermanentFailure(name === 'MessageRejected' ? ERROR_TYPES.sesRejected : ERROR_TYPES.sesBadRequest, `SES refused the message: ${(err as Error).message}`);
+        if (PERMANENT_SES.has(name)) return recordPermanent(request, new PermanentFailure(name === 'MessageRejected' ? ERROR_TYPES.sesRejected : ERROR_TYPES.sesBadRequest, `SES refused the message: ${(err as Error).message}`));
         if (PAUSED_SES.has(name)) {
           await deps.tracking.release(request.emailId, { countAttempt: false });
           log.warn('send.paused', { emailId: request.emailId, error: name });
           return 'paused';
         }
         const delay = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** tries) * (0.5 + random() / 2);
-        const lastError = `${name}: ${(err as Error).message}`;
+        const lastError = describeError(err, request.recipient);
         if (isTransient(err) && context.getRemainingTimeInMillis() - delay > SAFETY_MARGIN_MS * 2) {
           log.warn('send.retrying', { emailId: request.emailId, error: lastError, delayMs: Math.round(delay) });
           await deps.tracking.noteAttempt(request.emailId, lastError);
@@ -200,19 +338,29 @@ export function createSender(deps: SenderDeps) {
           continue;
         }
         // Out of time (or an error we do not know): back to the queue, visible on the record.
-        await deps.tracking.release(request.emailId, { lastError, countAttempt: true });
-        await deps.tracking.addHistory({ emailId: request.emailId, event: 'retry_scheduled', time: now().toISOString(), keyTime: request.keyTime, eventId: `${request.eventId}:retry:${attempt}`, details: { error: lastError, attempts: attempt } });
+        await releaseForRetry(request, lastError, attempt);
         log.warn('send.requeued', { emailId: request.emailId, error: lastError, attempts: attempt });
         return 'retry';
       }
-      // SES has the message. From here on nothing may send it again: a failing record write is
-      // retried briefly, then left to the queue (the crash window the README documents).
+      return recordAccepted(request, messageId, attempt);
+    }
+  }
+
+  /**
+   * SES has the message. From here on nothing hands the request back to the queue, whatever
+   * fails: a lost record write is completed by SES's own Send event (the message carries the
+   * emailId tags), while a resend would mail the recipient twice.
+   */
+  async function recordAccepted(request: EmailRequest, messageId: string, attempt: number): Promise<Outcome> {
+    try {
       const moved = await withRetries(() => deps.tracking.markSent(request.emailId, messageId));
       // When SES's own Send event got there first, Feedback has already announced `sent`.
       await finish(request, 'sent', { sesMessageId: messageId, attempts: attempt }, messageId, moved);
       log.info('send.sent', { emailId: request.emailId, messageId, attempts: attempt });
-      return 'sent';
+    } catch (err) {
+      log.error('send.record-after-send-failed', { emailId: request.emailId, messageId, error: String(err), detail: 'SES accepted the message; its Send event will complete the record' });
     }
+    return 'sent';
   }
 
   async function withRetries<T>(write: () => Promise<T>, tries = 3): Promise<T> {
@@ -248,8 +396,33 @@ export function createSender(deps: SenderDeps) {
   return handle;
 }
 
-const TAG_VALUE = /^[A-Za-z0-9_-]{1,256}$/;
-const tagValue = (value: string) => value.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 256);
+/** What every kind of request (parsed or rejected) carries that a record is made from. */
+type RequestFacts = { emailId: string; eventId: string; keyTime: string; requestedAt: string; recipient?: string; templateName?: string; source?: string };
+
+const derivedEmailId = (eventId: string) => `evt-${eventId}`;
+
+/**
+ * The tracking table refused the item itself (a validation error, or a value the SDK cannot
+ * marshal), as opposed to being unavailable: storing it again as it is will never work.
+ */
+function isStoreRefusal(err: unknown): boolean {
+  if (isTransient(err)) return false;
+  const name = awsErrorName(err);
+  const status = httpStatus(err);
+  return name === 'ValidationException' || (status === undefined && !(err as { code?: string })?.code);
+}
+
+const ADDRESS_IN_TEXT = /[^\s"'<>(),;:[\]]+@[^\s"'<>(),;:[\]]+\.[^\s"'<>(),;:[\]]+/g;
+
+/** Error text without any address but the record's own recipient: a record holds no one else's. */
+export function redactAddresses(text: string, keep?: string): string {
+  return text.replace(ADDRESS_IN_TEXT, (found) => (keep && normaliseAddress(found) === keep ? found : '<address>'));
+}
+
+function describeError(err: unknown, recipient?: string): string {
+  const name = awsErrorName(err) ?? 'Error';
+  return redactAddresses(`${name}: ${err instanceof Error ? err.message : String(err)}`, recipient);
+}
 
 /** `"Name" <email>`, with the name RFC 2047-encoded when it is not plain ASCII. */
 export function formatAddress(email: string, name?: string): string {

@@ -1,3 +1,4 @@
+import { emailIdFromTags } from './ses-tags.js';
 import type { EmailStatus } from './statuses.js';
 
 /**
@@ -117,7 +118,7 @@ export function parseSesEvent(body: string): FeedbackEvent {
     kind,
     status: STATUS[kind],
     messageId: record.mail.messageId,
-    emailId: tags.emailId?.[0],
+    emailId: emailIdFromTags(tags),
     configurationSet: tags['ses:configuration-set']?.[0],
     recipients,
     time,

@@ -40,6 +40,10 @@ export interface SuppressionStoreOptions {
 }
 
 
+/** BatchGetItem takes at most 100 keys a call. */
+const BATCH_GET_LIMIT = 100;
+const MAX_UNPROCESSED_ROUNDS = 6;
+
 export function normaliseAddress(address: string): string {
   return address.trim().toLowerCase();
 }
@@ -65,15 +69,44 @@ export class SuppressionStore {
 
   /** The suppression that blocks `address`, by its own entry or by the hash an erasure kept. */
   async check(address: string): Promise<SuppressionEntry | undefined> {
-    const plain = normaliseAddress(address);
-    const keys = [{ address: plain }];
-    if (this.options.hashKey) keys.push({ address: hashedAddress(plain, this.options.hashKey) });
-    const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.options.tableName]: { Keys: keys, ConsistentRead: true } } }));
-    const items = (out.Responses?.[this.options.tableName] ?? []) as SuppressionEntry[];
-    const blocking = items.filter((i) => i.reason);
-    if (blocking.length === 0) return undefined;
-    const entry = blocking.sort((a, b) => (b.reasonRank ?? 0) - (a.reasonRank ?? 0))[0];
-    return { ...entry, hashed: entry.address.startsWith('hmac:') };
+    return (await this.checkAll([address])).get(normaliseAddress(address));
+  }
+
+  /**
+   * The suppression that blocks each of `addresses` (normalised), by its own entry or by the hash
+   * an erasure kept; addresses that are free are absent from the map. Reads in BatchGetItem
+   * chunks of 100 keys and reads again whatever DynamoDB left unprocessed: an address it did not
+   * answer for is never taken as free.
+   */
+  async checkAll(addresses: string[]): Promise<Map<string, SuppressionEntry>> {
+    const plain = [...new Set(addresses.map(normaliseAddress))];
+    const keyOf = new Map<string, string>();
+    for (const address of plain) {
+      keyOf.set(address, address);
+      if (this.options.hashKey) keyOf.set(hashedAddress(address, this.options.hashKey), address);
+    }
+    const items: SuppressionEntry[] = [];
+    const pending = [...keyOf.keys()];
+    for (let start = 0; start < pending.length; start += BATCH_GET_LIMIT) {
+      let keys = pending.slice(start, start + BATCH_GET_LIMIT).map((address) => ({ [SUPPRESSION_TABLE.partitionKey]: address }));
+      for (let round = 0; keys.length > 0; round++) {
+        if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`DynamoDB left ${keys.length} suppression keys unprocessed after ${round} reads`);
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+        const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.options.tableName]: { Keys: keys, ConsistentRead: true } } }));
+        items.push(...((out.Responses?.[this.options.tableName] ?? []) as SuppressionEntry[]));
+        keys = (out.UnprocessedKeys?.[this.options.tableName]?.Keys ?? []) as typeof keys;
+      }
+    }
+    const blocking = new Map<string, SuppressionEntry>();
+    for (const item of items) {
+      if (!item.reason) continue;
+      const address = keyOf.get(item.address);
+      if (!address) continue;
+      const entry = { ...item, hashed: item.address.startsWith('hmac:') };
+      const current = blocking.get(address);
+      if (!current || (entry.reasonRank ?? 0) > (current.reasonRank ?? 0)) blocking.set(address, entry);
+    }
+    return blocking;
   }
 
   /** Suppresses `address` unless it already is, for an equal or stronger reason. Returns whether it changed. */

@@ -10,7 +10,12 @@ export interface TrackingStoreOptions {
   now?: () => Date;
 }
 
-export type ClaimResult = { claimed: true; record: TrackingRecord } | { claimed: false; record: TrackingRecord };
+/**
+ * What a claim found: `claimed` (this delivery may send), `busy` (another delivery of the same
+ * request holds a live claim: try again later, never drop it), or `taken` (the emailId belongs to
+ * an email that is done, or to another request).
+ */
+export type ClaimResult = { outcome: 'claimed'; record: TrackingRecord } | { outcome: 'busy'; record: TrackingRecord } | { outcome: 'taken'; record: TrackingRecord };
 
 /** A DynamoDB key that positions a query (its LastEvaluatedKey / ExclusiveStartKey). */
 export type PageKey = Record<string, unknown>;
@@ -90,25 +95,26 @@ export class TrackingStore {
   /**
    * Takes the right to send `input.emailId`. The first request creates the record in `sending`
    * with a lease. A later delivery of the *same* event (an SQS retry) may take it over once the
-   * previous holder released it or its lease ran out; any other request for the same emailId is a
-   * duplicate and gets the existing record back.
+   * previous holder released it or its lease ran out, and only while SES has not accepted the
+   * email (no `sesMessageId`); while the lease is live it is `busy`. Any other request for the
+   * same emailId finds it `taken`.
    */
   async claim(input: NewRecord, leaseMs: number): Promise<ClaimResult> {
     const now = this.now();
     const leaseUntil = now.getTime() + leaseMs;
     const item = { ...this.base(input, 'sending', now), attempts: 1, leaseUntil };
-    if (await this.putIfAbsent(item)) return { claimed: true, record: item as unknown as TrackingRecord };
+    if (await this.putIfAbsent(item)) return { outcome: 'claimed', record: item as unknown as TrackingRecord };
     const existing = await this.get(input.emailId);
     if (!existing) return this.claim(input, leaseMs);
-    const retryable = existing.eventId === input.eventId && (existing.status === 'queued' || (existing.status === 'sending' && (existing.leaseUntil ?? 0) < now.getTime()));
-    if (!retryable) return { claimed: false, record: existing };
+    if (existing.eventId !== input.eventId || existing.sesMessageId || (existing.status !== 'queued' && existing.status !== 'sending')) return { outcome: 'taken', record: existing };
+    if (existing.status === 'sending' && (existing.leaseUntil ?? 0) >= now.getTime()) return { outcome: 'busy', record: existing };
     try {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.key(input.emailId),
           UpdateExpression: 'SET #s = :sending, statusRank = :rank, leaseUntil = :lease, attempts = attempts + :one, updatedAt = :now',
-          ConditionExpression: 'eventId = :eventId AND #s = :seen AND attempts = :attempts',
+          ConditionExpression: 'eventId = :eventId AND #s = :seen AND attempts = :attempts AND attribute_not_exists(sesMessageId)',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: {
             ':sending': 'sending',
@@ -123,10 +129,14 @@ export class TrackingStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return { claimed: true, record: out.Attributes as TrackingRecord };
+      return { outcome: 'claimed', record: out.Attributes as TrackingRecord };
     } catch (err) {
-      if (isConditionFailure(err)) return { claimed: false, record: (await this.get(input.emailId)) ?? existing };
-      throw err;
+      if (!isConditionFailure(err)) throw err;
+      // Someone else moved it in between: look again (a concurrent delivery now holds it, or it is done).
+      const now2 = await this.get(input.emailId);
+      const record = now2 ?? existing;
+      const live = record.status === 'sending' && record.eventId === input.eventId && !record.sesMessageId;
+      return { outcome: live ? 'busy' : 'taken', record };
     }
   }
 
@@ -147,19 +157,38 @@ export class TrackingStore {
     }
   }
 
-  /** After a successful SendEmail. Returns whether this moved the status to `sent` (a fast SES event may have done it first). */
+  /**
+   * After a successful SendEmail: one write that stores SES's message id and moves the status to
+   * `sent`. When a fast SES event already moved it further, only the message id and time are
+   * added. Returns whether this moved the status.
+   */
   async markSent(emailId: string, sesMessageId: string): Promise<boolean> {
     const now = this.now().toISOString();
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(emailId),
+          UpdateExpression: 'SET sesMessageId = :mid, sentAt = :now, updatedAt = :now, #s = :sent, statusRank = :rank REMOVE leaseUntil, lastError',
+          ConditionExpression: 'attribute_exists(pk) AND statusRank < :rank',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':mid': sesMessageId, ':now': now, ':sent': 'sent', ':rank': STATUS_RANK.sent },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: this.key(emailId),
-        UpdateExpression: 'SET sesMessageId = :mid, sentAt = :now, updatedAt = :now REMOVE leaseUntil, lastError',
+        UpdateExpression: 'SET sesMessageId = if_not_exists(sesMessageId, :mid), sentAt = if_not_exists(sentAt, :now), updatedAt = :now REMOVE leaseUntil, lastError',
+        ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':mid': sesMessageId, ':now': now },
       }),
     );
-    // A fast Send or Delivery event may already have moved the status past `sent`.
-    return this.moveStatus(emailId, 'sent', now);
+    return false;
   }
 
   /** A claimed email that ended in a permanent failure after it was claimed. */

@@ -1,10 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { documentClient } from '../../src/engine/deps.js';
 import { createSender, type SenderDeps } from '../../src/engine/sender.js';
 import { clearReceivedEmails, listReceivedEmails } from '../../src/local/index.js';
-import { TrackingStore } from '../../src/tracking/tracking-store.js';
 import { RECEIPT, batch, plentyOfTime, putTemplate, requestMessage, senderFor, startEngineFixture, type EngineFixture } from './engine-fixture.js';
 
 /**
@@ -107,39 +105,6 @@ describe('faults', () => {
     expect(await sentCount('ddb-1')).toBe(0);
     expect((await createSender(deps)(batch(message), plentyOfTime)).batchItemFailures).toEqual([]);
     expect(await sentCount('ddb-1')).toBe(1);
-  });
-
-  it('a crash between the SES send and the record write: nothing is resent within the lease; the redelivery after it sends a second copy (the documented window)', async () => {
-    let sesCalled = false;
-    const real = f.settings.clients.sesv2;
-    const ses = { send: async (command: never) => ((sesCalled = true), real.send(command)) };
-    // Every tracking write after the send fails, as if the process had died there.
-    const dying = new DynamoDBClient({ endpoint: f.stack.endpoints.dynamodb, region: f.stack.region, credentials: f.stack.credentials, maxAttempts: 1 });
-    dying.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (sesCalled && /UpdateItem/.test(String(context.commandName))) throw awsError('InternalServerError', 500);
-        return next(args);
-      },
-      { step: 'initialize', name: 'injectCrash' },
-    );
-    const message = requestMessage(order('crash-1'));
-    const short = { getRemainingTimeInMillis: () => 1_000 };
-    const deps = senderFor(f, { clients: { ...f.settings.clients, dynamodb: dying } });
-    const first = await createSender({ ...deps, ses: ses as unknown as Pick<SESv2Client, 'send'>, ...noSleep })(batch(message), short);
-    expect(first.batchItemFailures).toHaveLength(1);
-    expect(await sentCount('crash-1')).toBe(1);
-    expect((await senderFor(f).tracking.get('crash-1'))?.status).toBe('sending');
-
-    // Within the lease, a redelivery is held back as a duplicate: nothing is sent.
-    await createSender(senderFor(f))(batch(message), plentyOfTime);
-    expect(await sentCount('crash-1')).toBe(1);
-
-    // After the lease, the same event may take the claim over and send again.
-    const later = new TrackingStore(documentClient(f.settings.clients.dynamodb), { tableName: f.settings.trackingTable, retentionDays: 90, now: () => new Date(Date.now() + 60_000) });
-    const retry = await createSender({ ...senderFor(f), tracking: later })(batch(message), plentyOfTime);
-    expect(retry.batchItemFailures).toEqual([]);
-    expect(await sentCount('crash-1')).toBe(2);
-    expect(await senderFor(f).tracking.get('crash-1')).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
   it('a DynamoDB blip on the record write after a send is retried without sending again', async () => {

@@ -29,7 +29,9 @@ const at = (iso: string, plusMs = 0) => new Date(Date.parse(iso) + plusMs);
  * delivered after the given delays, then moved on to `final`.
  */
 async function email(id: string, created: string, steps: { sentAfter?: number; deliveredAfter?: number; final?: EmailStatus; rejected?: 'failed' | 'suppressed' }) {
-  const store = (now: Date) => new TrackingStore(documentClient(db), { tableName: trackingTable, retentionDays: 90, now: () => now });
+  // Dated in the past, so kept for ten years: DynamoDB Local's TTL sweeper deletes items whose
+  // expiresAt has passed, and 90 days after these dates already has.
+  const store = (now: Date) => new TrackingStore(documentClient(db), { tableName: trackingTable, retentionDays: 3650, now: () => now });
   const input = { emailId: id, eventId: `evt-${id}`, recipient: `${id}@customer.example`, templateName: 'welcome', requestedAt: created };
   if (steps.rejected) {
     await store(at(created, 100)).recordFinal(input, steps.rejected, steps.rejected === 'failed' ? 'template_not_found' : 'suppressed', 'seeded');

@@ -1,6 +1,7 @@
 import type { SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { randomUUID } from 'node:crypto';
 import { REQUEST_DETAIL_TYPE } from '../../engine/request.js';
+import { emailIdFromTags } from '../../engine/ses-tags.js';
 import { ENGINE_EVENT_SOURCE, STATUS_CHANGED_DETAIL_TYPE, silentLogger, type EngineLogger, type StatusChange, type StatusEventPublisher } from '../../engine/status-events.js';
 import { VERSION } from '../../version.js';
 import type { QueueSettings, RunnerConfig } from './config.js';
@@ -177,7 +178,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
           sendLog.push({
             messageId,
             at: sentAt.toISOString(),
-            emailId: tag('emailId'),
+            emailId: emailIdFromTags(Object.fromEntries((input.EmailTags ?? []).map((t) => [t.Name ?? '', [t.Value ?? '']]))),
             template: tag('template'),
             configurationSet: input.ConfigurationSetName,
             from: input.FromEmailAddress,
