@@ -67,6 +67,20 @@ describe('mailengine local, as a user runs it', () => {
       ['sesv2', 'running', true, ports.sesv2],
       ['eventbridge', 'running', true, ports.eventbridge],
     ]);
+    for (const part of result.parts as Array<{ name: keyof typeof ports; listening: string[]; exposed: string[] }>) {
+      expect(part.listening, part.name).toContain(`127.0.0.1:${ports[part.name]}`);
+      expect(part.exposed, part.name).toEqual([]);
+    }
+  });
+
+  it('status shows where each part listens', async () => {
+    const status = await run('local', 'status');
+    expect(status.code).toBe(0);
+    const [header, ...rows] = status.stdout.split('\n');
+    expect(header).toMatch(/^PART\s+STATE\s+HEALTHY\s+PID\s+ENDPOINT\s+LISTENING$/);
+    expect(rows[0]).toMatch(new RegExp(`^DynamoDB Local .* http://127\\.0\\.0\\.1:${ports.dynamodb}\\s+127\\.0\\.0\\.1:${ports.dynamodb}$`));
+    expect(rows[1]).toMatch(new RegExp(`^S3 \\(s3rver\\) .* 127\\.0\\.0\\.1:${ports.s3}$`));
+    expect(status.stdout).not.toContain('EXPOSED');
   });
 
   it('up again (without the port flags) finds the running stack and exits 0', async () => {
