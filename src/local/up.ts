@@ -250,7 +250,7 @@ export async function upLocalStack(options: UpOptions, io?: IoHost): Promise<UpR
  * Reads back from the socket table where each part really listens, and says so plainly when one
  * can be reached from other machines: every part is started on loopback, and this proves it.
  */
-export async function checkListening(reports: Array<Pick<UpPartReport, 'name' | 'label' | 'pid' | 'listening' | 'exposed'>>, io: IoHost | undefined): Promise<void> {
+export async function checkListening(reports: Array<Pick<UpPartReport, 'name' | 'label' | 'state' | 'pid' | 'listening' | 'exposed'>>, io: IoHost | undefined): Promise<void> {
   for (const report of reports) {
     const seen = await partListening(report.pid);
     if (!seen) {
@@ -260,7 +260,9 @@ export async function checkListening(reports: Array<Pick<UpPartReport, 'name' | 
     report.listening = seen.listening;
     report.exposed = seen.exposed;
     if (seen.exposed.length > 0 && io) {
-      say.warn(io, 'local.up.exposed', `${report.label} listens on ${seen.exposed.join(', ')}: other machines that can reach this one can use it.`, { part: report.name, exposed: seen.exposed });
+      // A part left running by an earlier mailengine (DynamoDB Local used to listen everywhere) is fixed by a restart.
+      const restart = report.state === 'already-running' ? ' It was already running: `mailengine local down` and `mailengine local up` start it afresh on loopback.' : '';
+      say.warn(io, 'local.up.exposed', `${report.label} listens on ${seen.exposed.join(', ')}: other machines that can reach this one can use it.${restart}`, { part: report.name, exposed: seen.exposed });
     }
   }
 }

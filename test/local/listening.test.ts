@@ -104,19 +104,25 @@ describe('where a process group listens, from the live socket table', () => {
   });
 
   it('local up says plainly which part other machines can reach, and where', async () => {
-    const [safe, open] = await Promise.all([listener('127.0.0.1'), listener('0.0.0.0')]);
+    const [safe, open, old] = await Promise.all([listener('127.0.0.1'), listener('0.0.0.0'), listener('::')]);
     const reports: Parameters<typeof checkListening>[0] = [
-      { name: 's3', label: 'S3 (s3rver)', pid: safe.pid },
-      { name: 'dynamodb', label: 'DynamoDB Local', pid: open.pid },
+      { name: 's3', label: 'S3 (s3rver)', state: 'started', pid: safe.pid },
+      { name: 'sesv2', label: 'SES v2 (aws-ses-v2-local)', state: 'started', pid: open.pid },
+      { name: 'dynamodb', label: 'DynamoDB Local', state: 'already-running', pid: old.pid },
     ];
     const io = new RecordingIoHost();
     await checkListening(reports, io);
     expect(reports.map((r) => [r.name, r.listening, r.exposed])).toEqual([
       ['s3', [`127.0.0.1:${safe.port}`], []],
-      ['dynamodb', [`0.0.0.0:${open.port}`], [`0.0.0.0:${open.port}`]],
+      ['sesv2', [`0.0.0.0:${open.port}`], [`0.0.0.0:${open.port}`]],
+      ['dynamodb', [`[::]:${old.port}`], [`[::]:${old.port}`]],
     ]);
     expect(io.messages.filter((m) => m.level === 'warn').map((m) => [m.code, m.message])).toEqual([
-      ['local.up.exposed', `DynamoDB Local listens on 0.0.0.0:${open.port}: other machines that can reach this one can use it.`],
+      ['local.up.exposed', `SES v2 (aws-ses-v2-local) listens on 0.0.0.0:${open.port}: other machines that can reach this one can use it.`],
+      [
+        'local.up.exposed',
+        `DynamoDB Local listens on [::]:${old.port}: other machines that can reach this one can use it. It was already running: \`mailengine local down\` and \`mailengine local up\` start it afresh on loopback.`,
+      ],
     ]);
   });
 });
