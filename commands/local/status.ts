@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { exposureSentence } from '../../src/local/listening.js';
 import type { StatusResult } from '../../src/local/status.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { shownPath } from './shared.js';
@@ -24,7 +25,7 @@ function render(result: StatusResult, cwd: string): string {
   ];
   if (anyRunning) lines.push(`Inbox: ${result.inbox}`);
   for (const p of result.parts) {
-    if (p.exposed?.length) lines.push(`${p.label} listens on ${p.exposed.join(', ')}: other machines that can reach this one can use it.`);
+    if (p.exposed?.length) lines.push(exposureSentence(p.label, p.exposed));
   }
   const unhealthy = result.parts.filter((p) => p.state === 'running' && !p.healthy);
   for (const p of unhealthy) lines.push(`${p.label} is running but not answering; its log: ${shownPath(cwd, p.log)}`);

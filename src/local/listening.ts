@@ -24,6 +24,11 @@ export function formatListening(socket: Pick<ListeningSocket, 'address' | 'port'
   return `${address.includes(':') ? `[${address}]` : address}:${socket.port}`;
 }
 
+/** The plain sentence `up` and `status` say about a part that other machines can reach. */
+export function exposureSentence(label: string, exposed: readonly string[]): string {
+  return `${label} listens on ${exposed.join(', ')}: other machines that can reach this one can use it.`;
+}
+
 export function isLoopbackSocket(socket: Pick<ListeningSocket, 'address'>): boolean {
   return isLoopbackAddress(socket.address);
 }

@@ -14,7 +14,7 @@ import {
   type LocalPorts,
   type LocalStackEndpoints,
 } from './endpoints.js';
-import { partListening } from './listening.js';
+import { exposureSentence, partListening } from './listening.js';
 import { LOCAL_PARTS, type LocalPart, type LocalPartName } from './parts/index.js';
 import { probePort } from './ports.js';
 import { isOurProcess, spawnDetached, stopProcessGroup } from './processes.js';
@@ -262,7 +262,7 @@ export async function checkListening(reports: Array<Pick<UpPartReport, 'name' | 
     if (seen.exposed.length > 0 && io) {
       // A part left running by an earlier mailengine (DynamoDB Local used to listen everywhere) is fixed by a restart.
       const restart = report.state === 'already-running' ? ' It was already running: `mailengine local down` and `mailengine local up` start it afresh on loopback.' : '';
-      say.warn(io, 'local.up.exposed', `${report.label} listens on ${seen.exposed.join(', ')}: other machines that can reach this one can use it.${restart}`, { part: report.name, exposed: seen.exposed });
+      say.warn(io, 'local.up.exposed', `${exposureSentence(report.label, seen.exposed)}${restart}`, { part: report.name, exposed: seen.exposed });
     }
   }
 }
