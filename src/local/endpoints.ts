@@ -21,7 +21,7 @@ export const LOCAL_STATE_DIR = join('.mailengine', 'local');
 
 export const DEFAULT_LOCAL_PORTS = { dynamodb: 4510, s3: 4511, sesv2: 4512, eventbridge: 4513 } as const;
 
-/** Every part of the local stack listens here and nowhere else (DynamoDB Local aside: it has no bind option). */
+/** Every part of the local stack listens here and nowhere else (DynamoDB Local through its launcher). */
 export const LOCAL_HOST = '127.0.0.1';
 
 /** Local emulators accept any key; s3rver insists on these two. */

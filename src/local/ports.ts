@@ -18,7 +18,8 @@ function tryListen(port: number, host: string): Promise<PortProbe | 'unsupported
 
 /**
  * Whether a port can be used on loopback. Both the IPv4 loopback and the IPv6 wildcard are tried:
- * DynamoDB Local binds every interface, and a server on `::1` or `0.0.0.0` would collide with it.
+ * another program listening on every interface (`0.0.0.0`, `::`) or on `::1` holds the port too,
+ * and would answer clients of the part that `up` starts there.
  */
 export async function probePort(port: number): Promise<PortProbe> {
   const v4 = await tryListen(port, '127.0.0.1');

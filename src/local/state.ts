@@ -14,6 +14,7 @@ import { isProcessAlive } from './processes.js';
  *   run/<part>.json    one "pid file" per running part: pid, port, start time
  *   logs/<part>.log    the part's stdout and stderr, truncated at each start
  *   dynamodb/, s3/     the emulators' data
+ *   launcher/          the class that starts DynamoDB Local on loopback (written at each start)
  */
 export interface LocalStatePaths {
   /** The project directory the stack belongs to. */

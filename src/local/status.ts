@@ -1,4 +1,5 @@
 import { localEndpointsFor, readLocalPorts, type LocalStackEndpoints } from './endpoints.js';
+import { partListening } from './listening.js';
 import { LOCAL_PARTS, type LocalPartName } from './parts/index.js';
 import { isOurProcess } from './processes.js';
 import { localStatePaths, readRunRecord } from './state.js';
@@ -14,6 +15,13 @@ export interface StatusPartReport {
   healthy: boolean;
   startedAt?: string;
   log: string;
+  /**
+   * Where its processes listen, from the operating system's socket table (`127.0.0.1:4510`);
+   * absent when it is stopped or the table cannot be read.
+   */
+  listening?: string[];
+  /** Those of `listening` that other machines can reach. */
+  exposed?: string[];
 }
 
 export interface StatusResult {
@@ -37,9 +45,9 @@ export async function localStackStatus(options: { dir: string; probeTimeoutMs?: 
       const endpoint = localEndpointsFor({ ...remembered, [part.name]: port })[part.name];
       const healthy = alive && (await part.isHealthy(endpoint, options.probeTimeoutMs ?? 2000));
       const log = paths.logFile(part.name);
-      return alive
-        ? { name: part.name, label: part.label, state: 'running', pid: record.pid, port, endpoint, healthy, startedAt: record.startedAt, log }
-        : { name: part.name, label: part.label, state: 'stopped', port, endpoint, healthy, log };
+      if (!alive) return { name: part.name, label: part.label, state: 'stopped', port, endpoint, healthy, log };
+      const seen = await partListening(record.pid);
+      return { name: part.name, label: part.label, state: 'running', pid: record.pid, port, endpoint, healthy, startedAt: record.startedAt, log, ...seen };
     }),
   );
   const endpoints = localEndpointsFor({ ...remembered, ...Object.fromEntries(parts.map((p) => [p.name, p.port])) });

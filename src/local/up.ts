@@ -14,6 +14,7 @@ import {
   type LocalPorts,
   type LocalStackEndpoints,
 } from './endpoints.js';
+import { exposureSentence, partListening } from './listening.js';
 import { LOCAL_PARTS, type LocalPart, type LocalPartName } from './parts/index.js';
 import { probePort } from './ports.js';
 import { isOurProcess, spawnDetached, stopProcessGroup } from './processes.js';
@@ -60,6 +61,13 @@ export interface UpPartReport {
   port: number;
   endpoint: string;
   log: string;
+  /**
+   * Where its processes listen, from the operating system's socket table (`127.0.0.1:4510`);
+   * absent where that table cannot be read.
+   */
+  listening?: string[];
+  /** Those of `listening` that other machines can reach. Empty on a healthy stack. */
+  exposed?: string[];
 }
 
 export interface UpResult {
@@ -215,6 +223,7 @@ export async function upLocalStack(options: UpOptions, io?: IoHost): Promise<UpR
       await launchStage('engine', provisioned ?? undefined);
 
       await writeLocalEndpoints(paths.project, endpoints);
+      await checkListening(reports, io);
       const order = (name: LocalPartName) => LOCAL_PARTS.findIndex((part) => part.name === name);
       reports.sort((a, b) => order(a.name) - order(b.name));
       const fresh = reports.filter((r) => r.state === 'started').length;
@@ -235,6 +244,27 @@ export async function upLocalStack(options: UpOptions, io?: IoHost): Promise<UpR
       throw err;
     }
   });
+}
+
+/**
+ * Reads back from the socket table where each part really listens, and says so plainly when one
+ * can be reached from other machines: every part is started on loopback, and this proves it.
+ */
+export async function checkListening(reports: Array<Pick<UpPartReport, 'name' | 'label' | 'state' | 'pid' | 'listening' | 'exposed'>>, io: IoHost | undefined): Promise<void> {
+  for (const report of reports) {
+    const seen = await partListening(report.pid);
+    if (!seen) {
+      if (io) say.warn(io, 'local.up.listening-unknown', `Could not read this system's socket table, so it is not checked that ${report.label} listens on loopback only.`, { part: report.name });
+      continue;
+    }
+    report.listening = seen.listening;
+    report.exposed = seen.exposed;
+    if (seen.exposed.length > 0 && io) {
+      // A part left running by an earlier mailengine (DynamoDB Local used to listen everywhere) is fixed by a restart.
+      const restart = report.state === 'already-running' ? ' It was already running: `mailengine local down` and `mailengine local up` start it afresh on loopback.' : '';
+      say.warn(io, 'local.up.exposed', `${exposureSentence(report.label, seen.exposed)}${restart}`, { part: report.name, exposed: seen.exposed });
+    }
+  }
 }
 
 async function provision(options: UpOptions, endpoints: LocalEndpoints, io: IoHost | undefined): Promise<ProvisionResult | null> {

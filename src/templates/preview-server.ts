@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ExitCode, MailengineError } from '../errors.js';
+import { isLoopbackHostHeader } from '../util/loopback.js';
 import { formatProblem } from './problems.js';
 import { previewAll, previewTemplate } from './preview.js';
 import { escapeHtml, renderPreviewPage, withBaseTarget } from './preview-page.js';
@@ -54,8 +55,7 @@ export async function startPreviewServer(options: PreviewServerOptions): Promise
   function route(req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'Only GET is supported.\n');
     // Refuse other host names, so a web page cannot reach this server through DNS rebinding.
-    const hostHeader = (req.headers.host ?? '').replace(/:\d+$/, '');
-    if (!['127.0.0.1', 'localhost', '[::1]'].includes(hostHeader)) return send(res, 403, 'text/plain', 'Forbidden host.\n');
+    if (!isLoopbackHostHeader(req.headers.host)) return send(res, 403, 'text/plain', 'Forbidden host.\n');
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
     if (path === '/') {
       return send(res, 200, 'text/html', renderPreviewPage(previewAll(options.dir, displayDir), { dir: displayDir, liveReload: true }));

@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3Part } from '../../src/local/parts/s3.js';
+import { localStatePaths, writeRunRecord } from '../../src/local/state.js';
 import { runCli } from '../helpers/cli.js';
 import { FIXTURE_TEMPLATE, freePorts, isAlive, processesMentioning, tempProject } from './helpers.js';
 
@@ -67,6 +70,20 @@ describe('mailengine local, as a user runs it', () => {
       ['sesv2', 'running', true, ports.sesv2],
       ['eventbridge', 'running', true, ports.eventbridge],
     ]);
+    for (const part of result.parts as Array<{ name: keyof typeof ports; listening: string[]; exposed: string[] }>) {
+      expect(part.listening, part.name).toContain(`127.0.0.1:${ports[part.name]}`);
+      expect(part.exposed, part.name).toEqual([]);
+    }
+  });
+
+  it('status shows where each part listens', async () => {
+    const status = await run('local', 'status');
+    expect(status.code).toBe(0);
+    const [header, ...rows] = status.stdout.split('\n');
+    expect(header).toMatch(/^PART\s+STATE\s+HEALTHY\s+PID\s+ENDPOINT\s+LISTENING$/);
+    expect(rows[0]).toMatch(new RegExp(`^DynamoDB Local .* http://127\\.0\\.0\\.1:${ports.dynamodb}\\s+127\\.0\\.0\\.1:${ports.dynamodb}$`));
+    expect(rows[1]).toMatch(new RegExp(`^S3 \\(s3rver\\) .* 127\\.0\\.0\\.1:${ports.s3}$`));
+    expect(status.stdout).not.toContain('EXPOSED');
   });
 
   it('up again (without the port flags) finds the running stack and exits 0', async () => {
@@ -108,4 +125,30 @@ describe('mailengine local, as a user runs it', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('The local stack was not running.');
   }, 60_000);
+});
+
+describe('mailengine local status, when a part listens beyond loopback', () => {
+  const cwd = tempProject('cli-exposed');
+
+  afterAll(async () => {
+    // down finds the stand-in by its marker and stops it.
+    await runCli(['local', 'down'], { cwd });
+  }, 60_000);
+
+  it('marks the address EXPOSED and says who can reach it', async () => {
+    const paths = localStatePaths(cwd);
+    // A stand-in for a part that listens on every interface: its command line carries the s3 part's marker.
+    const script = "const s = require('node:net').createServer().listen(0, '0.0.0.0', () => console.log(s.address().port))";
+    const child = spawn(process.execPath, ['-e', script, '--', ...s3Part.marker(paths).split(' ')], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const port = await new Promise<number>((resolve) => child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+    child.unref();
+    await writeRunRecord(paths, 's3', { pid: child.pid!, port, startedAt: new Date().toISOString() });
+
+    const status = await runCli(['local', 'status'], { cwd });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`^S3 \\(s3rver\\)\\s+running\\s+NO\\s+${child.pid}\\s+http://127\\.0\\.0\\.1:${port}\\s+0\\.0\\.0\\.0:${port} \\(EXPOSED\\)$`, 'm'));
+    expect(status.stdout).toContain(`S3 (s3rver) listens on 0.0.0.0:${port}: other machines that can reach this one can use it.`);
+    const json = JSON.parse((await runCli(['local', 'status', '--json'], { cwd })).stdout);
+    expect(json.parts.find((p: { name: string }) => p.name === 's3')).toMatchObject({ listening: [`0.0.0.0:${port}`], exposed: [`0.0.0.0:${port}`] });
+  });
 });

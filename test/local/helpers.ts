@@ -43,3 +43,41 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Live members of the process groups led by `pgids`, as `ps` sees them. */
+export function processGroupsMembers(pgids: readonly number[]): Map<number, number[]> {
+  const groups = new Map<number, number[]>(pgids.map((pgid) => [pgid, []]));
+  for (const line of execFileSync('ps', ['-eo', 'pid=,pgid=,stat='], { encoding: 'utf8' }).split('\n')) {
+    const [pid, pgid, stat] = line.trim().split(/\s+/);
+    if (pid && !stat?.startsWith('Z')) groups.get(Number(pgid))?.push(Number(pid));
+  }
+  return groups;
+}
+
+/** Whether iproute2's `ss` is here to read the kernel's socket table with. */
+export const hasSs = (() => {
+  try {
+    execFileSync('ss', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Every listening TCP socket (local address as `ss` prints it, `127.0.0.1:4510`, `[::1]:4510`,
+ * `*:4510`) with the pids that hold it: the kernel's own table, read independently of the code
+ * under test.
+ */
+export function listeningPerSs(): Array<{ local: string; address: string; port: number; pids: number[] }> {
+  const sockets = [];
+  for (const line of execFileSync('ss', ['-Hltnp'], { encoding: 'utf8' }).split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[0] !== 'LISTEN') continue;
+    const local = fields[3];
+    const match = /^\[?(.*?)\]?(?:%\S+)?:(\d+)$/.exec(local);
+    if (!match) continue;
+    sockets.push({ local, address: match[1], port: Number(match[2]), pids: [...line.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])) });
+  }
+  return sockets;
+}

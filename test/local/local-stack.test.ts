@@ -20,7 +20,10 @@ import {
 } from '../../src/local/index.js';
 import { provisionLocalStack } from '../../src/local/provision.js';
 import { localStatePaths } from '../../src/local/state.js';
-import { FIXTURE_TEMPLATE, freePorts, isAlive, processesMentioning, tempProject } from './helpers.js';
+import { httpRequest } from '../../src/local/http.js';
+import { formatListening, listeningSockets } from '../../src/local/listening.js';
+import { isLoopbackAddress } from '../../src/util/loopback.js';
+import { FIXTURE_TEMPLATE, freePorts, hasSs, isAlive, listeningPerSs, processesMentioning, processGroupsMembers, tempProject } from './helpers.js';
 
 const STACK = 'shop';
 
@@ -58,6 +61,51 @@ describe('the local stack', () => {
     ]);
     for (const endpoint of Object.values(stack.endpoints)) expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/?$/);
     console.info(`local stack started in ${startupMs} ms`);
+  });
+
+  it('nothing it started listens on anything but loopback, as the kernel\'s socket table shows; up and status report the same', async () => {
+    const groups = processGroupsMembers(stack.up.parts.map((p) => p.pid));
+    const status = await localStackStatus({ dir: stack.dir });
+    for (const part of stack.up.parts) {
+      const members = groups.get(part.pid) ?? [];
+      expect(members, part.label).toContain(part.pid);
+      // Every socket any process of the part listens on, not just the port it was given.
+      const sockets = hasSs
+        ? listeningPerSs().filter((s) => s.pids.some((pid) => members.includes(pid)))
+        : ((await listeningSockets(members)) ?? []).map((s) => ({ ...s, local: formatListening(s) }));
+      expect(sockets.map((s) => s.port), part.label).toContain(part.port);
+      expect(sockets.filter((s) => !isLoopbackAddress(s.address)).map((s) => s.local), `${part.label} listens beyond loopback`).toEqual([]);
+      // status shows an IPv4-mapped IPv6 address (Java's way of binding 127.0.0.1) as IPv4.
+      const addresses = [...new Set(sockets.map((s) => s.local.replace(/^\[::ffff:([\d.]+)\]/, '$1')))].sort();
+      expect(part.listening, part.label).toEqual(addresses);
+      expect(part.exposed, part.label).toEqual([]);
+      expect(status.parts.find((p) => p.name === part.name), part.label).toMatchObject({ listening: addresses, exposed: [] });
+    }
+  });
+
+  it('DynamoDB Local answers requests addressed to loopback names only (DNS rebinding)', async () => {
+    const listTables = (host: string) =>
+      httpRequest(stack.endpoints.dynamodb, {
+        method: 'POST',
+        headers: {
+          host,
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amz-target': 'DynamoDB_20120810.ListTables',
+          authorization: 'AWS4-HMAC-SHA256 Credential=S3RVER/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+        },
+        body: '{}',
+      });
+    const port = new URL(stack.endpoints.dynamodb).port;
+    for (const host of [`attacker.example:${port}`, '127.0.0.1.nip.io']) {
+      const refused = await listTables(host);
+      expect(refused.status, host).toBe(404);
+      expect(refused.body).not.toContain('TableNames');
+    }
+    for (const host of [`localhost:${port}`, `[::1]:${port}`, `127.0.0.1:${port}`]) {
+      const answered = await listTables(host);
+      expect(answered.status, host).toBe(200);
+      expect(answered.body).toContain(`${STACK}-tracking`);
+    }
   });
 
   it('DynamoDB Local answers ListTables', async () => {

@@ -1,6 +1,7 @@
 import { EventBridgeClient, ListRulesCommand, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SqsEvent } from '../../src/engine/sqs.js';
+import { httpRequest } from '../../src/local/http.js';
 import { runnerEvents } from '../../src/local/runner/client.js';
 import { startRunner, type EngineHooks, type LocalRunner } from '../../src/local/runner/runner.js';
 import { testRunnerConfig } from '../helpers/local-stack.js';
@@ -180,6 +181,30 @@ describe('the runner’s PutEvents endpoint, through the real EventBridge client
     );
     expect(err?.name).toBe('UnknownOperationException');
     expect(err?.message).toMatch(/PutEvents only/);
+  });
+
+  it('refuses requests addressed to any name but a loopback one (DNS rebinding), and accepts the loopback names', async () => {
+    const body = JSON.stringify({ Entries: [{ EventBusName: 'shop-bus', Source: 'web', DetailType: 'Email Request', Detail: '{"to":"rebound@example.com","templateName":"welcome"}' }] });
+    const putEvents = (host: string) =>
+      httpRequest(runner.url, { method: 'POST', headers: { host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSEvents.PutEvents' }, body });
+    const port = new URL(runner.url).port;
+
+    for (const host of [`attacker.example:${port}`, 'attacker.example', `127.0.0.1.nip.io:${port}`]) {
+      const refused = await putEvents(host);
+      expect(refused.status).toBe(403);
+      expect(JSON.parse(refused.body)).toMatchObject({ __type: 'AccessDeniedException' });
+      const control = await httpRequest(`${runner.url}/_mailengine/state`, { headers: { host } });
+      expect(control.status).toBe(403);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(received).toEqual([]);
+
+    for (const host of [`localhost:${port}`, `[::1]:${port}`, `127.0.0.1:${port}`]) {
+      expect((await putEvents(host)).status).toBe(200);
+      expect((await httpRequest(`${runner.url}/_mailengine/state`, { headers: { host } })).status).toBe(200);
+    }
+    await waitForSender(3);
+    expect(received.map((e) => (e.detail as { to: string }).to)).toEqual(['rebound@example.com', 'rebound@example.com', 'rebound@example.com']);
   });
 
   it('long-polls: a waiting /_mailengine/events answers as soon as the status event arrives', async () => {

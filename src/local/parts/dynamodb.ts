@@ -1,11 +1,12 @@
 import { readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { ExitCode, MailengineError } from '../../errors.js';
 import { LOCAL_CREDENTIALS } from '../endpoints.js';
 import { answers } from '../http.js';
 import { findJava } from '../java.js';
 import { EMULATOR_PACKAGES, resolveEmulatorPackage } from '../packages.js';
+import { DYNAMODB_LAUNCHER_CLASS, writeDynamodbLauncher } from './dynamodb-launcher.js';
 import type { LocalPart } from './part.js';
 
 /** The jar sits in `lib/dynamodb_local_<release date>/`; take the newest so a package update needs no code change. */
@@ -28,6 +29,8 @@ function jarDirectory(packageDir: string): string {
  * AWS's DynamoDB Local. The jar is run directly (not through the package's `spawn()`), because
  * the stack needs flags that helper cannot pass: no telemetry, one shared database for every
  * region and key (so the CLI, tests and the engine runner see the same tables), and a marker.
+ * Its own main class would listen on every interface; a small launcher (see dynamodb-launcher.ts)
+ * starts it on loopback instead, with the same command-line options.
  */
 export const dynamodbPart: LocalPart = {
   name: 'dynamodb',
@@ -41,6 +44,7 @@ export const dynamodbPart: LocalPart = {
     const jarDir = jarDirectory(pkg.dir);
     const dataDir = ctx.paths.dataDir('dynamodb');
     if (!ctx.inMemory) await mkdir(dataDir, { recursive: true });
+    const launcherDir = await writeDynamodbLauncher(ctx.paths.dataDir('launcher'), ctx.host);
     return {
       command: java.command,
       args: [
@@ -50,8 +54,10 @@ export const dynamodbPart: LocalPart = {
         // developer's emulator never runs long enough to profit from the optimising compiler.
         '-XX:TieredStopAtLevel=1',
         `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
-        '-jar',
-        join(jarDir, 'DynamoDBLocal.jar'),
+        // The jar's manifest still brings in DynamoDBLocal_lib/ when it is on the class path.
+        '-cp',
+        [launcherDir, join(jarDir, 'DynamoDBLocal.jar')].join(delimiter),
+        DYNAMODB_LAUNCHER_CLASS,
         '-port',
         String(ctx.port),
         '-sharedDb',

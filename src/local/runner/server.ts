@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EngineLogger } from '../../engine/status-events.js';
+import { isLoopbackHostHeader } from '../../util/loopback.js';
 import type { RecordedEvent } from './event-bus.js';
 import { PutEventsRequestError, putEvents, type PutEventsContext } from './put-events.js';
 import type { LocalQueue } from './queue.js';
@@ -13,6 +14,7 @@ import type { RecordedSend, RunnerState } from './runner.js';
  *   `AWS_ENDPOINT_URL_EVENTBRIDGE` pointing here sends;
  * - `/_mailengine/*`: the runner's own control and inspection endpoints (state, pause, resume,
  *   events, sends, queues, and the dead-letter redrive).
+ * Requests whose Host header is not a loopback name are refused with 403.
  */
 export interface RunnerServerOptions {
   host: string;
@@ -166,6 +168,14 @@ export async function startRunnerServer(options: RunnerServerOptions): Promise<R
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://runner.local');
     const target = req.headers['x-amz-target'];
+    // Only this machine's names: a web page cannot reach the runner through DNS rebinding.
+    if (!isLoopbackHostHeader(req.headers.host)) {
+      log.warn('http.foreign-host', { host: req.headers.host ?? null, path: url.pathname });
+      const message = 'The local stack answers requests addressed to 127.0.0.1, localhost or [::1] only.';
+      if (typeof target === 'string') sendAws(res, 403, { __type: 'AccessDeniedException', message });
+      else send(res, 403, { message });
+      return;
+    }
     const work = typeof target === 'string' ? handleAws(req, res, target) : handleControl(req, res, url);
     work.catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
