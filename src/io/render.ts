@@ -1,13 +1,20 @@
 import Table from 'cli-table3';
 
-/** A borderless two-column table of labels and values, for `info`-style results. */
+/**
+ * A borderless two-column table of labels and values, for `info`-style results. cli-table3 pads
+ * every cell to its column's width; the padding after the last cell is cut, so no line ends in blanks.
+ */
 export function keyValueTable(rows: ReadonlyArray<readonly [string, string | undefined]>): string {
   const table = new Table({
     chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' },
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
   });
   for (const [label, value] of rows) table.push([label, value ?? '-']);
-  return table.toString();
+  return table
+    .toString()
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n');
 }
 
 /** A table with a header row. Colours are off so the output is the same in a pipe and a test. */
