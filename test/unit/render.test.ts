@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyValueTable } from '../../src/io/render.js';
+import { dataTable, formatRate, keyValueTable } from '../../src/io/render.js';
 
 const trailing = (text: string) => text.split('\n').filter((line) => /\s$/.test(line));
 
@@ -16,5 +16,28 @@ describe('keyValueTable', () => {
       'was suppressed for  -',
     ]);
     expect(trailing(text)).toEqual([]);
+  });
+});
+
+describe('formatRate', () => {
+  it('one fixed precision for every rate, so a column of rates lines up', () => {
+    expect([12 / 13, 1 / 13, 0.25, 1, 0].map((r) => formatRate(r))).toEqual(['92.31%', '7.69%', '25.00%', '100.00%', '0.00%']);
+  });
+
+  it('a rate too small to show is "<0.01%", never a zero that hides a complaint', () => {
+    expect(formatRate(1 / 30_000)).toBe('<0.01%');
+    expect(formatRate(0.0001)).toBe('0.01%');
+  });
+
+  it('no denominator: "-"', () => {
+    expect(formatRate(null)).toBe('-');
+  });
+});
+
+describe('dataTable', () => {
+  it('aligns columns to the right when asked, so numbers line up on their last digit', () => {
+    const lines = dataTable(['', 'rate'], [['delivered', formatRate(12 / 13)], ['bounced', formatRate(1 / 13)]], { align: ['left', 'right'] }).split('\n');
+    expect(lines).toContain('│ delivered │ 92.31% │');
+    expect(lines).toContain('│ bounced   │  7.69% │');
   });
 });
