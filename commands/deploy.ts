@@ -8,8 +8,6 @@ import type { LocalDeployResult } from '../src/stack/deploy-local.js';
 import { shownPath } from './local/shared.js';
 import { defineAction, type CommandContext, type Runtime } from './runtime.js';
 
-/** The table without the padding cli-table3 leaves at the end of each line. */
-const table = (rows: Parameters<typeof keyValueTable>[0]) => keyValueTable(rows).split('\n').map((line) => line.trimEnd()).join('\n');
 
 const deployOptions = z.object({
   parameters: z.array(z.string()).default([]),
@@ -30,7 +28,7 @@ export function clientsForRegion(ctx: CommandContext): (region: string) => AwsCl
 
 function renderOutputs(outputs: Record<string, string>, order: (o: Record<string, string>) => Array<[string, string]>): string {
   const rows = order(outputs);
-  return rows.length ? table(rows.map(([k, v]) => [k, v.length > 120 ? `${v.slice(0, 117)}...` : v])) : '';
+  return rows.length ? keyValueTable(rows.map(([k, v]) => [k, v.length > 120 ? `${v.slice(0, 117)}...` : v])) : '';
 }
 
 function render(r: DeployResult, order: (o: Record<string, string>) => Array<[string, string]>, cwd: string): string {
@@ -63,7 +61,7 @@ function renderLocal(r: LocalDeployResult): string {
     ...r.tables.map((t): [string, string] => [t.logicalId, `table ${t.name}: ${t.status}${t.changes.length ? ` (${t.changes.join(', ')})` : ''}`]),
     ...r.buckets.map((b): [string, string] => [b.logicalId, `bucket ${b.name}: ${b.status}`]),
   ];
-  return [`Stack ${r.stackName} provisioned on the local stack (engine ${r.engineVersion}).`, '', table(rows)].join('\n');
+  return [`Stack ${r.stackName} provisioned on the local stack (engine ${r.engineVersion}).`, '', keyValueTable(rows)].join('\n');
 }
 
 export function registerDeploy(program: Command, runtime: Runtime): void {

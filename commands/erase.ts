@@ -1,17 +1,16 @@
 import type { Command } from 'commander';
-import { access, writeFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { usageError } from '../src/errors.js';
 import { keyValueTable } from '../src/io/render.js';
 import { describeCounts } from '../src/operations/erase-counts.js';
 import type { ErasureReceipt } from '../src/operations/erase.js';
+import { assertWritable, outputFile, writeOutputFile } from './output-file.js';
 import { defineAction, type Runtime } from './runtime.js';
 
 const eraseOptions = z.object({
   address: z.string(),
   dryRun: z.boolean().default(false),
   forgetSuppression: z.boolean().default(false),
+  force: z.boolean().default(false),
   receipt: z.string().min(1).optional(),
 });
 
@@ -40,6 +39,7 @@ export function registerErase(program: Command, runtime: Runtime): void {
     .option('--dry-run', 'count what would be erased, change nothing')
     .option('--forget-suppression', 'also drop its suppression: keep no hash, so the address can be mailed again')
     .option('--receipt <file>', 'also write the receipt as JSON to this file (it contains the address)')
+    .option('--force', 'with --forget-suppression, drop a complaint too; replace an existing --receipt file')
     .addHelpText(
       'after',
       [
@@ -57,10 +57,8 @@ export function registerErase(program: Command, runtime: Runtime): void {
         async (options, ctx) => {
           const { parseAddress } = await import('../src/operations/address.js');
           parseAddress(options.address);
-          const receiptPath = options.receipt ? (isAbsolute(options.receipt) ? options.receipt : resolve(ctx.runtime.cwd, options.receipt)) : undefined;
-          if (receiptPath && (await exists(receiptPath))) {
-            throw usageError('RECEIPT_EXISTS', `${options.receipt} already exists; a receipt is never overwritten.`, 'Name a new file for --receipt.');
-          }
+          const receiptFile = options.receipt ? outputFile(ctx.runtime.cwd, options.receipt, options.force) : undefined;
+          if (receiptFile) await assertWritable(receiptFile, '--receipt');
           const { openEngine } = await import('../src/operations/engine-context.js');
           const { openAccountList } = await import('../src/operations/suppression-sync.js');
           const { resolveHashKey } = await import('../src/operations/hash-key.js');
@@ -77,21 +75,12 @@ export function registerErase(program: Command, runtime: Runtime): void {
               io: ctx.io,
               engine: { stackName: engine.resources.stackName, local: engine.resources.local, region: ctx.settings.region },
             },
-            { address: options.address, dryRun: options.dryRun, forgetSuppression: options.forgetSuppression },
+            { address: options.address, dryRun: options.dryRun, forgetSuppression: options.forgetSuppression, force: options.force },
           );
-          if (receiptPath) await writeFile(receiptPath, `${JSON.stringify(receipt, null, 2)}\n`, { flag: 'wx' });
+          if (receiptFile) await writeOutputFile(receiptFile, `${JSON.stringify(receipt, null, 2)}\n`, '--receipt');
           ctx.io.result(receipt, (r) => render(r, options.receipt));
         },
         ['address'],
       ),
     );
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -5,8 +5,6 @@ import type { StackInfo } from '../src/stack/info.js';
 import type { LocalStackInfo } from '../src/stack/info-local.js';
 import { defineAction, type Runtime } from './runtime.js';
 
-/** The table without the padding cli-table3 leaves at the end of each line. */
-const table = (rows: Parameters<typeof keyValueTable>[0]) => keyValueTable(rows).split('\n').map((line) => line.trimEnd()).join('\n');
 
 const infoOptions = z.object({});
 
@@ -52,10 +50,10 @@ function render(r: StackInfo, order: (o: Record<string, string>) => Array<[strin
     ['identity', identityLine(r)],
     ['queues', queues || undefined],
   ];
-  const lines = [table(rows)];
+  const lines = [keyValueTable(rows)];
   if (r.version.advice) lines.push('', r.version.advice);
   const outputs = order(r.outputs).filter(([k]) => k !== 'PublisherPolicy');
-  if (outputs.length) lines.push('', 'Outputs', table(outputs.map(([k, v]) => [`  ${k}`, v])));
+  if (outputs.length) lines.push('', 'Outputs', keyValueTable(outputs.map(([k, v]) => [`  ${k}`, v])));
   if (r.outputs.PublisherPolicy) lines.push('', 'PublisherPolicy (attach to an app role to let it publish requests): see --json, or the stack outputs.');
   return lines.join('\n');
 }
@@ -68,7 +66,7 @@ function renderLocal(r: LocalStackInfo): string {
     ...r.tables.map((t): [string, string] => [t.logicalId, `table ${t.name}: ${t.status}, ${count(t.itemCount)} items; indexes ${t.indexes.join(', ') || 'none'}${t.ttlAttribute ? `; TTL ${t.ttlAttribute}` : ''}`]),
     ...r.buckets.map((b): [string, string] => [b.logicalId, `bucket ${b.name}: ${b.exists ? `${count(b.objects)} objects` : 'MISSING'}`]),
   ];
-  return [table(rows), '', `Not on the local stack: ${r.notAvailable.join('; ')}.`].join('\n');
+  return [keyValueTable(rows), '', `Not on the local stack: ${r.notAvailable.join('; ')}.`].join('\n');
 }
 
 export function registerInfo(program: Command, runtime: Runtime): void {

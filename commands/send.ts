@@ -4,10 +4,10 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { usageError } from '../src/errors.js';
 import { dataTable } from '../src/io/render.js';
-import type { TimelineEntry } from '../src/operations/email-view.js';
 import type { SendTestResult } from '../src/operations/send-test.js';
 import { SIMULATIONS } from '../src/operations/simulations.js';
 import { defineAction, type Runtime } from './runtime.js';
+import { detailText } from './status/lookup.js';
 
 const timeoutOption = z
   .string()
@@ -26,13 +26,8 @@ export const sendOptions = z.object({
   timeout: timeoutOption.default(60),
 });
 
-function detailText(details: TimelineEntry['details']): string | undefined {
-  if (!details) return undefined;
-  const text = Object.entries(details)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ');
-  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
-}
+/** The send timeline has an extra column, so its details are cut shorter than `status lookup`'s. */
+const SEND_DETAIL_WIDTH = 60;
 
 /** "+1.2 s" from the request, so the timeline reads as the engine's latency. */
 function offset(time: string, from: number): string {
@@ -51,7 +46,7 @@ export function renderSendTest(r: SendTestResult): string {
       ? '(no history yet)'
       : dataTable(
           ['time', 'since request', 'event', 'status', 'details'],
-          r.history.map((h) => [h.time, offset(h.time, from), h.event, h.status, detailText(h.details)]),
+          r.history.map((h) => [h.time, offset(h.time, from), h.event, h.status, detailText(h.details, SEND_DETAIL_WIDTH)]),
         ),
   );
   const waited = `${(r.waitedMs / 1000).toFixed(1)} s`;

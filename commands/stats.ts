@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { dataTable } from '../src/io/render.js';
+import { dataTable, formatRate } from '../src/io/render.js';
 import type { DayStats, LatencyStats, StatsReport } from '../src/operations/stats.js';
 import { defineAction, type Runtime } from './runtime.js';
 
@@ -14,7 +14,6 @@ const statsOptions = z.object({ days: daysOption.default(7) });
 
 const BAR_WIDTH = 40;
 
-const percent = (rate: number | null) => (rate === null ? '-' : rate === 0 ? '0%' : `${(rate * 100).toFixed(rate < 0.001 ? 3 : rate < 0.1 ? 2 : 1)}%`);
 /** Cents, or four decimals for amounts under a cent, so a small test volume does not show as $0.00. */
 const dollars = (amount: number) => `$${amount.toFixed(amount > 0 && amount < 0.01 ? 4 : 2)}`;
 const n = (value: number) => value.toLocaleString('en-US');
@@ -53,20 +52,22 @@ export function renderStats(r: StatsReport): string {
     [
       ['requests', n(c.requests), '', ''],
       ['sent', n(c.sent), '', ''],
-      ['delivered', n(c.delivered), percent(r.rates.delivered), 'sent'],
-      ['bounced', n(c.bounced), percent(r.rates.bounced), 'sent'],
-      ['complained', n(c.complained), percent(r.rates.complained), 'sent'],
-      ['opened', n(c.opened), percent(r.rates.opened), 'delivered'],
-      ['clicked', n(c.clicked), percent(r.rates.clicked), 'delivered'],
-      ['failed', n(c.failed), percent(r.rates.failed), 'requests'],
-      ['suppressed', n(c.suppressed), percent(r.rates.suppressed), 'requests'],
+      ['delivered', n(c.delivered), formatRate(r.rates.delivered), 'sent'],
+      ['bounced', n(c.bounced), formatRate(r.rates.bounced), 'sent'],
+      ['complained', n(c.complained), formatRate(r.rates.complained), 'sent'],
+      ['opened', n(c.opened), formatRate(r.rates.opened), 'delivered'],
+      ['clicked', n(c.clicked), formatRate(r.rates.clicked), 'delivered'],
+      ['failed', n(c.failed), formatRate(r.rates.failed), 'requests'],
+      ['suppressed', n(c.suppressed), formatRate(r.rates.suppressed), 'requests'],
       ...(c.rejected ? [['rejected by SES', n(c.rejected), '', '']] : []),
       ...(c.pending ? [['still on the way', n(c.pending), '', '']] : []),
     ],
+    { align: ['left', 'right', 'right', 'left'] },
   );
   const latency = dataTable(
     ['latency', 'p50', 'p95', 'emails'],
     [latencyRow('request → sent', r.latency.requestToSent), latencyRow('sent → delivered', r.latency.sentToDelivered), latencyRow('request → delivered', r.latency.requestToDelivered)],
+    { align: ['left', 'right', 'right', 'right'] },
   );
   const cost = [`Estimated cost: ${dollars(r.cost.totalUsd)}`, ...r.cost.lines.map((l) => `  ${l.item}: ${l.arithmetic}`), `  (${r.cost.note})`].join('\n');
   return [head, counts, latency, cost, `Requests per day:\n${dayChart(r.perDay)}`].join('\n\n');

@@ -1,33 +1,39 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import type { Identity, LocalIdentity } from '../src/aws/identity.js';
 import { keyValueTable } from '../src/io/render.js';
 import { defineAction, type Runtime } from './runtime.js';
 
 const whoamiOptions = z.object({});
 
+function render(id: Identity | LocalIdentity): string {
+  if ('local' in id) {
+    return [
+      'No AWS account: with --local, mailengine talks to the local stack on this machine.',
+      keyValueTable([
+        ['region', id.region],
+        ['credentials', `${id.credentials.accessKeyId} / ${id.credentials.secretAccessKey} (the emulators accept any key; s3rver insists on these)`],
+        ...Object.entries(id.endpoints).map(([service, url]): [string, string] => [service, url]),
+      ]),
+      'Whether it is running: mailengine local status',
+    ].join('\n');
+  }
+  return keyValueTable([
+    ['account', id.account],
+    ['identity', id.arn],
+    ['region', id.region ?? undefined],
+    ['profile', id.profile ?? 'default chain'],
+  ]);
+}
+
 export function registerWhoami(program: Command, runtime: Runtime): void {
   program
     .command('whoami')
-    .description('the AWS account, identity and region mailengine will act as (STS GetCallerIdentity)')
+    .description('the AWS account, identity and region mailengine will act as (STS GetCallerIdentity); with --local, the local endpoints and credentials')
     .action(
       defineAction(runtime, 'whoami', whoamiOptions, async (_options, ctx) => {
-        const progress = ctx.io.progress('whoami.lookup', 'Asking AWS who these credentials belong to');
         const { whoAmI } = await import('../src/aws/identity.js');
-        try {
-          const identity = await whoAmI(ctx.aws, ctx.settings);
-          progress.stop();
-          ctx.io.result(identity, (id) =>
-            keyValueTable([
-              ['account', id.account],
-              ['identity', id.arn],
-              ['region', id.region ?? undefined],
-              ['profile', id.profile ?? 'default chain'],
-            ]),
-          );
-        } catch (err) {
-          progress.stop();
-          throw err;
-        }
+        ctx.io.result(await whoAmI(ctx.aws, ctx.settings, ctx.io), render);
       }),
     );
 }

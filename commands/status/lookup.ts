@@ -19,35 +19,49 @@ export const lookupOptions = z.object({
   until: z.string().min(1).optional(),
   limit: limitOption.default(20),
   next: z.string().min(1).optional(),
+  wide: z.boolean().default(false),
 });
 
-/** Details as short `key=value` pairs: the timeline stays one line per event. */
-function detailText(details: TimelineEntry['details']): string | undefined {
+/** How much of an event's details a timeline row shows unless `--wide` asks for all of it. */
+export const DETAIL_WIDTH = 90;
+
+/**
+ * Details as short `key=value` pairs, so the timeline stays one line per event. Cut to `width`
+ * characters with "…" when given; `--wide` passes none.
+ */
+export function detailText(details: TimelineEntry['details'], width?: number): string | undefined {
   if (!details) return undefined;
   const text = Object.entries(details)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
-  return text.length > 90 ? `${text.slice(0, 89)}…` : text;
+  return width !== undefined && text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
 
-function renderEmail(email: EmailView): string {
+export interface LookupView {
+  /** Whole details, however long. */
+  wide: boolean;
+}
+
+function renderEmail(email: EmailView, view: LookupView): { text: string; cut: boolean } {
   const facts = [email.status, email.recipient, email.templateName ? `template ${email.templateName}` : undefined, `created ${email.createdAt}`, `attempts ${email.attempts}`].filter(Boolean);
   const lines = [`${email.emailId}  ${facts.join(' · ')}`];
   if (email.sesMessageId) lines.push(`  SES message id ${email.sesMessageId}`);
   if (email.errorType) lines.push(`  ${email.errorType}: ${email.errorMessage ?? ''}`.trimEnd());
   if (email.lastError) lines.push(`  last error: ${email.lastError}`);
+  const width = view.wide ? undefined : DETAIL_WIDTH;
+  const details = email.history.map((h) => detailText(h.details, width));
   lines.push(
     email.history.length === 0
       ? '  (no history entries)'
       : dataTable(
           ['time', 'event', 'status', 'details'],
-          email.history.map((h) => [h.time, h.event, h.status, detailText(h.details)]),
+          email.history.map((h, i) => [h.time, h.event, h.status, details[i]]),
         ),
   );
-  return lines.join('\n');
+  return { text: lines.join('\n'), cut: details.some((d, i) => d !== detailText(email.history[i].details)) };
 }
 
-export function renderLookup(result: LookupResult): string {
+export function renderLookup(result: LookupResult, view: LookupView = { wide: false }): string {
   const q = result.query;
   const heading =
     q.by === 'recipient'
@@ -55,9 +69,11 @@ export function renderLookup(result: LookupResult): string {
       : q.by === 'time'
         ? `${result.emails.length} email${result.emails.length === 1 ? '' : 's'} created ${q.since} – ${q.until}, newest first`
         : undefined;
-  const blocks = result.emails.map(renderEmail);
+  const emails = result.emails.map((email) => renderEmail(email, view));
+  const blocks = emails.map((e) => e.text);
   if (heading) blocks.unshift(heading);
-  if (result.next) blocks.push(`More: mailengine status lookup --next ${result.next}`);
+  if (emails.some((e) => e.cut)) blocks.push(`Details longer than ${DETAIL_WIDTH} characters are cut (…); --wide shows them whole.`);
+  if (result.next) blocks.push(`More: mailengine status lookup --next ${result.next}${view.wide ? ' --wide' : ''}`);
   return blocks.join('\n\n');
 }
 
@@ -72,6 +88,7 @@ export function registerStatusLookup(status: Command, runtime: Runtime): void {
     .option('--until <time>', 'emails created until (default: now); a date includes that whole day')
     .option('--limit <n>', 'emails per page, 1-200', '20')
     .option('--next <token>', 'the next page of an earlier --recipient or --since lookup (its "More:" line)')
+    .option('--wide', `show every event's details whole (without it, they are cut at ${DETAIL_WIDTH} characters)`)
     .addHelpText('after', '\nLookups read the engine\'s indexes (by-recipient, by-message-id, by-day); they never scan the table.')
     .action(
       defineAction(runtime, 'status lookup', lookupOptions, async (options, ctx) => {
@@ -80,7 +97,7 @@ export function registerStatusLookup(status: Command, runtime: Runtime): void {
         const plan = planLookup(options);
         const engine = await openEngine(ctx.aws, ctx.settings, ctx.runtime.cwd);
         const result = await lookupEmails(engine.stores.tracking, plan, engine.where);
-        ctx.io.result(result, renderLookup);
+        ctx.io.result(result, (r) => renderLookup(r, { wide: options.wide }));
       }),
     );
 }

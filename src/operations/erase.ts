@@ -5,6 +5,7 @@ import { say, type IoHost } from '../io/io-host.js';
 import { SuppressionStore, type SuppressionEntry, type SuppressionReason } from '../suppression/suppression-store.js';
 import type { ItemKey, PageKey, TrackingStore } from '../tracking/tracking-store.js';
 import { parseAddress } from './address.js';
+import { assertMayLiftComplaint } from './suppression.js';
 import { batchDelete, type BatchDeleteOptions } from './batch-delete.js';
 import { describeCounts, type ErasureCounts } from './erase-counts.js';
 import type { AccountEntry, AccountListAccess } from './suppression-sync.js';
@@ -20,6 +21,8 @@ export interface EraseOptions {
   dryRun: boolean;
   /** Also drop the suppression itself, keeping no hash: the address becomes mailable again. */
   forgetSuppression: boolean;
+  /** Needed with `forgetSuppression` when the address was suppressed for a complaint. */
+  force?: boolean;
   /** Query page size; small values prove paging in tests. */
   pageSize?: number;
 }
@@ -77,6 +80,7 @@ export async function eraseAddress(deps: EraseDeps, options: EraseOptions): Prom
   const now = deps.now ?? (() => new Date());
   const startedAt = now().toISOString();
   const plan = await planErasure(deps, address, options);
+  if (options.forgetSuppression) assertMayLiftComplaint(address, [plan.plain, plan.hash, plan.accountEntry], options.force ?? false);
   const found = countPlan(plan);
   const keepHash = plan.plain?.reason !== undefined && !options.forgetSuppression;
   const dropHash = options.forgetSuppression && plan.hash !== undefined;

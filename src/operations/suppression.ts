@@ -85,6 +85,22 @@ export async function addSuppression(lists: SuppressionLists, rawAddress: string
   return result;
 }
 
+/**
+ * The one rule for every command that makes an address mailable again: a suppression for a
+ * complaint is lifted only with `force`. The recipient marked the email as spam, and mailing them
+ * again is what gets an SES account reviewed.
+ */
+export function assertMayLiftComplaint(address: string, entries: ReadonlyArray<{ reason?: string } | undefined>, force: boolean): void {
+  const complaint = entries.some((e) => e?.reason === 'complaint' || e?.reason === 'COMPLAINT');
+  if (!complaint || force) return;
+  throw usageError(
+    'COMPLAINT_NEEDS_FORCE',
+    `${address} is suppressed because of a complaint: the recipient marked your email as spam. Mailing them again hurts your sender reputation, and a complaint rate over 0.1% puts the SES account under review.`,
+    'Only if they have asked to receive your email again, re-run with --force.',
+    { address },
+  );
+}
+
 export interface RemoveResult {
   address: string;
   engine: ChangeOutcome;
@@ -96,21 +112,12 @@ export interface RemoveResult {
 
 /**
  * Takes an address off both lists, including the hash an erasure kept. An address suppressed
- * for a complaint stays unless `force`: the recipient marked the email as spam, and mailing them
- * again is what gets an SES account reviewed.
+ * for a complaint stays unless `force` (assertMayLiftComplaint).
  */
 export async function removeSuppression(lists: SuppressionLists, rawAddress: string, options: { force: boolean; dryRun: boolean }): Promise<RemoveResult> {
   const address = parseAddress(rawAddress);
   const [plain, hash, listed] = await Promise.all([lists.store.get(address), lists.store.getHash(address), lists.account.list?.get(address)]);
-  const complaint = plain?.reason === 'complaint' || hash?.reason === 'complaint' || listed?.reason === 'COMPLAINT';
-  if (complaint && !options.force) {
-    throw usageError(
-      'COMPLAINT_NEEDS_FORCE',
-      `${address} is suppressed because of a complaint: the recipient marked your email as spam. Mailing them again hurts your sender reputation, and a complaint rate over 0.1% puts the SES account under review.`,
-      'Only if they have asked to receive your email again, re-run with --force.',
-      { address },
-    );
-  }
+  assertMayLiftComplaint(address, [plain, hash, listed], options.force);
   const reasons = [plain?.reason, hash?.reason, listed ? engineReasonFor(listed.reason) : undefined].filter((r): r is SuppressionReason => r !== undefined);
   const outcome = (present: boolean): ChangeOutcome => (!present ? 'not-listed' : options.dryRun ? 'would-remove' : 'removed');
   const result: RemoveResult = {

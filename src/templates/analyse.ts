@@ -139,12 +139,15 @@ export function freeVariables(root: AstNode): Set<string> {
   return free;
 }
 
-export interface FilterUse {
+/** A name used somewhere in a template. */
+export interface NameUse {
   name: string;
   /** 0-based, as in the AST. */
   lineno: number;
   colno: number;
 }
+
+export type FilterUse = NameUse;
 
 export function collectFilters(root: AstNode): FilterUse[] {
   const uses: FilterUse[] = [];
@@ -152,6 +155,30 @@ export function collectFilters(root: AstNode): FilterUse[] {
     if (node.typename === 'Filter' || node.typename === 'FilterAsync') {
       const name = node.name as AstNode;
       uses.push({ name: String(name.value), lineno: name.lineno, colno: name.colno });
+    }
+    for (const child of childrenOf(node)) visit(child);
+  };
+  visit(root);
+  return uses;
+}
+
+/**
+ * Names that lead from template data to JavaScript itself: `x.constructor.constructor('…')()`
+ * runs any code in the process that renders. Nunjucks is not a sandbox, so templates may not
+ * name them at all.
+ */
+export const OBJECT_REACHING_NAMES: ReadonlySet<string> = new Set(['constructor', '__proto__', 'prototype']);
+
+/**
+ * Every place an expression names a member of the JavaScript object model: as a variable
+ * (`constructor`), a lookup (`x.constructor`, `x["__proto__"]`) or any string in an expression
+ * (`x | attr("prototype")`). Text outside `{{ }}` and `{% %}` is not an expression and may say anything.
+ */
+export function collectObjectReach(root: AstNode): NameUse[] {
+  const uses: NameUse[] = [];
+  const visit = (node: AstNode): void => {
+    if ((node.typename === 'Symbol' || node.typename === 'Literal') && typeof node.value === 'string' && OBJECT_REACHING_NAMES.has(node.value)) {
+      uses.push({ name: node.value, lineno: node.lineno, colno: node.colno });
     }
     for (const child of childrenOf(node)) visit(child);
   };

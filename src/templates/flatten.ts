@@ -1,8 +1,8 @@
 import { collectBindings, collectReferences } from './analyse.js';
 import { parseTemplate } from './nunjucks-api.js';
 import { LineIndex } from './positions.js';
-import { describeNunjucksError, templateError, type TemplateProblem } from './problems.js';
-import { buildTree, isSuperCall, literalArgument, mentionsSuper, scanTemplate, ScanError, type ScanToken, type TagGroup, type TemplateItem } from './scan.js';
+import { describeNunjucksError, templateError, type NunjucksErrorInfo, type TemplateProblem } from './problems.js';
+import { buildTree, findUnclosedTag, isSuperCall, literalArgument, mentionsSuper, scanTemplate, ScanError, type ScanToken, type TagGroup, type TemplateItem } from './scan.js';
 import { displayLocation, originOf, type FlatSource, type SourceSegment } from './source-map.js';
 import { resolveTemplateName, type TemplateStore } from './store.js';
 
@@ -86,6 +86,33 @@ export function flattenTemplate(store: TemplateStore, name: string, text?: strin
   return flattener.run(name);
 }
 
+/**
+ * A tag left open, reported where it was opened, with the place Nunjucks stopped when that is
+ * elsewhere. Undefined when the error is something else (or the file cannot even be scanned).
+ */
+function unclosedTagProblem(text: string, info: NunjucksErrorInfo): Pick<TemplateProblem, 'message' | 'line' | 'column'> | undefined {
+  let unclosed;
+  try {
+    unclosed = findUnclosedTag(scanTemplate(text));
+  } catch {
+    return undefined;
+  }
+  if (!unclosed) return undefined;
+  // Only when Nunjucks tripped over that very end tag, or over the end of the file: anything
+  // else (a malformed tag, say) is better told in Nunjucks's own words.
+  const trippedOver = /unknown block tag: (\w+)/.exec(info.message)?.[1];
+  if (unclosed.found ? trippedOver !== unclosed.found.name : !/end of file/.test(info.message)) return undefined;
+  const lines = new LineIndex(text);
+  const opened = lines.positionOf(unclosed.open.start);
+  const what = `{% ${unclosed.open.name} %} is never closed`;
+  if (!unclosed.found) return { message: `${what}: the file ends before its {% ${unclosed.closer} %}`, ...opened };
+  const found = lines.positionOf(unclosed.found.start);
+  // Nunjucks points inside the tag (at its name); say the line and column it said.
+  const stopped = info.line !== undefined ? { line: info.line, column: info.column ?? found.column } : found;
+  const at = stopped.line === opened.line ? `column ${stopped.column}` : `line ${stopped.line}, column ${stopped.column}`;
+  return { message: `${what}: Nunjucks met {% ${unclosed.found.name} %} at ${at} where it expected {% ${unclosed.closer} %}`, ...opened };
+}
+
 class Flattener {
   private out = '';
   private readonly segments: SourceSegment[] = [];
@@ -135,6 +162,8 @@ class Flattener {
     } catch (err) {
       const info = describeNunjucksError(err);
       const where = displayLocation(this.store, name, text, undefined);
+      const unclosed = name.includes('#') ? undefined : unclosedTagProblem(text, info);
+      if (unclosed) throw templateError([{ code: 'TEMPLATE_SYNTAX_ERROR', ...where, ...unclosed }]);
       throw templateError([{ code: 'TEMPLATE_SYNTAX_ERROR', message: info.message, ...where, ...(name.includes('#') ? {} : { line: info.line, column: info.column }) }]);
     }
     let tokens: ScanToken[];

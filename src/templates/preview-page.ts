@@ -54,7 +54,8 @@ nav a { display: block; padding: 6px 10px; border-radius: 6px; color: inherit; t
 nav a:hover { background: #dfe3e8; }
 nav a.broken { color: #b42318; }
 nav a.broken::after { content: " (error)"; }
-.template { background: #fff; border-radius: 10px; padding: 18px 20px; margin: 0 0 24px 0; box-shadow: 0 1px 2px rgba(0,0,0,.06); }
+/* A jump to #t-<name> stops below the sticky header (its height plus a gap, like the nav's top). */
+.template { background: #fff; border-radius: 10px; padding: 18px 20px; margin: 0 0 24px 0; box-shadow: 0 1px 2px rgba(0,0,0,.06); scroll-margin-top: 64px; }
 .template header { display: flex; gap: 12px; align-items: baseline; }
 .template h2 { margin: 0; font-size: 18px; }
 .meta, .description { color: #5b636d; font-size: 13px; }

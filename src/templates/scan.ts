@@ -162,6 +162,39 @@ export function buildTree(tokens: ScanToken[]): TemplateItem[] {
   return root;
 }
 
+export interface UnclosedTag {
+  /** The innermost tag still open when the template went wrong. */
+  open: ScanToken;
+  /** The end tag it needs (`endif`). */
+  closer: string;
+  /** The end tag of another tag met instead; absent when the file ended first. */
+  found?: ScanToken;
+}
+
+/**
+ * Where a template leaves a tag open, for a template Nunjucks refused: Nunjucks reports the end
+ * tag it tripped over (often the layout block's `{% endblock %}`, far below) or the end of the
+ * file, never the tag that was left open. Undefined when no tag is left open (a stray end tag).
+ */
+export function findUnclosedTag(tokens: ScanToken[]): UnclosedTag | undefined {
+  const stack: Array<{ open: ScanToken; closer: string }> = [];
+  const closers = new Set(Object.values(CLOSERS));
+  for (const token of tokens) {
+    const closer = closerFor(token);
+    if (closer) {
+      stack.push({ open: token, closer });
+      continue;
+    }
+    if (token.kind !== 'tag' || !token.name || !closers.has(token.name)) continue;
+    const top = stack[stack.length - 1];
+    if (!top) return undefined;
+    if (token.name !== top.closer) return { ...top, found: token };
+    stack.pop();
+  }
+  const top = stack[stack.length - 1];
+  return top ? { ...top } : undefined;
+}
+
 /** The string argument of `{% extends "x" %}` / `{% include "x" %}`, or undefined when it is computed. */
 export function literalArgument(token: ScanToken): string | undefined {
   const arg = token.code[1];

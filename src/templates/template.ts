@@ -1,8 +1,8 @@
-import { collectFilters } from './analyse.js';
+import { collectFilters, collectObjectReach, type NameUse } from './analyse.js';
 import { hasFilter, sharedEnvironment } from './environment.js';
 import { displayLocation, flattenTemplate, originOf, type FlatSource } from './flatten.js';
 import { parseMetadata, TEMPLATED_FIELDS, type ParsedMetadata, type TemplatedField, type TemplateMetadata } from './metadata.js';
-import { parseTemplate } from './nunjucks-api.js';
+import { parseTemplate, type AstNode } from './nunjucks-api.js';
 import { problemsOf, templateError, type TemplateProblem } from './problems.js';
 import { BRAND_FILE, MemoryStore, TEMPLATE_FILES, type TemplateStore } from './store.js';
 
@@ -100,7 +100,9 @@ export function loadTemplate(store: TemplateStore, name: string): PreparedTempla
     [text, 'text'],
     ...Object.values(fields).map((f) => [f, 'text'] as const),
   ] as Array<[FlatSource | undefined, 'html' | 'text']>) {
-    if (flat) problems.push(...unknownFilters(store, flat, kind));
+    if (!flat) continue;
+    const ast = parseTemplate(flat.source);
+    problems.push(...objectReach(store, flat, ast), ...unknownFilters(store, flat, kind, ast));
   }
 
   if (problems.length > 0 || !parsed || !html || !text || !fields.subject) throw templateError(problems);
@@ -116,16 +118,31 @@ export function loadTemplate(store: TemplateStore, name: string): PreparedTempla
   };
 }
 
+/** Where a use in the flattened source came from, in the files as written. */
+function locateUse(store: TemplateStore, flat: FlatSource, use: NameUse): Pick<TemplateProblem, 'file' | 'line' | 'column'> {
+  const origin = originOf(flat, { line: use.lineno + 1, column: use.colno + 1 });
+  return origin ? displayLocation(store, origin.file, flat.sources.get(origin.file), origin.offset) : { file: store.display(flat.entry) };
+}
+
 /** A filter Nunjucks does not know fails only at render time and without a line; catch it early. */
-function unknownFilters(store: TemplateStore, flat: FlatSource, kind: 'html' | 'text'): TemplateProblem[] {
+function unknownFilters(store: TemplateStore, flat: FlatSource, kind: 'html' | 'text', ast: AstNode): TemplateProblem[] {
   const env = sharedEnvironment(kind);
-  return collectFilters(parseTemplate(flat.source))
+  return collectFilters(ast)
     .filter((use) => !hasFilter(env, use.name))
-    .map((use) => {
-      const origin = originOf(flat, { line: use.lineno + 1, column: use.colno + 1 });
-      const where = origin ? displayLocation(store, origin.file, flat.sources.get(origin.file), origin.offset) : { file: store.display(flat.entry) };
-      return { code: 'TEMPLATE_UNKNOWN_FILTER', message: `unknown filter "${use.name}"`, ...where };
-    });
+    .map((use) => ({ code: 'TEMPLATE_UNKNOWN_FILTER', message: `unknown filter "${use.name}"`, ...locateUse(store, flat, use) }));
+}
+
+/**
+ * Nunjucks is not a sandbox: through `constructor` and friends a template reaches JavaScript and
+ * can run any code in the Sender (or on the machine that previews it). Refused before anything
+ * renders it.
+ */
+function objectReach(store: TemplateStore, flat: FlatSource, ast: AstNode): TemplateProblem[] {
+  return collectObjectReach(ast).map((use) => ({
+    code: 'TEMPLATE_UNSAFE_EXPRESSION',
+    message: `"${use.name}" reaches JavaScript objects, not template data; templates may not use constructor, __proto__ or prototype in an expression (Nunjucks is not a sandbox)`,
+    ...locateUse(store, flat, use),
+  }));
 }
 
 /** The three files of a stand-alone template, as the Sender reads them from `templates/<name>/`. */

@@ -86,6 +86,28 @@ describe('template preview page in headless Chromium', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it.skipIf(!available)(`jumping to a template (#t-<name>) shows its title whole, below the sticky header${unavailable}`, async () => {
+    const { page, errors } = await open();
+    // Let every frame take its final height first, so nothing moves after the jump.
+    await page.waitForFunction(`[...document.querySelectorAll('iframe')].every((f) => f.getBoundingClientRect().height > 600)`);
+    const position = (name: string) =>
+      page.evaluate(`(() => {
+        const header = document.querySelector('.top').getBoundingClientRect();
+        const title = document.querySelector('#t-${name} h2').getBoundingClientRect();
+        return { headerBottom: header.bottom, titleTop: title.top, titleBottom: title.bottom, scrollY: window.scrollY, viewport: window.innerHeight };
+      })()`) as Promise<{ headerBottom: number; titleTop: number; titleBottom: number; scrollY: number; viewport: number }>;
+    for (const name of ['invoice', 'order-confirmation', 'password-reset']) {
+      await page.click(`nav a[href="#t-${name}"]`);
+      await page.waitForFunction(`location.hash === '#t-${name}'`);
+      const at = await position(name);
+      expect(at.scrollY, name).toBeGreaterThan(0);
+      expect(at.titleTop, name).toBeGreaterThanOrEqual(at.headerBottom);
+      expect(at.titleBottom, name).toBeLessThanOrEqual(at.viewport);
+    }
+    await page.close();
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it.skipIf(!available)(`reloads on save, showing the change, and shows a template error on the page instead of failing${unavailable}`, async () => {
     const { page, errors } = await open();
     const file = join(dir, 'welcome', 'template.html');

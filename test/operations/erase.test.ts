@@ -54,8 +54,8 @@ function deps(overrides: Partial<EraseDeps> = {}, answers: Record<string, boolea
     io,
   };
 }
-const erase = (address: string, options: { dryRun?: boolean; forgetSuppression?: boolean; pageSize?: number } = {}, d = deps()) =>
-  eraseAddress(d, { address, dryRun: options.dryRun ?? false, forgetSuppression: options.forgetSuppression ?? false, pageSize: options.pageSize });
+const erase = (address: string, options: { dryRun?: boolean; forgetSuppression?: boolean; force?: boolean; pageSize?: number } = {}, d = deps()) =>
+  eraseAddress(d, { address, dryRun: options.dryRun ?? false, forgetSuppression: options.forgetSuppression ?? false, force: options.force, pageSize: options.pageSize });
 
 let n = 0;
 /** One email through the real Sender, then the SES events for it through the real Feedback. */
@@ -208,11 +208,34 @@ describe('erase (core, on DynamoDB Local)', () => {
     expect(await remaining(to)).toBe(1);
   });
 
-  it('--forget-suppression keeps no hash: the address becomes mailable again, and the run warns about it', async () => {
+  it('--forget-suppression of a complaint needs --force, as `suppression remove` does: without it nothing is read away, asked or erased', async () => {
+    const to = 'forget-complaint@customer.example';
+    await sendWithEvents(to, ['Complaint']);
+    const before = await remaining(to);
+    for (const dryRun of [false, true]) {
+      const d = deps();
+      const err = await erase(to, { forgetSuppression: true, dryRun }, d).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MailengineError);
+      expect(err).toMatchObject({ code: 'COMPLAINT_NEEDS_FORCE', exitCode: 2 });
+      expect((err as MailengineError).message).toContain('the recipient marked your email as spam');
+      expect((err as MailengineError).suggestion).toContain('--force');
+      expect(d.io.codes()).not.toContain('ERASE_CONFIRM');
+    }
+    expect(await remaining(to)).toBe(before);
+    expect((await store().get(to))?.reason).toBe('complaint');
+    // A complaint is kept as a keyed hash by a plain erase, which needs no --force.
+    expect(await erase(to)).toMatchObject({ suppression: { reason: 'complaint', kept: 'keyed-hash' } });
+    // The hash an erasure kept for a complaint is a complaint too.
+    await expect(erase(to, { forgetSuppression: true })).rejects.toMatchObject({ code: 'COMPLAINT_NEEDS_FORCE' });
+    expect(await erase(to, { forgetSuppression: true, force: true })).toMatchObject({ suppression: { kept: 'none' } });
+    expect(await store(HASH_KEY).check(to)).toBeUndefined();
+  });
+
+  it('--forget-suppression --force keeps no hash: the address becomes mailable again, and the run warns about it', async () => {
     const to = 'forget@customer.example';
     await sendWithEvents(to, ['Complaint']);
     const d = deps();
-    const receipt = await erase(to, { forgetSuppression: true }, d);
+    const receipt = await erase(to, { forgetSuppression: true, force: true }, d);
     expect(receipt.suppression).toEqual({ suppressed: true, reason: 'complaint', kept: 'none' });
     expect(await store(HASH_KEY).check(to)).toBeUndefined();
     expect(d.io.codes()).toContain('ERASE_SUPPRESSION_FORGOTTEN');
@@ -259,7 +282,12 @@ describe('mailengine erase (in process)', () => {
 
     const existing = await local('erase', to, '--yes', '--receipt', 'receipt-1.json');
     expect(existing.code).toBe(2);
-    expect(existing.stderr).toContain('receipt-1.json already exists');
+    expect(existing.stderr).toContain('receipt-1.json already exists; it is not overwritten without --force.');
+    expect(JSON.parse(readFileSync(join(f.stack.dir, 'receipt-1.json'), 'utf8'))).toEqual(printed);
+    // The same rule as every command that writes a file: --force replaces it.
+    const replaced = await local('erase', to, '--yes', '--force', '--receipt', 'receipt-1.json');
+    expect(replaced.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(f.stack.dir, 'receipt-1.json'), 'utf8'))).toMatchObject({ nothingFound: true });
 
     // The key `erase` used is the file the local engine runner reads: a Sender built with it refuses.
     const key = Buffer.from(readFileSync(localHashKeyFile(f.stack.dir), 'utf8').trim(), 'utf8');
@@ -278,6 +306,20 @@ describe('mailengine erase (in process)', () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain(`Dry run: this would be erased for ${to}. Nothing was changed.`);
     expect(dry.stdout).toContain('would delete      1 email (1 record, 1 history entry)');
+    expect(dry.stdout.split('\n').filter((line) => /\s$/.test(line))).toEqual([]);
+  });
+
+  it('--forget-suppression of a complaint: exit 2 naming --force, and nothing is erased', async () => {
+    const to = 'cli-complaint@customer.example';
+    await sendWithEvents(to, ['Complaint']);
+    const out = await local('erase', to, '--forget-suppression', '--yes');
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('marked your email as spam');
+    expect(out.stderr).toContain('--force');
+    expect(await remaining(to)).toBeGreaterThan(0);
+    const forced = await local('erase', to, '--forget-suppression', '--force', '--yes', '--json');
+    expect(forced.code).toBe(0);
+    expect(forced.json()).toMatchObject({ suppression: { reason: 'complaint', kept: 'none' } });
   });
 
   it('a malformed address: exit 2', async () => {

@@ -47,6 +47,21 @@ async function seed(): Promise<void> {
   };
   await createFeedback(feedbackFor(f))({ Records: [{ messageId: 'fb-1', body: JSON.stringify(delivery) }] });
 
+  // A first (cold) send: the Sender wrote `sent` after SES had already stamped its delivery, in the
+  // same second; SES's own Send event carries only whole seconds (the EventBridge envelope time).
+  await record('cold-1', 'cold@customer.example', '2026-03-06T10:00:00.000Z');
+  const entries: Array<[string, string | undefined, string]> = [
+    ['retry_scheduled', undefined, '2026-03-06T10:00:00.400Z'],
+    ['sent', 'sent', '2026-03-06T10:00:01.900Z'],
+    ['delivery', 'delivered', '2026-03-06T10:00:01.300Z'],
+    ['send', 'sent', '2026-03-06T10:00:01Z'],
+    ['open', 'opened', '2026-03-06T10:00:07.000Z'],
+  ];
+  for (const [event, status, time] of entries) {
+    const details = event === 'delivery' ? { smtpResponse: LONG_SMTP_RESPONSE, remoteMtaIp: '192.0.2.25' } : { note: event };
+    await writer().addHistory({ emailId: 'cold-1', event, status: status as 'sent' | undefined, time, eventId: `cold-${event}`, details });
+  }
+
   // Seven emails to one recipient; three share one second, as a burst of requests does.
   for (const [i, at] of ['2026-03-01T10:00:00.000Z', '2026-03-02T10:00:00.000Z', '2026-03-03T10:00:00.000Z', '2026-03-03T10:00:00.000Z', '2026-03-03T10:00:00.000Z', '2026-03-04T09:00:00.000Z', '2026-03-05T08:00:00.000Z'].entries()) {
     await record(`many-${i}`, 'many@customer.example', at);
@@ -61,6 +76,8 @@ async function seed(): Promise<void> {
   await record('day-before', 'early@customer.example', '2026-04-09T23:59:59.999Z');
   await record('day-after', 'late@customer.example', '2026-04-13T00:00:00.000Z');
 }
+
+const LONG_SMTP_RESPONSE = '250 2.0.0 OK 1764669601 d75a77b69052e-4f0c2b5a8a1si123456789qtb.412 - gsmtp (queued as 7F3A2B1C0D)';
 
 /** Follows `next` tokens to the end, as a user pasting "More:" lines would. */
 async function allPages(first: Partial<LookupOptions>): Promise<{ pages: LookupResult[]; ids: string[] }> {
@@ -90,6 +107,11 @@ describe('status lookup (core, on DynamoDB Local)', () => {
     ]);
     expect(emails[0]).not.toHaveProperty('pk');
     expect(emails[0]).not.toHaveProperty('dayShard');
+  });
+
+  it("a cold send's timeline: by event time, and the Sender's `sent` before SES's events in the same second", async () => {
+    const { emails } = await find({ emailId: 'cold-1' });
+    expect(emails[0].history.map((h) => h.event)).toEqual(['retry_scheduled', 'sent', 'send', 'delivery', 'open']);
   });
 
   it('by --message-id: the same email, found through the by-message-id index', async () => {
@@ -194,6 +216,24 @@ describe('mailengine status lookup (in process, --local)', () => {
     expect(out.stdout).toMatch(/^order-1 {2}delivered · ada@customer\.example · template receipt · created /);
     expect(out.stdout).toMatch(/│ time +│ event +│ status +│ details +│/);
     expect(out.stdout).toMatch(/│ \S+ +│ delivery +│ delivered +│ smtpResponse=250 ok/);
+  });
+
+  it('details longer than the table shows are cut with …, with a line saying --wide shows them whole; --wide does', async () => {
+    const whole = `smtpResponse=${LONG_SMTP_RESPONSE} remoteMtaIp=192.0.2.25`;
+    const cut = await run('--email-id', 'cold-1');
+    expect(cut.code).toBe(0);
+    expect(cut.stdout).toContain(`│ ${whole.slice(0, 89)}… │`);
+    expect(cut.stdout).not.toContain(whole);
+    expect(cut.stdout).toContain('Details longer than 90 characters are cut (…); --wide shows them whole.');
+    const wide = await run('--email-id', 'cold-1', '--wide');
+    expect(wide.code).toBe(0);
+    expect(wide.stdout).toContain(`│ ${whole} │`);
+    expect(wide.stdout).not.toContain('…');
+    expect(wide.stdout).not.toContain('--wide');
+    // The order a person reads: the Sender's `sent` before SES's events of the same second.
+    expect([...wide.stdout.matchAll(/^│ \S+ +│ (\w+) +│/gm)].map((m) => m[1]).slice(1)).toEqual(['retry_scheduled', 'sent', 'send', 'delivery', 'open']);
+    // Short details are never cut, and no note is printed for them.
+    expect((await run('--email-id', 'order-1')).stdout).not.toContain('--wide');
   });
 
   it('--recipient --limit 3 --json: one JSON document with the emails and the next token; --next continues', async () => {

@@ -116,6 +116,8 @@ describe('pause (deployed stack)', () => {
     expect(out.stdout).toMatch(/^configuration set shop-prod +sending off/m);
     expect(out.stdout).toMatch(new RegExp(`^Sender queue mapping +Disabling \\(${MAPPING}\\)`, 'm'));
     expect(out.stdout).toMatch(/^waiting in the send queue +42 requests/m);
+    expect(out.stdout).toMatch(/^state +paused$/m);
+    expect(out.stdout.split('\n').filter((line) => /\s$/.test(line))).toEqual([]);
   });
 
   it('--json: the state as data', async () => {

@@ -156,8 +156,10 @@ describe('mailengine stats --local (records made by the real engine today)', () 
     const out = await run();
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/^Last 7 days for the local engine statstest: \d{4}-\d{2}-\d{2} – \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/m);
-    expect(out.stdout).toMatch(/│ bounced +│ 1 +│ 33\.3% +│ sent +│/);
-    expect(out.stdout).toMatch(/│ request → delivered +│ [\d.]+ m?s +│ [\d.]+ m?s +│ 2 +│/);
+    // One precision for every rate, right-aligned, so the column lines up on the decimal point.
+    const rates = Object.fromEntries([...out.stdout.matchAll(/^│ (\w[\w ]*?) +│ +[\d,]+ │ ( *[\d.]+%) │ \w+ +│$/gm)].map((m) => [m[1], m[2]]));
+    expect(rates).toEqual({ delivered: '66.67%', bounced: '33.33%', complained: '33.33%', opened: ' 0.00%', clicked: ' 0.00%', failed: '25.00%', suppressed: ' 0.00%' });
+    expect(out.stdout).toMatch(/│ request → delivered +│ +[\d.]+ m?s │ +[\d.]+ m?s │ +2 │/);
     expect(out.stdout).toContain('SES sending: 3 sent × $0.10 / 1,000 = $0.0003');
     expect(out.stdout).toMatch(new RegExp(`^${new Date().toISOString().slice(0, 10)}  █{40}  4  \\(1 bounced, 1 complained, 1 failed\\)$`, 'm'));
     expect(out.stdout.split('\n').filter((l) => /^\d{4}-\d{2}-\d{2} {2}/.test(l))).toHaveLength(7);

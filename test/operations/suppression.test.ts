@@ -59,6 +59,7 @@ beforeEach(async () => {
   await freshTable();
 });
 
+const trailingBlanks = (text: string) => text.split('\n').filter((line) => /\s$/.test(line));
 const lists = (): SuppressionLists => ({ store, account: { list: new AccountSuppressionList(new SESv2Client({ region: 'eu-west-1' })) } });
 const localOnly = (): SuppressionLists => ({ store, account: { skipped: 'local', note: 'local' } });
 const aws = (...argv: string[]) => {
@@ -204,6 +205,9 @@ describe('mailengine suppression (in process)', () => {
 
     const check = await aws('suppression', 'check', 'ann@customer.example', '--json');
     expect(check.json()).toMatchObject({ suppressed: true, engine: { reason: 'complaint' }, account: { reason: 'COMPLAINT' } });
+    const shown = await aws('suppression', 'check', 'ann@customer.example');
+    expect(shown.stdout).toMatch(/^SES account list {2}COMPLAINT since \S+$/m);
+    expect(trailingBlanks(shown.stdout)).toEqual([]);
 
     const refused = await aws('suppression', 'remove', 'ann@customer.example');
     expect(refused.code).toBe(2);
@@ -212,6 +216,9 @@ describe('mailengine suppression (in process)', () => {
     expect(removed.code).toBe(0);
     expect(removed.json()).toMatchObject({ engine: 'removed', account: 'removed' });
     expect(account.entries.has('ann@customer.example')).toBe(false);
+    const shownRemove = await aws('suppression', 'remove', 'bob@customer.example', '--force');
+    expect(shownRemove.stdout).toContain('bob@customer.example can be mailed again.');
+    expect(trailingBlanks(shownRemove.stdout)).toEqual([]);
   });
 
   it('in the SES sandbox: the engine table is still changed, and the output says the account list could not be', async () => {
@@ -278,6 +285,20 @@ describe('mailengine suppression (in process)', () => {
     expect(out.stdout).toBe('Wrote 3 suppressed addresses to all.ndjson (ndjson).\n');
     const rows = readFileSync(join(cwd, 'all.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(rows[0]).toMatchObject({ address: 'ann@customer.example', reason: 'bounce', lists: 'engine+ses' });
+  });
+
+  it('export --out never replaces an existing file without --force (exit 2, before reading anything)', async () => {
+    const file = join(cwd, 'kept.csv');
+    writeFileSync(file, 'my own notes\n');
+    await store.suppress('ann@customer.example', 'bounce', 'ses');
+    const refused = await aws('suppression', 'export', '--out', 'kept.csv', '--json');
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stderr).error).toMatchObject({ code: 'FILE_EXISTS', message: 'kept.csv already exists; it is not overwritten without --force.' });
+    expect(readFileSync(file, 'utf8')).toBe('my own notes\n');
+    expect(cfn.calls()).toHaveLength(0);
+    const forced = await aws('suppression', 'export', '--out', 'kept.csv', '--force');
+    expect(forced.code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toContain('ann@customer.example,bounce');
   });
 
   it('--local: only the engine table, and it says so', async () => {

@@ -1,10 +1,10 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MailengineError } from '../../src/errors.js';
-import { validateTemplates, type TemplateReport } from '../../src/templates/validate.js';
+import { validateTemplates, type TemplateReport, type ValidationReport } from '../../src/templates/validate.js';
 
 const STARTERS = fileURLToPath(new URL('../../starter-templates', import.meta.url));
 const INVALID = fileURLToPath(new URL('../fixtures/templates/invalid', import.meta.url));
@@ -97,5 +97,86 @@ describe('templates validate', () => {
     expect(attempt(() => validateTemplates({ dir: join(empty, 'nope'), displayDir: 'nope' }))).toMatchObject({ code: 'TEMPLATES_DIR_NOT_FOUND', exitCode: 4, message: 'No templates folder at nope.' });
     expect(attempt(() => validateTemplates({ dir: empty }))).toMatchObject({ code: 'TEMPLATES_NOT_FOUND', exitCode: 4 });
     expect(attempt(() => validateTemplates({ dir: STARTERS, names: ['welcome', 'welcom'] }))).toMatchObject({ code: 'TEMPLATE_NOT_FOUND', exitCode: 4 });
+  });
+});
+
+/** A copy of the starters with some files changed, validated under the name "copy". */
+function validateEdited(names: string[], edit: (dir: string) => void): ValidationReport {
+  const dir = mkdtempSync(join(tmpdir(), 'mailengine-templates-'));
+  cpSync(STARTERS, dir, { recursive: true });
+  edit(dir);
+  return validateTemplates({ dir, displayDir: 'copy', names });
+}
+
+function editLine(file: string, line: number, change: (text: string) => string): void {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  lines[line - 1] = change(lines[line - 1]);
+  writeFileSync(file, lines.join('\n'));
+}
+
+describe('templates validate: a tag left open', () => {
+  it('is reported where it was opened, with where Nunjucks stopped (the layout block\'s end, far below)', () => {
+    const report = validateEdited(['invoice'], (dir) => editLine(join(dir, 'invoice', 'template.html'), 12, (l) => `{% if foo %}unclosed ${l}`));
+    expect(report.templates[0].problems).toEqual([
+      {
+        code: 'TEMPLATE_SYNTAX_ERROR',
+        file: 'copy/invoice/template.html',
+        line: 12,
+        column: 1,
+        message: '{% if %} is never closed: Nunjucks met {% endblock %} at line 68, column 4 where it expected {% endif %}',
+      },
+    ]);
+  });
+
+  it('at the end of the file: reported where it was opened (Nunjucks gives no position at all)', () => {
+    const report = validateEdited(['welcome'], (dir) => writeFileSync(join(dir, 'welcome', 'template.txt'), 'Hi {{ userName }}\n\n  {% for step in nextSteps %}\n{{ step }}\n'));
+    expect(report.templates[0].problems).toEqual([
+      { code: 'TEMPLATE_SYNTAX_ERROR', file: 'copy/welcome/template.txt', line: 3, column: 3, message: '{% for %} is never closed: the file ends before its {% endfor %}' },
+    ]);
+  });
+
+  it('on one line: the column where Nunjucks stopped', () => {
+    const report = validateEdited(['welcome'], (dir) => writeFileSync(join(dir, 'welcome', 'template.txt'), 'Hi {{ userName }}\n{% if userName %}{% for a in b %}x{% endif %}\n'));
+    expect(report.templates[0].problems).toMatchObject([
+      { file: 'copy/welcome/template.txt', line: 2, column: 18, message: '{% for %} is never closed: Nunjucks met {% endif %} at column 38 where it expected {% endfor %}' },
+    ]);
+  });
+
+  it('a stray end tag is still reported where it stands', () => {
+    const report = validateEdited(['welcome'], (dir) => writeFileSync(join(dir, 'welcome', 'template.txt'), 'Hi {{ userName }}\n{% endif %}\n'));
+    expect(report.templates[0].problems).toMatchObject([{ file: 'copy/welcome/template.txt', line: 2, column: 4, message: 'unknown block tag: endif' }]);
+  });
+});
+
+describe('templates validate: expressions that reach JavaScript', () => {
+  it('refuses constructor, __proto__ and prototype in any expression, with file and line, and renders nothing', () => {
+    const marker = join(tmpdir(), `mailengine-reach-${process.pid}-${Date.now()}`);
+    const report = validateEdited(['welcome'], (dir) => {
+      // Rendered, this would run code: it writes a file to prove it.
+      editLine(join(dir, 'welcome', 'template.html'), 6, (l) => `${l}{{ userName.constructor.constructor("process.getBuiltinModule('fs').writeFileSync('${marker}', 'ran')")() }}`);
+      editLine(join(dir, 'welcome', 'template.txt'), 4, (l) => `${l}{{ companyName["__proto__"] }}{% set p = "prototype" %}`);
+      // The email's own words may say anything.
+      editLine(join(dir, 'welcome', 'template.txt'), 5, (l) => `${l} The constructor of our prototype is Ada.`);
+    });
+    expect(report.templates[0].problems.map((p) => [p.code, `${p.file}:${p.line}`, p.message.split(' ')[0]])).toEqual([
+      ['TEMPLATE_UNSAFE_EXPRESSION', 'copy/welcome/template.html:6', '"constructor"'],
+      ['TEMPLATE_UNSAFE_EXPRESSION', 'copy/welcome/template.html:6', '"constructor"'],
+      ['TEMPLATE_UNSAFE_EXPRESSION', 'copy/welcome/template.txt:4', '"__proto__"'],
+      ['TEMPLATE_UNSAFE_EXPRESSION', 'copy/welcome/template.txt:4', '"prototype"'],
+    ]);
+    expect(report.templates[0].problems[0].message).toContain('Nunjucks is not a sandbox');
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('in a layout, and in the subject in metadata.json', () => {
+    const report = validateEdited(['welcome'], (dir) => {
+      editLine(join(dir, '_layout', 'base.html'), 19, (l) => `${l}{{ loop.constructor }}`);
+      const metadata = JSON.parse(readFileSync(join(dir, 'welcome', 'metadata.json'), 'utf8'));
+      writeFileSync(join(dir, 'welcome', 'metadata.json'), JSON.stringify({ ...metadata, subject: '{{ userName.__proto__ }} welcome' }, null, 2));
+    });
+    expect(report.templates[0].problems.map((p) => `${p.file}:${p.line} ${p.code}`)).toEqual([
+      'copy/_layout/base.html:19 TEMPLATE_UNSAFE_EXPRESSION',
+      'copy/welcome/metadata.json:2 TEMPLATE_UNSAFE_EXPRESSION',
+    ]);
   });
 });
