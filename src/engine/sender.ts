@@ -4,6 +4,7 @@ import { renderTemplate } from '../templates/render.js';
 import type { TrackingStore } from '../tracking/tracking-store.js';
 import { awsErrorName, isTransient } from './aws-error.js';
 import { ERROR_TYPES, PermanentFailure } from './error-types.js';
+import type { EngineMetrics } from './metrics.js';
 import { parseRequestMessage, type EmailRequest, type RejectedRequest } from './request.js';
 import type { InvocationContext, SqsBatchResponse, SqsEvent, SqsRecord } from './sqs.js';
 import { silentLogger, type EngineLogger, type StatusEventPublisher } from './status-events.js';
@@ -24,6 +25,8 @@ export interface SenderDeps {
   statusEvents?: StatusEventPublisher;
   config: SenderConfig;
   log?: EngineLogger;
+  /** Failed, retried, throttled and dead-lettered requests (ENGINE_METRIC); a no-op when absent. */
+  metrics?: EngineMetrics;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   now?: () => Date;

@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { EngineSettings } from '../deps.js';
+import { embeddedMetrics, METRIC_NAMESPACE, type EngineMetrics } from '../metrics.js';
 import type { EngineLogger, StatusChange, StatusEventPublisher } from '../status-events.js';
 
 /** One JSON object per line on stdout: what CloudWatch Logs and Logs Insights read best. */
@@ -24,21 +25,13 @@ function required(name: string): string {
 }
 
 /**
- * Wraps a publisher so every status change is also counted as a CloudWatch metric through the
- * embedded metric format (namespace Mailengine, metric Emails, dimensions Stack and Status): the
- * dashboard's "outcomes by status" widget reads it, at no API cost.
+ * Wraps a publisher so every status change is also counted (metric Emails, dimensions Stack and
+ * Status): the dashboard's "outcomes by status" widget reads it.
  */
-function withMetrics(inner: StatusEventPublisher | undefined, stack: string): StatusEventPublisher {
+function withMetrics(inner: StatusEventPublisher | undefined, metrics: EngineMetrics): StatusEventPublisher {
   return {
     async publish(change: StatusChange) {
-      process.stdout.write(
-        `${JSON.stringify({
-          _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: 'Mailengine', Dimensions: [['Stack', 'Status']], Metrics: [{ Name: 'Emails', Unit: 'Count' }] }] },
-          Stack: stack,
-          Status: change.status,
-          Emails: 1,
-        })}\n`,
-      );
+      metrics.count('Emails', 1, { Status: change.status });
       await inner?.publish(change);
     },
   };
@@ -56,6 +49,9 @@ export async function engineSettingsFromEnvironment(): Promise<EngineSettings> {
   const eventBusName = required('EVENT_BUS_NAME');
   const configurationSet = required('CONFIGURATION_SET');
   const { EventBridgeStatusPublisher } = await import('../status-events.js');
+  // Embedded metric format, at no API cost; the configuration set carries the stack's name.
+  const metrics = embeddedMetrics({ namespace: METRIC_NAMESPACE, dimensions: { Stack: configurationSet }, write: (line) => process.stdout.write(line) });
+  const maxReceiveCount = Number(process.env.MAX_RECEIVE_COUNT);
   return {
     clients: { dynamodb: new DynamoDBClient({}), s3: new S3Client({}), sesv2: new SESv2Client({}), eventbridge },
     trackingTable: required('TRACKING_TABLE'),
@@ -67,7 +63,9 @@ export async function engineSettingsFromEnvironment(): Promise<EngineSettings> {
     softBounceThreshold: Number(process.env.SOFT_BOUNCE_THRESHOLD ?? 3),
     retentionDays: Number(process.env.DATA_RETENTION_DAYS ?? 90),
     hashKey,
-    statusEvents: withMetrics(new EventBridgeStatusPublisher(eventbridge, eventBusName), configurationSet),
+    statusEvents: withMetrics(new EventBridgeStatusPublisher(eventbridge, eventBusName), metrics),
+    metrics,
+    ...(Number.isInteger(maxReceiveCount) && maxReceiveCount > 0 ? { maxReceiveCount } : {}),
     log: jsonLogger,
   };
 }
