@@ -193,8 +193,11 @@ describe('Feedback for an email whose record is gone', () => {
     const e = await sent('erased@customer.example');
     await gone(e.emailId);
     const metrics = new RecordingMetrics();
-    const result = await createFeedback(feedbackFor(f, { metrics }))(bounce(e, 'Permanent', { attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) } }));
+    const warnings: Array<{ event: string; fields?: Record<string, unknown> }> = [];
+    const log = { info() {}, error() {}, warn: (event: string, fields?: Record<string, unknown>) => void warnings.push({ event, fields }) };
+    const result = await createFeedback(feedbackFor(f, { metrics, log }))(bounce(e, 'Permanent', { attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) } }));
     expect(result.batchItemFailures).toEqual([]);
+    expect(warnings).toEqual([{ event: 'feedback.unmatched', fields: expect.objectContaining({ emailId: e.emailId, sesMessageId: e.messageId, kind: 'hard_bounce' }) }]);
     expect(await suppressed('erased@customer.example')).toMatchObject({ reason: 'bounce', source: 'ses' });
     expect(metrics.points).toEqual([{ name: ENGINE_METRIC.unmatched, value: 1, dimensions: { Function: 'feedback' } }]);
     // Nothing of the erased email comes back: no record, no history entry.
