@@ -236,14 +236,14 @@ export class TrackingStore {
       values[`:x${i}`] = value;
       sets.push(`#x${i} = :x${i}`);
     });
-    const delivered = DELIVERED_STATUSES.has(status);
-    if (delivered) {
-      // Events of higher rank come later, so an existing deliveredAt is never later than this one.
+    const deliveredAt = DELIVERED_STATUSES.has(status) ? canonicalTime(isoTime) : undefined;
+    if (deliveredAt) {
       sets.push('deliveredAt = if_not_exists(deliveredAt, :time)');
-      values[':time'] = canonicalTime(isoTime);
+      values[':time'] = deliveredAt;
     }
+    let moved = false;
     try {
-      await this.db.send(
+      const out = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.key(emailId),
@@ -251,14 +251,18 @@ export class TrackingStore {
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(statusRank) OR statusRank < :rank)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          ...(deliveredAt ? { ReturnValues: 'ALL_OLD' as const } : {}),
         }),
       );
-      return true;
+      moved = true;
+      // Usually the earlier event set it; an Open processed before an earlier Click is the exception.
+      const before = out.Attributes?.deliveredAt as string | undefined;
+      if (deliveredAt && (before === undefined || canonicalTime(before) <= deliveredAt)) return true;
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
-    if (delivered) await this.noteDelivered(emailId, canonicalTime(isoTime));
-    return false;
+    if (deliveredAt) await this.noteDelivered(emailId, deliveredAt);
+    return moved;
   }
 
   /** Sets `deliveredAt` unless it already holds an earlier time. */

@@ -288,6 +288,14 @@ describe('Feedback counters and timestamps', () => {
     await feed(sesEvent(e, 'Open', { open: { timestamp: at(t, 40) } }, { time: at(t, 40) }));
     expect((await stored(e.emailId))?.record).toMatchObject({ status: 'clicked', deliveredAt: at(t, 30) });
   });
+
+  it('a Click that moves the status also gives deliveredAt its earlier time (an Open processed first)', async () => {
+    const e = await sent('open-then-earlier-click@customer.example');
+    const t = Date.now();
+    await feed(sesEvent(e, 'Open', { open: { timestamp: at(t, 40) } }, { time: at(t, 40) }));
+    await feed(sesEvent(e, 'Click', { click: { timestamp: at(t, 30), link: 'https://shop.example/' } }, { time: at(t, 30) }));
+    expect((await stored(e.emailId))?.record).toMatchObject({ status: 'clicked', deliveredAt: at(t, 30) });
+  });
 });
 
 describe('Feedback metrics', () => {
