@@ -4,10 +4,10 @@ import { renderTemplate } from '../templates/render.js';
 import type { TrackingStore } from '../tracking/tracking-store.js';
 import { awsErrorName, isTransient } from './aws-error.js';
 import { ERROR_TYPES, PermanentFailure } from './error-types.js';
-import type { EngineMetrics } from './metrics.js';
 import { parseRequestMessage, type EmailRequest, type RejectedRequest } from './request.js';
 import type { InvocationContext, SqsBatchResponse, SqsEvent, SqsRecord } from './sqs.js';
 import { silentLogger, type EngineLogger, type StatusEventPublisher } from './status-events.js';
+import type { EngineMetrics } from './metrics.js';
 import { templateFailure, type TemplateSource } from './template-source.js';
 
 export interface SenderConfig {

@@ -45,6 +45,15 @@ export interface SuppressionStoreOptions {
 }
 
 
+export function normaliseAddress(address: string): string {
+  return address.trim().toLowerCase();
+}
+
+/** The item key that stands in for an erased address: HMAC-SHA256 under the stack's own key. */
+export function hashedAddress(address: string, key: Buffer): string {
+  return `hmac:${createHmac('sha256', key).update(normaliseAddress(address)).digest('hex')}`;
+}
+
 function softBounceEvent(time: string, eventId: string): string {
   return `${canonicalTime(time)}|${eventId}`;
 }
@@ -59,15 +68,6 @@ export function softBounceCount(entry: Pick<SuppressionEntry, 'softBounceEvents'
   const since = entry.softBouncesResetAt ?? '';
   const events = new Set([...(entry.softBounceEvents ?? [])].map(parseSoftBounceEvent).filter((e) => e.time > since).map((e) => e.eventId));
   return events.size;
-}
-
-export function normaliseAddress(address: string): string {
-  return address.trim().toLowerCase();
-}
-
-/** The item key that stands in for an erased address: HMAC-SHA256 under the stack's own key. */
-export function hashedAddress(address: string, key: Buffer): string {
-  return `hmac:${createHmac('sha256', key).update(normaliseAddress(address)).digest('hex')}`;
 }
 
 /**
