@@ -24,11 +24,23 @@ function required(name: string): string {
   return value;
 }
 
+/** The engine's metrics in the embedded metric format, at no API cost; the stack's name is the configuration set's. */
+function stackMetrics(stack: string): EngineMetrics {
+  return embeddedMetrics({ namespace: METRIC_NAMESPACE, dimensions: { Stack: stack }, write: (line) => process.stdout.write(line) });
+}
+
+/** The queue's maxReceiveCount from MAX_RECEIVE_COUNT, when the template sets it for this function. */
+function maxReceiveCount(): Pick<EngineSettings, 'maxReceiveCount'> {
+  const count = Number(process.env.MAX_RECEIVE_COUNT);
+  return Number.isInteger(count) && count > 0 ? { maxReceiveCount: count } : {};
+}
+
 /**
  * Wraps a publisher so every status change is also counted (metric Emails, dimensions Stack and
  * Status): the dashboard's "outcomes by status" widget reads it.
  */
-function withMetrics(inner: StatusEventPublisher | undefined, metrics: EngineMetrics): StatusEventPublisher {
+function withMetrics(inner: StatusEventPublisher | undefined, stack: string): StatusEventPublisher {
+  const metrics = stackMetrics(stack);
   return {
     async publish(change: StatusChange) {
       metrics.count('Emails', 1, { Status: change.status });
@@ -49,9 +61,6 @@ export async function engineSettingsFromEnvironment(): Promise<EngineSettings> {
   const eventBusName = required('EVENT_BUS_NAME');
   const configurationSet = required('CONFIGURATION_SET');
   const { EventBridgeStatusPublisher } = await import('../status-events.js');
-  // Embedded metric format, at no API cost; the configuration set carries the stack's name.
-  const metrics = embeddedMetrics({ namespace: METRIC_NAMESPACE, dimensions: { Stack: configurationSet }, write: (line) => process.stdout.write(line) });
-  const maxReceiveCount = Number(process.env.MAX_RECEIVE_COUNT);
   return {
     clients: { dynamodb: new DynamoDBClient({}), s3: new S3Client({}), sesv2: new SESv2Client({}), eventbridge },
     trackingTable: required('TRACKING_TABLE'),
@@ -63,9 +72,9 @@ export async function engineSettingsFromEnvironment(): Promise<EngineSettings> {
     softBounceThreshold: Number(process.env.SOFT_BOUNCE_THRESHOLD ?? 3),
     retentionDays: Number(process.env.DATA_RETENTION_DAYS ?? 90),
     hashKey,
-    statusEvents: withMetrics(new EventBridgeStatusPublisher(eventbridge, eventBusName), metrics),
-    metrics,
-    ...(Number.isInteger(maxReceiveCount) && maxReceiveCount > 0 ? { maxReceiveCount } : {}),
+    statusEvents: withMetrics(new EventBridgeStatusPublisher(eventbridge, eventBusName), configurationSet),
     log: jsonLogger,
+    metrics: stackMetrics(configurationSet),
+    ...maxReceiveCount(),
   };
 }
