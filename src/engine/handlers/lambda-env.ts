@@ -4,8 +4,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { EngineSettings } from '../deps.js';
-import { embeddedMetrics, METRIC_NAMESPACE, type EngineMetrics } from '../metrics.js';
 import type { EngineLogger, StatusChange, StatusEventPublisher } from '../status-events.js';
+import { embeddedMetrics, METRIC_NAMESPACE, type EngineMetrics } from '../metrics.js';
 
 /** One JSON object per line on stdout: what CloudWatch Logs and Logs Insights read best. */
 export const jsonLogger: EngineLogger = {
