@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SuppressionStore } from '../suppression/suppression-store.js';
 import { TrackingStore } from '../tracking/tracking-store.js';
 import type { FeedbackDeps } from './feedback.js';
+import { noMetrics, withDimensions, type EngineMetrics } from './metrics.js';
 import type { SenderDeps } from './sender.js';
 import { EventBridgeStatusPublisher, type EngineLogger, type StatusEventPublisher } from './status-events.js';
 import { TemplateSource } from './template-source.js';
@@ -27,6 +28,10 @@ export interface EngineSettings {
   /** Overrides the EventBridge publisher (the local runner records events itself). */
   statusEvents?: StatusEventPublisher;
   log?: EngineLogger;
+  /** Where the handlers count failures, retries, throttling and give-ups; nowhere by default. */
+  metrics?: EngineMetrics;
+  /** The queues' maxReceiveCount, when known: a message handed back on that receive goes to the DLQ next. */
+  maxReceiveCount?: number;
   templateCacheFreshForMs?: number;
 }
 
@@ -40,6 +45,11 @@ function stores(s: EngineSettings) {
     tracking: new TrackingStore(doc, { tableName: s.trackingTable, retentionDays: s.retentionDays }),
     suppression: new SuppressionStore(doc, { tableName: s.suppressionTable, hashKey: s.hashKey }),
   };
+}
+
+/** Each handler counts under its own Function dimension, so one alarm per handler reads one series. */
+function metricsFor(s: EngineSettings, fn: 'sender' | 'feedback'): EngineMetrics {
+  return withDimensions(s.metrics ?? noMetrics, { Function: fn });
 }
 
 function statusEvents(s: EngineSettings): StatusEventPublisher | undefined {
@@ -56,6 +66,7 @@ export function buildSenderDeps(s: EngineSettings): SenderDeps {
     statusEvents: statusEvents(s),
     config: { configurationSet: s.configurationSet, defaultFrom: s.defaultFrom },
     log: s.log,
+    metrics: metricsFor(s, 'sender'),
   };
 }
 
@@ -63,7 +74,8 @@ export function buildFeedbackDeps(s: EngineSettings): FeedbackDeps {
   return {
     ...stores(s),
     statusEvents: statusEvents(s),
-    config: { softBounceThreshold: s.softBounceThreshold, configurationSet: s.configurationSet },
+    config: { softBounceThreshold: s.softBounceThreshold, configurationSet: s.configurationSet, maxReceiveCount: s.maxReceiveCount },
     log: s.log,
+    metrics: metricsFor(s, 'feedback'),
   };
 }

@@ -1,6 +1,8 @@
 import type { SuppressionStore } from '../suppression/suppression-store.js';
 import type { TrackingStore } from '../tracking/tracking-store.js';
-import { awsErrorName } from './aws-error.js';
+import type { TrackingRecord } from '../tracking/record.js';
+import { awsErrorName, isThrottling } from './aws-error.js';
+import { ENGINE_METRIC, noMetrics, type EngineMetrics } from './metrics.js';
 import { parseSesEvent, UnrecognisedEvent, type FeedbackEvent } from './ses-event.js';
 import type { SqsBatchResponse, SqsEvent, SqsRecord } from './sqs.js';
 import { silentLogger, type EngineLogger, type StatusEventPublisher } from './status-events.js';
@@ -10,6 +12,14 @@ export interface FeedbackConfig {
   softBounceThreshold: number;
   /** Ignore events of other configuration sets (the rule already filters; this is a second lock). */
   configurationSet?: string;
+  /** The feedback queue's maxReceiveCount, when known: a message handed back on that receive goes to the DLQ next. */
+  maxReceiveCount?: number;
+  /**
+   * How long an event with no `emailId` tag whose SES message id matches no record is retried: the
+   * by-message-id index is eventually consistent and the Sender writes the message id only after
+   * SES answered. Past either bound the record is not coming; the event is let go.
+   */
+  unmatchedRetry?: { receives: number; ageMs: number };
 }
 
 export interface FeedbackDeps {
@@ -18,49 +28,75 @@ export interface FeedbackDeps {
   statusEvents?: StatusEventPublisher;
   config: FeedbackConfig;
   log?: EngineLogger;
+  metrics?: EngineMetrics;
+  now?: () => Date;
 }
+
+/** Three receives (about six minutes at the queue's 180 s visibility timeout) or a quarter of an hour. */
+export const DEFAULT_UNMATCHED_RETRY = { receives: 3, ageMs: 15 * 60_000 };
 
 /** The event could not be matched to an email yet (the by-message-id index lags): try again later. */
 class NotYetKnown extends Error {}
 
+type Outcome = 'applied' | 'unmatched' | 'ignored';
+
 /**
- * The Feedback handler: SES events in, tracking status and history, suppression and "Email Status
- * Changed" events out. Every step is idempotent, so a repeated or reordered event changes nothing
- * it should not.
+ * The Feedback handler: SES events in, suppression, tracking status and history, and "Email Status
+ * Changed" events out. Suppression comes first and needs no tracking record, so a bounce or
+ * complaint protects the address even when its record is gone. Every step is idempotent, so a
+ * repeated or reordered event changes nothing it should not.
  */
 export function createFeedback(deps: FeedbackDeps) {
   const log = deps.log ?? silentLogger;
+  const metrics = deps.metrics ?? noMetrics;
+  const now = deps.now ?? (() => new Date());
+  const unmatchedRetry = deps.config.unmatchedRetry ?? DEFAULT_UNMATCHED_RETRY;
 
   async function handle(event: SqsEvent): Promise<SqsBatchResponse> {
     const failures: string[] = [];
     for (const record of event.Records) {
       try {
-        await processRecord(record);
+        if ((await processRecord(record)) === 'unmatched') metrics.count(ENGINE_METRIC.unmatched);
       } catch (err) {
         if (err instanceof UnrecognisedEvent) {
           // Retrying cannot help; log it and let it go rather than poison the queue.
           log.error('feedback.unrecognised', { messageId: record.messageId, error: err.message });
+          metrics.count(ENGINE_METRIC.failed);
           continue;
         }
-        log.warn('feedback.retry', { messageId: record.messageId, error: String(err), name: awsErrorName(err) });
+        handBack(record, err);
         failures.push(record.messageId);
       }
     }
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
   }
 
-  async function processRecord(record: SqsRecord): Promise<void> {
+  function handBack(record: SqsRecord, err: unknown): void {
+    const receives = receiveCount(record);
+    const last = deps.config.maxReceiveCount !== undefined && receives >= deps.config.maxReceiveCount;
+    log[last ? 'error' : 'warn'](last ? 'feedback.dead-lettered' : 'feedback.retry', { messageId: record.messageId, receives, error: String(err), name: awsErrorName(err) });
+    metrics.count(ENGINE_METRIC.retried);
+    if (isThrottling(err)) metrics.count(ENGINE_METRIC.throttled);
+    if (last) metrics.count(ENGINE_METRIC.deadLettered);
+  }
+
+  async function processRecord(record: SqsRecord): Promise<Outcome> {
     const event = parseSesEvent(record.body);
     if (deps.config.configurationSet && event.configurationSet && event.configurationSet !== deps.config.configurationSet) {
       log.info('feedback.other-configuration-set', { configurationSet: event.configurationSet });
-      return;
+      return 'ignored';
     }
-    const emailId = event.emailId ?? (await deps.tracking.findEmailIdByMessageId(event.messageId));
-    if (!emailId) throw new NotYetKnown(`no email with SES message id ${event.messageId} yet`);
-    const existing = await deps.tracking.get(emailId);
-    if (!existing) throw new NotYetKnown(`no tracking record ${emailId} yet`);
+    await applySuppression(event);
 
-    await applySuppression(event, emailId);
+    const existing = await findRecord(event);
+    if (!existing) {
+      // The tag names the record directly (read consistently), so a miss is final; a miss through
+      // the index may only be the index or the Sender's write running late.
+      if (!event.emailId && mayStillAppear(record)) throw new NotYetKnown(`no email with SES message id ${event.messageId} yet`);
+      log.warn('feedback.unmatched', { messageId: record.messageId, sesMessageId: event.messageId, emailId: event.emailId, kind: event.kind, receives: receiveCount(record) });
+      return 'unmatched';
+    }
+    const emailId = existing.emailId;
 
     const changed = event.status
       ? await deps.tracking.moveStatus(emailId, event.status, event.time, {
@@ -86,11 +122,30 @@ export function createFeedback(deps: FeedbackDeps) {
       }
     }
     log.info('feedback.applied', { emailId, kind: event.kind, changed, repeat: !fresh });
+    return 'applied';
   }
 
-  /** Hard bounces and complaints suppress at once; soft bounces after N in a row; a delivery resets the count. */
-  async function applySuppression(event: FeedbackEvent, emailId: string): Promise<void> {
-    const details = { emailId, sesMessageId: event.messageId, ...event.details };
+  async function findRecord(event: FeedbackEvent): Promise<TrackingRecord | undefined> {
+    const emailId = event.emailId ?? (await deps.tracking.findEmailIdByMessageId(event.messageId));
+    return emailId ? deps.tracking.get(emailId) : undefined;
+  }
+
+  /** Whether an unmatched record may still be written: early receives, a young message, and never on the receive that dead-letters. */
+  function mayStillAppear(record: SqsRecord): boolean {
+    const receives = receiveCount(record);
+    const sentAt = Number(record.attributes?.SentTimestamp);
+    const young = !Number.isFinite(sentAt) || now().getTime() - sentAt < unmatchedRetry.ageMs;
+    const belowDlq = deps.config.maxReceiveCount === undefined || receives < deps.config.maxReceiveCount;
+    return receives < unmatchedRetry.receives && young && belowDlq;
+  }
+
+  /**
+   * From the event's own recipients, with or without a record. Hard bounces and complaints
+   * suppress at once; soft bounces once `softBounceThreshold` of them came after the last
+   * delivery; a delivery ends the run of soft bounces before it. Each step is idempotent.
+   */
+  async function applySuppression(event: FeedbackEvent): Promise<void> {
+    const details = { emailId: event.emailId, sesMessageId: event.messageId, ...event.details };
     for (const address of event.recipients) {
       switch (event.kind) {
         case 'hard_bounce':
@@ -99,11 +154,14 @@ export function createFeedback(deps: FeedbackDeps) {
         case 'complaint':
           await deps.suppression.suppress(address, 'complaint', 'ses', details);
           break;
-        case 'soft_bounce':
-          await deps.suppression.recordSoftBounce(address, event.eventId, deps.config.softBounceThreshold);
+        case 'soft_bounce': {
+          const count = await deps.suppression.recordSoftBounce(address, event.eventId, event.time);
+          // Also on a repeat of the event that reached the threshold, in case the first try stopped here.
+          if (count >= deps.config.softBounceThreshold) await deps.suppression.suppress(address, 'soft_bounce', 'ses', { ...details, consecutiveSoftBounces: count });
           break;
+        }
         case 'delivery':
-          await deps.suppression.resetSoftBounces(address);
+          await deps.suppression.resetSoftBounces(address, event.time);
           break;
         default:
           break;
@@ -112,4 +170,10 @@ export function createFeedback(deps: FeedbackDeps) {
   }
 
   return handle;
+}
+
+/** SQS's ApproximateReceiveCount of the message; 1 when the event source did not say. */
+function receiveCount(record: SqsRecord): number {
+  const count = Number(record.attributes?.ApproximateReceiveCount);
+  return Number.isInteger(count) && count > 0 ? count : 1;
 }

@@ -11,6 +11,7 @@ import { headerTextProblem, isValidAddress, parseRequestMessage, type EmailReque
 import { emailIdTags, toTagValue } from './ses-tags.js';
 import type { InvocationContext, SqsBatchResponse, SqsEvent, SqsRecord } from './sqs.js';
 import { silentLogger, type EngineLogger, type StatusEventPublisher } from './status-events.js';
+import type { EngineMetrics } from './metrics.js';
 import { templateFailure, type TemplateSource } from './template-source.js';
 
 export interface SenderConfig {
@@ -28,6 +29,8 @@ export interface SenderDeps {
   statusEvents?: StatusEventPublisher;
   config: SenderConfig;
   log?: EngineLogger;
+  /** Failed, retried, throttled and dead-lettered requests (ENGINE_METRIC); a no-op when absent. */
+  metrics?: EngineMetrics;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   now?: () => Date;

@@ -27,6 +27,9 @@ export const STATUSES = Object.keys(STATUS_RANK) as EmailStatus[];
 /** Final states: nothing more will be sent for this email. */
 export const TERMINAL_STATUSES: ReadonlySet<EmailStatus> = new Set(['bounced', 'complained', 'rejected', 'failed', 'suppressed']);
 
+/** Statuses that prove the email reached the mailbox: an Open or Click implies the Delivery. */
+export const DELIVERED_STATUSES: ReadonlySet<EmailStatus> = new Set(['delivered', 'opened', 'clicked']);
+
 export function statusRank(status: EmailStatus): number {
   return STATUS_RANK[status];
 }

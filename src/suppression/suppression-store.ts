@@ -1,4 +1,5 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { canonicalTime } from '../engine/event-time.js';
 import { isConditionFailure } from '../engine/aws-error.js';
 import { createHmac } from 'node:crypto';
 import { SUPPRESSION_TABLE } from '../engine/tables.js';
@@ -14,8 +15,12 @@ export interface SuppressionEntry {
   suppressedAt?: string;
   source?: string;
   details?: Record<string, unknown>;
+  /** Soft bounces seen, as `<time>|<eventId>` (see {@link softBounceCount}). */
+  softBounceEvents?: Set<string>;
+  /** Time of the newest delivery that ended a run of soft bounces. */
+  softBouncesResetAt?: string;
+  /** The counter's former shape, removed at the next reset. */
   softBounces?: number;
-  lastSoftBounceEventId?: string;
   /** True when this is the keyed hash an erasure left behind. */
   hashed?: boolean;
 }
@@ -53,9 +58,25 @@ export function hashedAddress(address: string, key: Buffer): string {
   return `hmac:${createHmac('sha256', key).update(normaliseAddress(address)).digest('hex')}`;
 }
 
+function softBounceEvent(time: string, eventId: string): string {
+  return `${canonicalTime(time)}|${eventId}`;
+}
+
+function parseSoftBounceEvent(value: string): { time: string; eventId: string } {
+  const bar = value.indexOf('|');
+  return { time: value.slice(0, bar), eventId: value.slice(bar + 1) };
+}
+
+/** Distinct soft-bounce events newer than the last delivery that reset the count. */
+export function softBounceCount(entry: Pick<SuppressionEntry, 'softBounceEvents' | 'softBouncesResetAt'>): number {
+  const since = entry.softBouncesResetAt ?? '';
+  const events = new Set([...(entry.softBounceEvents ?? [])].map(parseSoftBounceEvent).filter((e) => e.time > since).map((e) => e.eventId));
+  return events.size;
+}
+
 /**
- * The engine's suppression list. One item per address; the same item counts consecutive soft
- * bounces, and becomes a suppression (gains a `reason`) when the count reaches the threshold.
+ * The engine's suppression list. One item per address; the same item keeps the soft bounces since
+ * the last delivery, and becomes a suppression when it gains a `reason`.
  */
 export class SuppressionStore {
   private readonly now: () => Date;
@@ -131,47 +152,50 @@ export class SuppressionStore {
   }
 
   /**
-   * Counts one soft bounce (once per SES event, however often it is delivered) and suppresses the
-   * address when `threshold` consecutive ones have been seen.
+   * Counts one soft bounce on `address`, once per SES event however often and in whatever order
+   * events are delivered, and returns how many soft bounces newer than the last delivery the
+   * address has had. Deciding what that count means (suppression) is the caller's business.
+   * A bounce no newer than the last delivery is kept but not counted.
    */
-  async recordSoftBounce(address: string, eventId: string, threshold: number): Promise<{ count: number; suppressed: boolean }> {
-    let count: number;
-    try {
-      const out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.options.tableName,
-          Key: { [SUPPRESSION_TABLE.partitionKey]: normaliseAddress(address) },
-          UpdateExpression: 'SET softBounces = if_not_exists(softBounces, :zero) + :one, lastSoftBounceEventId = :event, lastSoftBounceAt = :now',
-          ConditionExpression: 'attribute_not_exists(lastSoftBounceEventId) OR lastSoftBounceEventId <> :event',
-          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':event': eventId, ':now': this.now().toISOString() },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      count = Number(out.Attributes?.softBounces ?? 0);
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-      return { count: -1, suppressed: false };
-    }
-    if (count >= threshold) {
-      const suppressed = await this.suppress(address, 'soft_bounce', 'ses', { consecutiveSoftBounces: count });
-      return { count, suppressed };
-    }
-    return { count, suppressed: false };
+  async recordSoftBounce(address: string, eventId: string, time: string): Promise<number> {
+    const out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.options.tableName,
+        Key: { [SUPPRESSION_TABLE.partitionKey]: normaliseAddress(address) },
+        // A set: adding the same event twice leaves one element.
+        UpdateExpression: 'ADD softBounceEvents :event SET lastSoftBounceAt = :now',
+        ExpressionAttributeValues: { ':event': new Set([softBounceEvent(time, eventId)]), ':now': this.now().toISOString() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return softBounceCount((out.Attributes ?? {}) as SuppressionEntry);
   }
 
-  /** A delivery ends a run of soft bounces. Leaves addresses with no counter alone. */
-  async resetSoftBounces(address: string): Promise<void> {
+  /**
+   * A delivery at `time` ends the run of soft bounces before it; bounces after it still count.
+   * Addresses with no soft bounce are left alone (no item is created for every delivery).
+   */
+  async resetSoftBounces(address: string, time: string): Promise<void> {
+    const at = canonicalTime(time);
+    const entry = await this.get(address);
+    if (!entry || (!entry.softBounceEvents?.size && !entry.softBounces)) return;
+    if (entry.softBouncesResetAt !== undefined && entry.softBouncesResetAt >= at) return;
+    // Bounces at or before the delivery no longer count; drop them so the set stays small.
+    const ended = [...(entry.softBounceEvents ?? [])].filter((e) => parseSoftBounceEvent(e).time <= at);
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: { [SUPPRESSION_TABLE.partitionKey]: normaliseAddress(address) },
-          UpdateExpression: 'SET softBounces = :zero',
-          ConditionExpression: 'softBounces > :zero',
-          ExpressionAttributeValues: { ':zero': 0 },
+          // softBounces and lastSoftBounceEventId are the counter's former shape.
+          UpdateExpression: `SET softBouncesResetAt = :at REMOVE softBounces, lastSoftBounceEventId${ended.length ? ' DELETE softBounceEvents :ended' : ''}`,
+          ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(softBouncesResetAt) OR softBouncesResetAt < :at)',
+          ExpressionAttributeNames: { '#pk': SUPPRESSION_TABLE.partitionKey },
+          ExpressionAttributeValues: { ':at': at, ...(ended.length ? { ':ended': new Set(ended) } : {}) },
         }),
       );
     } catch (err) {
+      // A newer delivery reset it first, or the item was erased meanwhile: nothing left to do.
       if (!isConditionFailure(err)) throw err;
     }
   }

@@ -1,7 +1,8 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { canonicalTime } from '../engine/event-time.js';
 import { isConditionFailure } from '../engine/aws-error.js';
 import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk, historySk } from '../engine/tables.js';
-import { STATUS_RANK, type EmailStatus } from '../engine/statuses.js';
+import { DELIVERED_STATUSES, STATUS_RANK, type EmailStatus } from '../engine/statuses.js';
 import { dayShardOf, expiryFor, type HistoryEntry, type TrackingRecord } from './record.js';
 
 export interface TrackingStoreOptions {
@@ -250,7 +251,9 @@ export class TrackingStore {
 
   /**
    * Moves the status forward if `status` outranks the current one (the precedence table in
-   * src/engine/statuses.ts). Returns whether it changed.
+   * src/engine/statuses.ts). Returns whether it changed. A status that proves delivery sets
+   * `deliveredAt` to the earliest such event's time, whether or not the status moved (an Open
+   * may arrive before its Delivery).
    */
   async moveStatus(emailId: string, status: EmailStatus, isoTime: string, extra: Record<string, unknown> = {}): Promise<boolean> {
     const names: Record<string, string> = { '#s': 'status' };
@@ -262,12 +265,14 @@ export class TrackingStore {
       values[`:x${i}`] = value;
       sets.push(`#x${i} = :x${i}`);
     });
-    if (status === 'delivered') {
+    const deliveredAt = DELIVERED_STATUSES.has(status) ? canonicalTime(isoTime) : undefined;
+    if (deliveredAt) {
       sets.push('deliveredAt = if_not_exists(deliveredAt, :time)');
-      values[':time'] = isoTime;
+      values[':time'] = deliveredAt;
     }
+    let moved = false;
     try {
-      await this.db.send(
+      const out = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.key(emailId),
@@ -275,12 +280,34 @@ export class TrackingStore {
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(statusRank) OR statusRank < :rank)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          ...(deliveredAt ? { ReturnValues: 'ALL_OLD' as const } : {}),
         }),
       );
-      return true;
+      moved = true;
+      // Usually the earlier event set it; an Open processed before an earlier Click is the exception.
+      const before = out.Attributes?.deliveredAt as string | undefined;
+      if (deliveredAt && (before === undefined || canonicalTime(before) <= deliveredAt)) return true;
     } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
+      if (!isConditionFailure(err)) throw err;
+    }
+    if (deliveredAt) await this.noteDelivered(emailId, deliveredAt);
+    return moved;
+  }
+
+  /** Sets `deliveredAt` unless it already holds an earlier time. */
+  private async noteDelivered(emailId: string, time: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(emailId),
+          UpdateExpression: 'SET deliveredAt = :time',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(deliveredAt) OR deliveredAt > :time)',
+          ExpressionAttributeValues: { ':time': time },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
     }
   }
 

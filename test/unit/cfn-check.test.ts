@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { checkTemplateFile, checkTemplateText, formatFinding, RULES, type RuleId } from '../../src/cfn/check/index.js';
 import { loadTemplate } from '../../src/cfn/template.js';
+import { ENGINE_METRIC, METRIC_NAMESPACE } from '../../src/engine/metrics.js';
 import { TABLES } from '../../src/engine/tables.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -43,7 +44,7 @@ describe('cfn:check on the engine template', () => {
     const common = ['TRACKING_TABLE', 'SUPPRESSION_TABLE', 'TEMPLATES_BUCKET', 'CONFIGURATION_SET', 'EVENT_BUS_NAME', 'DEFAULT_FROM_EMAIL', 'DEFAULT_FROM_NAME', 'DATA_RETENTION_DAYS', 'SOFT_BOUNCE_THRESHOLD', 'ENGINE_VERSION'];
     const variables = (id: string) => Object.keys((template.Resources[id].Properties as { Environment: { Variables: object } }).Environment.Variables).sort();
     expect(variables('SenderFunction')).toEqual([...common, 'SUPPRESSION_HASH_SECRET_ARN'].sort());
-    expect(variables('FeedbackFunction')).toEqual([...common, 'SUPPRESSION_HASH_SECRET_ARN'].sort());
+    expect(variables('FeedbackFunction')).toEqual([...common, 'SUPPRESSION_HASH_SECRET_ARN', 'MAX_RECEIVE_COUNT'].sort());
     expect(variables('PauseFunction')).toEqual([...common, 'SENDER_EVENT_SOURCE_MAPPING_UUID'].sort());
   });
 
@@ -70,6 +71,74 @@ describe('cfn:check on the engine template', () => {
     expect(policy.Statement).toEqual([
       expect.objectContaining({ Effect: 'Allow', Action: 'events:PutEvents', Resource: '1', Condition: { StringEquals: { 'events:detail-type': 'Email Request' } } }),
     ]);
+  });
+});
+
+describe('the engine template guards its per-message outcomes and its bus', () => {
+  type Properties = Record<string, unknown>;
+  const properties = async (id: string) => (await loadTemplate(engineTemplate)).Resources[id].Properties as Properties;
+
+  it('tells Feedback the receive count its queue dead-letters at', async () => {
+    const queue = await properties('FeedbackQueue');
+    const fn = await properties('FeedbackFunction');
+    const variables = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(Number(variables.MAX_RECEIVE_COUNT)).toBe((queue.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount);
+  });
+
+  it('bounds the Feedback mapping by the FeedbackConcurrency parameter', async () => {
+    const template = await loadTemplate(engineTemplate);
+    expect(template.Resources.FeedbackEventSourceMapping.Properties?.ScalingConfig).toEqual({ MaximumConcurrency: { Ref: 'FeedbackConcurrency' } });
+    expect(template.Parameters?.FeedbackConcurrency).toMatchObject({ Type: 'Number', MinValue: 2, MaxValue: 1000 });
+    const text = readFileSync(engineTemplate, 'utf8');
+    const unbounded = text.replace(/\n {6}ScalingConfig:\n {8}MaximumConcurrency: !Ref FeedbackConcurrency/, '');
+    expect(unbounded).not.toBe(text);
+    expect((await checkTemplateText(unbounded)).map((f) => `${f.resource} ${f.rule}`)).toEqual(['FeedbackEventSourceMapping queue-concurrency-unbounded', 'FeedbackConcurrency parameter-unused'].sort());
+  });
+
+  it('denies everyone but the Sender and Feedback roles any detail-type other than Email Request, publishers listed or not', async () => {
+    const template = await loadTemplate(engineTemplate);
+    const policy = template.Resources.EngineOnlyStatusEventsPolicy;
+    expect(policy.Condition).toBeUndefined();
+    expect(policy.Properties?.Statement).toEqual({
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'events:PutEvents',
+      Resource: { 'Fn::GetAtt': ['EventBus', 'Arn'] },
+      Condition: {
+        StringNotEquals: { 'events:detail-type': 'Email Request' },
+        ArnNotLike: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': ['SenderRole', 'Arn'] }, { 'Fn::GetAtt': ['FeedbackRole', 'Arn'] }] },
+      },
+    });
+  });
+
+  it('lets listed publishers put Email Request events only', async () => {
+    const statement = (await properties('PublisherAllowPolicy')).Statement as { Condition: Record<string, unknown> };
+    expect(statement.Condition.StringEquals).toEqual({ 'events:detail-type': 'Email Request' });
+    const text = readFileSync(engineTemplate, 'utf8');
+    const open = text.replace(/\n {10}StringEquals:\n {12}events:detail-type: Email Request/, '');
+    expect(open).not.toBe(text);
+    expect((await checkTemplateText(open)).map((f) => `${f.resource} ${f.rule}`)).toEqual(['PublisherAllowPolicy bus-policy-any-detail-type']);
+  });
+
+  it('alarms on every per-message outcome the handlers count, under the names the code uses', async () => {
+    const template = await loadTemplate(engineTemplate);
+    const alarms = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties?.Namespace === METRIC_NAMESPACE)
+      .map((r) => {
+        const p = r.Properties as { MetricName: string; Dimensions: { Name: string; Value: unknown }[]; AlarmActions: unknown[] };
+        expect(p.Dimensions).toEqual([{ Name: 'Stack', Value: { Ref: 'AWS::StackName' } }, { Name: 'Function', Value: expect.any(String) }]);
+        expect(p.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+        return `${p.Dimensions[1].Value} ${p.MetricName}`;
+      })
+      .sort();
+    const { failed, retried, throttled, deadLettered } = ENGINE_METRIC;
+    expect(alarms).toEqual(
+      [
+        ...[failed, retried, throttled, deadLettered].map((m) => `sender ${m}`),
+        // Feedback's throttling always comes with a retry, which has its own alarm.
+        ...[failed, retried, deadLettered].map((m) => `feedback ${m}`),
+      ].sort(),
+    );
   });
 });
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { TableDefinition } from '../../engine/tables.js';
 import { parseTemplate, type CfnTemplate } from '../template.js';
 import { checkDependencyCycles } from './dependency-rules.js';
+import { checkBusPolicies } from './event-rules.js';
 import { checkIamPolicies } from './iam-rules.js';
 import { checkRuntimes } from './lambda-rules.js';
 import { checkReferences } from './reference-rules.js';
@@ -30,6 +31,7 @@ export async function checkTemplate(template: CfnTemplate, source?: SourceMap, o
     checkReferences(context),
     checkDependencyCycles(context),
     checkIamPolicies(context),
+    checkBusPolicies(context),
     checkEncryption(context),
     checkPublicAccess(context),
     checkQueues(context),

@@ -52,7 +52,8 @@ export function checkPublicAccess({ template }: RuleContext): Finding[] {
 
 /**
  * Queues feeding Lambda: a visibility timeout of at least 6 x the function's timeout (otherwise a
- * message reappears while its first delivery is still being processed), a redrive policy, and
+ * message reappears while its first delivery is still being processed), a bound on the
+ * function's concurrency on the mapping, a redrive policy, and
  * a maxReceiveCount of at least 5 on every redrive policy (fewer sends messages to the DLQ on
  * transient throttling).
  */
@@ -75,6 +76,14 @@ export function checkQueues({ template }: RuleContext): Finding[] {
         rule: 'queue-visibility-timeout',
         resource: queueId,
         message: `VisibilityTimeout ${visibility}s is under ${VISIBILITY_FACTOR} x ${functionId}'s Timeout ${timeout}s (needs at least ${VISIBILITY_FACTOR * timeout}s)`,
+      });
+    }
+    const scaling = mapping.ScalingConfig;
+    if (!isObject(scaling) || scaling.MaximumConcurrency === undefined) {
+      findings.push({
+        rule: 'queue-concurrency-unbounded',
+        resource: mappingId,
+        message: `reads ${queueId} with no ScalingConfig.MaximumConcurrency: a burst scales ${functionId} up to the account's concurrency, starving the other functions`,
       });
     }
     if (queueProperties.RedrivePolicy === undefined) {

@@ -30,6 +30,8 @@ export const RULES = {
   'queue-visibility-timeout': "a queue whose visibility timeout is under 6 x its consuming function's timeout",
   'queue-dlq-missing': 'a queue consumed by Lambda with no redrive policy (failed messages would loop)',
   'redrive-max-receive-count': 'a redrive policy with maxReceiveCount under 5',
+  'queue-concurrency-unbounded': 'an SQS event source mapping without ScalingConfig.MaximumConcurrency (a burst takes the account\'s Lambda concurrency)',
+  'bus-policy-any-detail-type': 'an event bus policy that allows PutEvents without an events:detail-type condition',
   'lambda-runtime': 'a function on a runtime older than nodejs22.x',
   'table-contract': 'a table, index, key or TTL attribute that differs from src/engine/tables.ts',
   'ses-sending-hardcoded': 'a configuration set that fixes SendingEnabled (an upgrade would undo a pause)',

@@ -5,6 +5,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { EngineSettings } from '../deps.js';
 import type { EngineLogger, StatusChange, StatusEventPublisher } from '../status-events.js';
+import { embeddedMetrics, METRIC_NAMESPACE, type EngineMetrics } from '../metrics.js';
 
 /** One JSON object per line on stdout: what CloudWatch Logs and Logs Insights read best. */
 export const jsonLogger: EngineLogger = {
@@ -23,22 +24,26 @@ function required(name: string): string {
   return value;
 }
 
+/** The engine's metrics in the embedded metric format, at no API cost; the stack's name is the configuration set's. */
+function stackMetrics(stack: string): EngineMetrics {
+  return embeddedMetrics({ namespace: METRIC_NAMESPACE, dimensions: { Stack: stack }, write: (line) => process.stdout.write(line) });
+}
+
+/** The queue's maxReceiveCount from MAX_RECEIVE_COUNT, when the template sets it for this function. */
+function maxReceiveCount(): Pick<EngineSettings, 'maxReceiveCount'> {
+  const count = Number(process.env.MAX_RECEIVE_COUNT);
+  return Number.isInteger(count) && count > 0 ? { maxReceiveCount: count } : {};
+}
+
 /**
- * Wraps a publisher so every status change is also counted as a CloudWatch metric through the
- * embedded metric format (namespace Mailengine, metric Emails, dimensions Stack and Status): the
- * dashboard's "outcomes by status" widget reads it, at no API cost.
+ * Wraps a publisher so every status change is also counted (metric Emails, dimensions Stack and
+ * Status): the dashboard's "outcomes by status" widget reads it.
  */
 function withMetrics(inner: StatusEventPublisher | undefined, stack: string): StatusEventPublisher {
+  const metrics = stackMetrics(stack);
   return {
     async publish(change: StatusChange) {
-      process.stdout.write(
-        `${JSON.stringify({
-          _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: 'Mailengine', Dimensions: [['Stack', 'Status']], Metrics: [{ Name: 'Emails', Unit: 'Count' }] }] },
-          Stack: stack,
-          Status: change.status,
-          Emails: 1,
-        })}\n`,
-      );
+      metrics.count('Emails', 1, { Status: change.status });
       await inner?.publish(change);
     },
   };
@@ -69,5 +74,7 @@ export async function engineSettingsFromEnvironment(): Promise<EngineSettings> {
     hashKey,
     statusEvents: withMetrics(new EventBridgeStatusPublisher(eventbridge, eventBusName), configurationSet),
     log: jsonLogger,
+    metrics: stackMetrics(configurationSet),
+    ...maxReceiveCount(),
   };
 }
