@@ -15,6 +15,11 @@ export function httpStatus(err: unknown): number | undefined {
 const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'LimitExceededException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'SlowDown', 'THROTTLED']);
 const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'TimeoutError', 'RequestTimeout', 'NETWORK_ERROR', 'LOCAL_STACK_DOWN']);
 
+/** The service is refusing for rate or quota (HTTP 429 or a throttling error name): slow down, then try again. */
+export function isThrottling(err: unknown): boolean {
+  return THROTTLING.has(awsErrorName(err) ?? '') || httpStatus(err) === 429;
+}
+
 /** Worth another try: throttling, a 5xx, or the network. */
 export function isTransient(err: unknown): boolean {
   const name = awsErrorName(err) ?? '';

@@ -15,6 +15,8 @@ export interface SesSimulationLimits {
    * means unlimited, as the emulator alone is.
    */
   maxSendRate?: number;
+  /** While this says true, every SendEmail is refused as over the rate (fault tests: sustained throttling). */
+  throttled?: () => boolean;
   /** Clock for the rate limit (tests). */
   now?: () => number;
 }
@@ -65,7 +67,7 @@ export function withSesSimulation<T extends Sendable>(client: T, hooks: SesSendH
     }
     // Over the rate SES answers 429 TooManyRequestsException and accepts nothing: the Sender's
     // own retry and backoff must cope, which is what the throughput benchmark measures.
-    if (takeToken && !takeToken()) {
+    if (limits.throttled?.() || (takeToken && !takeToken())) {
       throw new TooManyRequestsException({
         message: `Maximum sending rate exceeded (${limits.maxSendRate}/s, mailengine local runner).`,
         $metadata: { httpStatusCode: 429 },
