@@ -6,6 +6,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SuppressionStore } from '../suppression/suppression-store.js';
 import { TrackingStore } from '../tracking/tracking-store.js';
 import type { FeedbackDeps } from './feedback.js';
+import { SendPacer } from './pacer.js';
+import type { RequeuePolicy, RequeuePort } from './requeue.js';
 import type { SenderDeps } from './sender.js';
 import { EventBridgeStatusPublisher, type EngineLogger, type StatusEventPublisher } from './status-events.js';
 import { TemplateSource } from './template-source.js';
@@ -28,6 +30,11 @@ export interface EngineSettings {
   statusEvents?: StatusEventPublisher;
   log?: EngineLogger;
   templateCacheFreshForMs?: number;
+  /** This Sender instance's share of the SES send rate (MaxSendRate / SendConcurrency); unset: no pacing. */
+  sendRatePerInstance?: number;
+  /** Where throttled requests go back to, delayed (the send queue). */
+  requeue?: RequeuePort;
+  requeuePolicy?: RequeuePolicy;
 }
 
 export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
@@ -54,6 +61,9 @@ export function buildSenderDeps(s: EngineSettings): SenderDeps {
     templates: new TemplateSource(s.clients.s3, { bucket: s.templatesBucket, freshForMs: s.templateCacheFreshForMs }),
     ses: s.clients.sesv2,
     statusEvents: statusEvents(s),
+    ...(s.sendRatePerInstance && s.sendRatePerInstance > 0 ? { pacer: new SendPacer({ ratePerSecond: s.sendRatePerInstance }) } : {}),
+    ...(s.requeue ? { requeue: s.requeue } : {}),
+    ...(s.requeuePolicy ? { requeuePolicy: s.requeuePolicy } : {}),
     config: { configurationSet: s.configurationSet, defaultFrom: s.defaultFrom },
     log: s.log,
   };

@@ -14,6 +14,8 @@ export const ERROR_TYPES = {
   sesRejected: 'ses_rejected',
   sesBadRequest: 'ses_bad_request',
   renderingFailure: 'rendering_failure',
+  /** SES throttled the email for longer than the engine waits (6 hours by default). */
+  throttledTooLong: 'throttled_too_long',
 } as const;
 
 export type ErrorType = (typeof ERROR_TYPES)[keyof typeof ERROR_TYPES];

@@ -5,8 +5,9 @@ export interface PacerClock {
   clearTimeout(handle: unknown): void;
 }
 
+/** Epoch milliseconds, so deadlines and waiting-since times from other processes compare directly. */
 export const systemClock: PacerClock = {
-  now: () => performance.now(),
+  now: () => Date.now(),
   setTimeout: (fn, ms) => {
     const timer = setTimeout(fn, ms);
     // A pacer waiting for a token must not keep a process alive on its own.

@@ -2,9 +2,11 @@ import { SendEmailCommand, type SendEmailCommandInput, type SESv2Client } from '
 import type { SuppressionStore } from '../suppression/suppression-store.js';
 import { renderTemplate } from '../templates/render.js';
 import type { TrackingStore } from '../tracking/tracking-store.js';
-import { awsErrorName, isTransient } from './aws-error.js';
+import { awsErrorName, isThrottling, isTransient } from './aws-error.js';
 import { ERROR_TYPES, PermanentFailure } from './error-types.js';
+import type { SendPacer } from './pacer.js';
 import { parseRequestMessage, type EmailRequest, type RejectedRequest } from './request.js';
+import { DEFAULT_REQUEUE_POLICY, requeueDelayMs, requeueStateOf, type RequeuePolicy, type RequeuePort } from './requeue.js';
 import type { InvocationContext, SqsBatchResponse, SqsEvent, SqsRecord } from './sqs.js';
 import { silentLogger, type EngineLogger, type StatusEventPublisher } from './status-events.js';
 import { templateFailure, type TemplateSource } from './template-source.js';
@@ -22,6 +24,11 @@ export interface SenderDeps {
   templates: TemplateSource;
   ses: Pick<SESv2Client, 'send'>;
   statusEvents?: StatusEventPublisher;
+  /** Paces SendEmail calls to this instance's share of the SES rate; without it, sends are not paced. */
+  pacer?: SendPacer;
+  /** Gives throttled requests back to the queue as delayed copies; without it they fail back as batch item failures. */
+  requeue?: RequeuePort;
+  requeuePolicy?: RequeuePolicy;
   config: SenderConfig;
   log?: EngineLogger;
   sleep?: (ms: number) => Promise<void>;
@@ -39,7 +46,10 @@ const SAFETY_MARGIN_MS = 3_000;
 const BASE_BACKOFF_MS = 200;
 const MAX_BACKOFF_MS = 5_000;
 
-type Outcome = 'sent' | 'failed' | 'suppressed' | 'duplicate' | 'retry' | 'paused';
+/** SES throttles one email at most this often within one invocation before it goes back to the queue. */
+const MAX_THROTTLES_PER_INVOCATION = 3;
+
+type Outcome = 'sent' | 'failed' | 'suppressed' | 'duplicate' | 'retry' | 'paused' | 'requeued';
 
 /**
  * The Sender: one SQS batch of Email Requests in, partial batch failures out. Every request ends
@@ -111,7 +121,7 @@ export function createSender(deps: SenderDeps) {
         throw new PermanentFailure(ERROR_TYPES.suppressed, `the recipient is on the suppression list: ${reason}`, { reason: suppression.reason });
       }
       const input = await buildEmail(request);
-      return await sendWithRetries(request, input, attempt, context);
+      return await sendWithRetries(request, input, attempt, context, message);
     } catch (err) {
       if (!(err instanceof PermanentFailure)) throw err;
       const status = err.errorType === ERROR_TYPES.suppressed ? 'suppressed' : 'failed';
@@ -178,11 +188,19 @@ export function createSender(deps: SenderDeps) {
     };
   }
 
-  async function sendWithRetries(request: EmailRequest, input: SendEmailCommandInput, firstAttempt: number, context: InvocationContext): Promise<Outcome> {
+  async function sendWithRetries(request: EmailRequest, input: SendEmailCommandInput, firstAttempt: number, context: InvocationContext, message: SqsRecord): Promise<Outcome> {
+    // Its place in the pacer's line: how long it has waited, across requeues, not when this invocation began.
+    const waiting = requeueStateOf(message);
+    const since = waiting.waitingSince ?? (Number(message.attributes?.SentTimestamp) || Date.now());
+    let throttles = 0;
     for (let attempt = firstAttempt, tries = 0; ; attempt++, tries++) {
+      if (deps.pacer && !(await deps.pacer.acquire({ deadline: Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS * 2, since }))) {
+        return giveBackThrottled(request, message, attempt, 'Paced: no send capacity left in this invocation', false);
+      }
       let messageId: string;
       try {
         messageId = (await deps.ses.send(new SendEmailCommand(input))).MessageId ?? '';
+        deps.pacer?.onSent();
       } catch (err) {
         const name = awsErrorName(err) ?? 'Error';
         if (PERMANENT_SES.has(name)) throw new PermanentFailure(name === 'MessageRejected' ? ERROR_TYPES.sesRejected : ERROR_TYPES.sesBadRequest, `SES refused the message: ${(err as Error).message}`);
@@ -191,8 +209,21 @@ export function createSender(deps: SenderDeps) {
           log.warn('send.paused', { emailId: request.emailId, error: name });
           return 'paused';
         }
-        const delay = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** tries) * (0.5 + random() / 2);
         const lastError = `${name}: ${(err as Error).message}`;
+        if (isThrottling(err)) {
+          // The pacer backs off and keeps this email's place at the head of its line; no backoff of its own.
+          deps.pacer?.onThrottled();
+          throttles++;
+          const delay = deps.pacer ? 0 : Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** tries) * (0.5 + random() / 2);
+          if (throttles >= MAX_THROTTLES_PER_INVOCATION || context.getRemainingTimeInMillis() - delay <= SAFETY_MARGIN_MS * 2) {
+            return giveBackThrottled(request, message, attempt, lastError);
+          }
+          log.warn('send.throttled', { emailId: request.emailId, error: lastError, throttles });
+          await deps.tracking.noteAttempt(request.emailId, lastError);
+          if (delay > 0) await sleep(delay);
+          continue;
+        }
+        const delay = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** tries) * (0.5 + random() / 2);
         if (isTransient(err) && context.getRemainingTimeInMillis() - delay > SAFETY_MARGIN_MS * 2) {
           log.warn('send.retrying', { emailId: request.emailId, error: lastError, delayMs: Math.round(delay) });
           await deps.tracking.noteAttempt(request.emailId, lastError);
@@ -213,6 +244,42 @@ export function createSender(deps: SenderDeps) {
       log.info('send.sent', { emailId: request.emailId, messageId, attempts: attempt });
       return 'sent';
     }
+  }
+
+  /**
+   * SES is throttling (or the pacer has no capacity left for this invocation): the request waits
+   * in the queue, visibly, without spending a receive. A delayed copy goes back with a growing
+   * delay and the original counts as done; only when the copy could not be sent does the original
+   * go back as a batch item failure. A request that has waited longer than the policy allows ends
+   * `failed` rather than circulate for the queue's whole retention.
+   */
+  async function giveBackThrottled(request: EmailRequest, message: SqsRecord, attempt: number, lastError: string, attempted = true): Promise<Outcome> {
+    const policy = deps.requeuePolicy ?? DEFAULT_REQUEUE_POLICY;
+    const { requeues, waitingSince = now().getTime() } = requeueStateOf(message);
+    const waitedMs = now().getTime() - waitingSince;
+    if (waitedMs > policy.giveUpAfterMs) {
+      throw new PermanentFailure(
+        ERROR_TYPES.throttledTooLong,
+        `SES kept throttling this email for ${Math.round(waitedMs / 60_000)} minutes (${requeues} times back in the queue); it was not sent. Last error: ${lastError}`,
+      );
+    }
+    const delayMs = requeueDelayMs(policy, requeues);
+    await deps.tracking.release(request.emailId, { lastError, countAttempt: attempted });
+    const details = { error: lastError, attempts: attempted ? attempt : attempt - 1, ...(deps.requeue ? { delaySeconds: Math.round(delayMs / 1000), requeues: requeues + 1 } : {}) };
+    // One entry per give-back: a paced one takes no attempt, so the attempt alone does not tell them apart.
+    const eventId = `${request.eventId}:retry:${attempt}:${requeues}:${message.attributes?.ApproximateReceiveCount ?? 0}`;
+    await deps.tracking.addHistory({ emailId: request.emailId, event: 'retry_scheduled', time: now().toISOString(), keyTime: request.keyTime, eventId, details });
+    if (deps.requeue) {
+      try {
+        await deps.requeue.requeue(message, delayMs, { requeues: requeues + 1, waitingSince });
+        log.warn('send.throttled-requeued', { emailId: request.emailId, error: lastError, attempts: attempt, delayMs, requeues: requeues + 1 });
+        return 'requeued';
+      } catch (err) {
+        log.error('send.requeue-failed', { emailId: request.emailId, error: String(err), name: awsErrorName(err) });
+      }
+    }
+    log.warn('send.requeued', { emailId: request.emailId, error: lastError, attempts: attempt });
+    return 'retry';
   }
 
   async function withRetries<T>(write: () => Promise<T>, tries = 3): Promise<T> {
