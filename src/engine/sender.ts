@@ -64,12 +64,17 @@ export function createSender(deps: SenderDeps) {
 
   async function handle(event: SqsEvent, context: InvocationContext): Promise<SqsBatchResponse> {
     const failures: string[] = [];
+    const invokedAt = Date.now();
     const parallelism = Math.max(1, deps.config.parallelism ?? 10);
-    const queue = [...event.Records];
+    const queue = event.Records.map((record, position) => ({ record, position }));
     const workers = Array.from({ length: Math.min(parallelism, queue.length) }, async () => {
-      for (let record = queue.shift(); record; record = queue.shift()) {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const { record, position } = next;
+        // Its place in the pacer's line: how long it has waited, across requeues, not when its
+        // claim happened to finish; the batch's own order breaks ties (a thousandth of a ms each).
+        const since = (requeueStateOf(record).waitingSince ?? (Number(record.attributes?.SentTimestamp) || invokedAt)) + position / 1000;
         try {
-          const outcome = await processRecord(record, context);
+          const outcome = await processRecord(record, context, since);
           if (outcome === 'retry' || outcome === 'paused') failures.push(record.messageId);
         } catch (err) {
           // Anything unexpected (a DynamoDB outage, a bug): hand the message back, never lose it.
@@ -82,7 +87,7 @@ export function createSender(deps: SenderDeps) {
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
   }
 
-  async function processRecord(message: SqsRecord, context: InvocationContext): Promise<Outcome> {
+  async function processRecord(message: SqsRecord, context: InvocationContext, since: number): Promise<Outcome> {
     const parsed = parseRequestMessage(message.body, message.messageId, now());
     if (!parsed.ok) return recordRejected(parsed.rejected);
     const request = parsed.request;
@@ -121,7 +126,7 @@ export function createSender(deps: SenderDeps) {
         throw new PermanentFailure(ERROR_TYPES.suppressed, `the recipient is on the suppression list: ${reason}`, { reason: suppression.reason });
       }
       const input = await buildEmail(request);
-      return await sendWithRetries(request, input, attempt, context, message);
+      return await sendWithRetries(request, input, attempt, context, message, since);
     } catch (err) {
       if (!(err instanceof PermanentFailure)) throw err;
       const status = err.errorType === ERROR_TYPES.suppressed ? 'suppressed' : 'failed';
@@ -188,10 +193,7 @@ export function createSender(deps: SenderDeps) {
     };
   }
 
-  async function sendWithRetries(request: EmailRequest, input: SendEmailCommandInput, firstAttempt: number, context: InvocationContext, message: SqsRecord): Promise<Outcome> {
-    // Its place in the pacer's line: how long it has waited, across requeues, not when this invocation began.
-    const waiting = requeueStateOf(message);
-    const since = waiting.waitingSince ?? (Number(message.attributes?.SentTimestamp) || Date.now());
+  async function sendWithRetries(request: EmailRequest, input: SendEmailCommandInput, firstAttempt: number, context: InvocationContext, message: SqsRecord, since: number): Promise<Outcome> {
     let throttles = 0;
     for (let attempt = firstAttempt, tries = 0; ; attempt++, tries++) {
       if (deps.pacer && !(await deps.pacer.acquire({ deadline: Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS * 2, since }))) {
@@ -264,11 +266,12 @@ export function createSender(deps: SenderDeps) {
       );
     }
     const delayMs = requeueDelayMs(policy, requeues);
-    await deps.tracking.release(request.emailId, { lastError, countAttempt: attempted });
     const details = { error: lastError, attempts: attempted ? attempt : attempt - 1, ...(deps.requeue ? { delaySeconds: Math.round(delayMs / 1000), requeues: requeues + 1 } : {}) };
     // One entry per give-back: a paced one takes no attempt, so the attempt alone does not tell them apart.
     const eventId = `${request.eventId}:retry:${attempt}:${requeues}:${message.attributes?.ApproximateReceiveCount ?? 0}`;
+    // The entry first: whoever sees the record queued also sees why and for how long.
     await deps.tracking.addHistory({ emailId: request.emailId, event: 'retry_scheduled', time: now().toISOString(), keyTime: request.keyTime, eventId, details });
+    await deps.tracking.release(request.emailId, { lastError, countAttempt: attempted });
     if (deps.requeue) {
       try {
         await deps.requeue.requeue(message, delayMs, { requeues: requeues + 1, waitingSince });
