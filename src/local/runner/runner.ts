@@ -84,6 +84,8 @@ export interface RunnerState {
   /** SES events synthesised but not yet published. */
   pendingSesEvents: number;
   sends: number;
+  /** SendEmail calls the simulated SES took and refused as over the rate, since the runner started. */
+  ses: { accepted: number; throttled: number };
   /** Nothing waiting, running or scheduled: every request so far has reached its outcome. */
   idle: boolean;
 }
@@ -167,6 +169,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
 
   let paused = options.paused === true;
   let sesThrottled = false;
+  const sesCalls = { accepted: 0, throttled: 0 };
   const sendLog: RecordedSend[] = [];
   const pendingSes = new Set<NodeJS.Timeout>();
 
@@ -185,7 +188,9 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
     wrapSes: (client) =>
       withSesSimulation(client, {
         isSendingPaused: (set) => paused && set === configurationSet,
+        onThrottled: () => void sesCalls.throttled++,
         onSent(input, output, sentAt) {
+          sesCalls.accepted++;
           const messageId = output.MessageId ?? randomUUID();
           const tag = (name: string) => input.EmailTags?.find((t) => t.Name === name)?.Value;
           const d = input.Destination ?? {};
@@ -255,6 +260,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
       functions,
       pendingSesEvents: pendingSes.size,
       sends: sendLog.length,
+      ses: { ...sesCalls },
       idle: !busy(queues.send) && !busy(queues.feedback) && pendingSes.size === 0 && !functions.sender?.running && !functions.feedback?.running,
     };
   };
