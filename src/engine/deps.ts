@@ -7,6 +7,8 @@ import { SuppressionStore } from '../suppression/suppression-store.js';
 import { TrackingStore } from '../tracking/tracking-store.js';
 import type { FeedbackDeps } from './feedback.js';
 import { noMetrics, withDimensions, type EngineMetrics } from './metrics.js';
+import { SendPacer } from './pacer.js';
+import type { RequeuePolicy, RequeuePort } from './requeue.js';
 import type { SenderDeps } from './sender.js';
 import { EventBridgeStatusPublisher, type EngineLogger, type StatusEventPublisher } from './status-events.js';
 import { TemplateSource } from './template-source.js';
@@ -33,6 +35,11 @@ export interface EngineSettings {
   /** The queues' maxReceiveCount, when known: a message handed back on that receive goes to the DLQ next. */
   maxReceiveCount?: number;
   templateCacheFreshForMs?: number;
+  /** This Sender instance's share of the SES send rate (MaxSendRate / SendConcurrency); unset: no pacing. */
+  sendRatePerInstance?: number;
+  /** Where throttled requests go back to, delayed (the send queue). */
+  requeue?: RequeuePort;
+  requeuePolicy?: RequeuePolicy;
 }
 
 export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
@@ -64,6 +71,9 @@ export function buildSenderDeps(s: EngineSettings): SenderDeps {
     templates: new TemplateSource(s.clients.s3, { bucket: s.templatesBucket, freshForMs: s.templateCacheFreshForMs }),
     ses: s.clients.sesv2,
     statusEvents: statusEvents(s),
+    ...(s.sendRatePerInstance && s.sendRatePerInstance > 0 ? { pacer: new SendPacer({ ratePerSecond: s.sendRatePerInstance }) } : {}),
+    ...(s.requeue ? { requeue: s.requeue } : {}),
+    ...(s.requeuePolicy ? { requeuePolicy: s.requeuePolicy } : {}),
     config: { configurationSet: s.configurationSet, defaultFrom: s.defaultFrom },
     log: s.log,
     metrics: metricsFor(s, 'sender'),

@@ -18,6 +18,8 @@ export const ERROR_TYPES = {
   unstorableRequest: 'unstorable_request',
   /** The caller's emailId already names an email to another recipient. */
   emailIdConflict: 'email_id_conflict',
+  /** SES throttled the email for longer than the engine waits (6 hours by default). */
+  throttledTooLong: 'throttled_too_long',
 } as const;
 
 export type ErrorType = (typeof ERROR_TYPES)[keyof typeof ERROR_TYPES];

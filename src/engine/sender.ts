@@ -5,13 +5,15 @@ import type { TrackingStore } from '../tracking/tracking-store.js';
 import { normaliseAddress } from '../suppression/suppression-store.js';
 import type { TrackingRecord } from '../tracking/record.js';
 import type { ClaimResult } from '../tracking/tracking-store.js';
-import { awsErrorName, httpStatus, isTransient } from './aws-error.js';
+import { awsErrorName, httpStatus, isThrottling, isTransient } from './aws-error.js';
 import { ERROR_TYPES, PermanentFailure } from './error-types.js';
+import type { SendPacer } from './pacer.js';
 import { headerTextProblem, isValidAddress, parseRequestMessage, type EmailRequest, type RejectedRequest } from './request.js';
+import { DEFAULT_REQUEUE_POLICY, requeueDelayMs, requeueStateOf, type RequeuePolicy, type RequeuePort } from './requeue.js';
 import { emailIdTags, toTagValue } from './ses-tags.js';
 import type { InvocationContext, SqsBatchResponse, SqsEvent, SqsRecord } from './sqs.js';
 import { silentLogger, type EngineLogger, type StatusEventPublisher } from './status-events.js';
-import type { EngineMetrics } from './metrics.js';
+import { ENGINE_METRIC, noMetrics, type EngineMetrics } from './metrics.js';
 import { templateFailure, type TemplateSource } from './template-source.js';
 
 export interface SenderConfig {
@@ -27,6 +29,11 @@ export interface SenderDeps {
   templates: TemplateSource;
   ses: Pick<SESv2Client, 'send'>;
   statusEvents?: StatusEventPublisher;
+  /** Paces SendEmail calls to this instance's share of the SES rate; without it, sends are not paced. */
+  pacer?: SendPacer;
+  /** Gives throttled requests back to the queue as delayed copies; without it they fail back as batch item failures. */
+  requeue?: RequeuePort;
+  requeuePolicy?: RequeuePolicy;
   config: SenderConfig;
   log?: EngineLogger;
   /** Failed, retried, throttled and dead-lettered requests (ENGINE_METRIC); a no-op when absent. */
@@ -46,7 +53,10 @@ const SAFETY_MARGIN_MS = 3_000;
 const BASE_BACKOFF_MS = 200;
 const MAX_BACKOFF_MS = 5_000;
 
-type Outcome = 'sent' | 'failed' | 'suppressed' | 'duplicate' | 'retry' | 'paused';
+/** SES throttles one email at most this often within one invocation before it goes back to the queue. */
+const MAX_THROTTLES_PER_INVOCATION = 3;
+
+type Outcome = 'sent' | 'failed' | 'suppressed' | 'duplicate' | 'retry' | 'paused' | 'requeued';
 
 /**
  * The Sender: one SQS batch of Email Requests in, partial batch failures out. Every request ends
@@ -55,23 +65,32 @@ type Outcome = 'sent' | 'failed' | 'suppressed' | 'duplicate' | 'retry' | 'pause
  */
 export function createSender(deps: SenderDeps) {
   const log = deps.log ?? silentLogger;
+  const metrics = deps.metrics ?? noMetrics;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = deps.random ?? Math.random;
   const now = deps.now ?? (() => new Date());
 
   async function handle(event: SqsEvent, context: InvocationContext): Promise<SqsBatchResponse> {
     const failures: string[] = [];
+    const invokedAt = Date.now();
     const parallelism = Math.max(1, deps.config.parallelism ?? 10);
-    const queue = [...event.Records];
+    const queue = event.Records.map((record, position) => ({ record, position }));
     const workers = Array.from({ length: Math.min(parallelism, queue.length) }, async () => {
-      for (let record = queue.shift(); record; record = queue.shift()) {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const { record, position } = next;
+        // Its place in the pacer's line: how long it has waited, across requeues, not when its
+        // claim happened to finish; the batch's own order breaks ties (a thousandth of a ms each).
+        const since = (requeueStateOf(record).waitingSince ?? (Number(record.attributes?.SentTimestamp) || invokedAt)) + position / 1000;
         try {
-          const outcome = await processRecord(record, context);
+          const outcome = await processRecord(record, context, since);
           if (outcome === 'retry' || outcome === 'paused') failures.push(record.messageId);
+          if (outcome === 'failed') metrics.count(ENGINE_METRIC.failed);
+          if (outcome === 'retry' || outcome === 'requeued') metrics.count(ENGINE_METRIC.retried);
         } catch (err) {
           // Anything unexpected before a claim (a DynamoDB outage, a bug): hand the message back, never lose it.
           log.error('send.unexpected-error', { messageId: record.messageId, error: String(err), name: awsErrorName(err) });
           failures.push(record.messageId);
+          metrics.count(ENGINE_METRIC.retried);
         }
       }
     });
@@ -79,7 +98,7 @@ export function createSender(deps: SenderDeps) {
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
   }
 
-  async function processRecord(message: SqsRecord, context: InvocationContext): Promise<Outcome> {
+  async function processRecord(message: SqsRecord, context: InvocationContext, since: number): Promise<Outcome> {
     const parsed = parseRequestMessage(message.body, message.messageId, now());
     if (!parsed.ok) return recordRejected(parsed.rejected);
     const request = parsed.request;
@@ -104,7 +123,7 @@ export function createSender(deps: SenderDeps) {
         throw err;
       }
       // Once SES accepted the message this never throws (see recordAccepted).
-      return await sendWithRetries(request, input, attempt, context);
+      return await sendWithRetries(request, input, attempt, context, message, since);
     } catch (err) {
       // S3, DynamoDB or a bug failed while this delivery held the claim: give the claim back so
       // the record says `queued` with the error, and let the queue bring the request back.
@@ -319,11 +338,16 @@ export function createSender(deps: SenderDeps) {
     };
   }
 
-  async function sendWithRetries(request: EmailRequest, input: SendEmailCommandInput, firstAttempt: number, context: InvocationContext): Promise<Outcome> {
+  async function sendWithRetries(request: EmailRequest, input: SendEmailCommandInput, firstAttempt: number, context: InvocationContext, message: SqsRecord, since: number): Promise<Outcome> {
+    let throttles = 0;
     for (let attempt = firstAttempt, tries = 0; ; attempt++, tries++) {
+      if (deps.pacer && !(await deps.pacer.acquire({ deadline: Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS * 2, since }))) {
+        return giveBackThrottled(request, message, attempt, 'Paced: no send capacity left in this invocation', false);
+      }
       let messageId: string;
       try {
         messageId = (await deps.ses.send(new SendEmailCommand(input))).MessageId ?? '';
+        deps.pacer?.onSent();
       } catch (err) {
         const name = awsErrorName(err) ?? 'Error';
         if (PERMANENT_SES.has(name)) return recordPermanent(request, new PermanentFailure(name === 'MessageRejected' ? ERROR_TYPES.sesRejected : ERROR_TYPES.sesBadRequest, `SES refused the message: ${(err as Error).message}`));
@@ -332,8 +356,22 @@ export function createSender(deps: SenderDeps) {
           log.warn('send.paused', { emailId: request.emailId, error: name });
           return 'paused';
         }
-        const delay = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** tries) * (0.5 + random() / 2);
         const lastError = describeError(err, request.recipient);
+        if (isThrottling(err)) {
+          // The pacer backs off and keeps this email's place at the head of its line; no backoff of its own.
+          deps.pacer?.onThrottled();
+          metrics.count(ENGINE_METRIC.throttled);
+          throttles++;
+          const delay = deps.pacer ? 0 : Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** tries) * (0.5 + random() / 2);
+          if (throttles >= MAX_THROTTLES_PER_INVOCATION || context.getRemainingTimeInMillis() - delay <= SAFETY_MARGIN_MS * 2) {
+            return giveBackThrottled(request, message, attempt, lastError);
+          }
+          log.warn('send.throttled', { emailId: request.emailId, error: lastError, throttles });
+          await deps.tracking.noteAttempt(request.emailId, lastError);
+          if (delay > 0) await sleep(delay);
+          continue;
+        }
+        const delay = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** tries) * (0.5 + random() / 2);
         if (isTransient(err) && context.getRemainingTimeInMillis() - delay > SAFETY_MARGIN_MS * 2) {
           log.warn('send.retrying', { emailId: request.emailId, error: lastError, delayMs: Math.round(delay) });
           await deps.tracking.noteAttempt(request.emailId, lastError);
@@ -364,6 +402,47 @@ export function createSender(deps: SenderDeps) {
       log.error('send.record-after-send-failed', { emailId: request.emailId, messageId, error: String(err), detail: 'SES accepted the message; its Send event will complete the record' });
     }
     return 'sent';
+  }
+
+  /**
+   * SES is throttling (or the pacer has no capacity left for this invocation): the request waits
+   * in the queue, visibly, without spending a receive. A delayed copy goes back with a growing
+   * delay and the original counts as done; only when the copy could not be sent does the original
+   * go back as a batch item failure. A request that has waited longer than the policy allows ends
+   * `failed` rather than circulate for the queue's whole retention.
+   */
+  async function giveBackThrottled(request: EmailRequest, message: SqsRecord, attempt: number, lastError: string, attempted = true): Promise<Outcome> {
+    const policy = deps.requeuePolicy ?? DEFAULT_REQUEUE_POLICY;
+    const { requeues, waitingSince = now().getTime() } = requeueStateOf(message);
+    const waitedMs = now().getTime() - waitingSince;
+    if (waitedMs > policy.giveUpAfterMs) {
+      metrics.count(ENGINE_METRIC.deadLettered);
+      return recordPermanent(
+        request,
+        new PermanentFailure(
+          ERROR_TYPES.throttledTooLong,
+          `SES kept throttling this email for ${Math.round(waitedMs / 60_000)} minutes (${requeues} times back in the queue); it was not sent. Last error: ${lastError}`,
+        ),
+      );
+    }
+    const delayMs = requeueDelayMs(policy, requeues);
+    const details = { error: lastError, attempts: attempted ? attempt : attempt - 1, ...(deps.requeue ? { delaySeconds: Math.round(delayMs / 1000), requeues: requeues + 1 } : {}) };
+    // One entry per give-back: a paced one takes no attempt, so the attempt alone does not tell them apart.
+    const eventId = `${request.eventId}:retry:${attempt}:${requeues}:${message.attributes?.ApproximateReceiveCount ?? 0}`;
+    // The entry first: whoever sees the record queued also sees why and for how long.
+    await deps.tracking.addHistory({ emailId: request.emailId, event: 'retry_scheduled', time: now().toISOString(), keyTime: request.keyTime, eventId, details });
+    await deps.tracking.release(request.emailId, { lastError, countAttempt: attempted });
+    if (deps.requeue) {
+      try {
+        await deps.requeue.requeue(message, delayMs, { requeues: requeues + 1, waitingSince });
+        log.warn('send.throttled-requeued', { emailId: request.emailId, error: lastError, attempts: attempt, delayMs, requeues: requeues + 1 });
+        return 'requeued';
+      } catch (err) {
+        log.error('send.requeue-failed', { emailId: request.emailId, error: String(err), name: awsErrorName(err) });
+      }
+    }
+    log.warn('send.requeued', { emailId: request.emailId, error: lastError, attempts: attempt });
+    return 'retry';
   }
 
   async function withRetries<T>(write: () => Promise<T>, tries = 3): Promise<T> {

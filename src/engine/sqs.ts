@@ -8,6 +8,8 @@ export interface SqsRecord {
   receiptHandle?: string;
   body: string;
   attributes?: { ApproximateReceiveCount?: string; SentTimestamp?: string };
+  /** The message's SQS message attributes, in Lambda's shape (`stringValue`, `dataType`). */
+  messageAttributes?: Record<string, { stringValue?: string; dataType: string }>;
   eventSourceARN?: string;
 }
 

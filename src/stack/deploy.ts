@@ -14,6 +14,7 @@ import { compareVersions, stackEngineVersion } from './engine-version.js';
 import { packageFiles, type PackageFiles } from './package-files.js';
 import { checkGivenParameters, effectiveValues, planParameters, toCfnParameters } from './parameters.js';
 import { preflight } from './preflight.js';
+import { planMaxSendRate } from './send-rate.js';
 import { prepareStack, type PreparedStack } from './prepare-stack.js';
 import { renderDiff } from './render-diff.js';
 import { dataResources, findExistingData, importTemplate, retainedDataError, type ExistingResource } from './retained-resources.js';
@@ -124,8 +125,8 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const managed: Record<string, string> = { CodeBucket: bucketName, EngineVersion: version };
   for (const zip of engine.zips) managed[zip.parameter] = `${stackName}/${zip.key}`;
   const plan = planParameters({ template: engine.template, previous, config: options.configParameters, flags: options.flagParameters, managed });
-  const parameters = await askForMissingParameters(plan, engine.template, io);
-  const values = effectiveValues(parameters);
+  let parameters = await askForMissingParameters(plan, engine.template, io);
+  let values = effectiveValues(parameters);
 
   if (previousEngineVersion && compareVersions(previousEngineVersion, version) > 0) {
     const downgrade = await io.requestResponse({
@@ -139,6 +140,13 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
 
   const pre = await preflight(aws, io, { region, senderIdentity: values.SenderIdentity, sendConcurrency: values.SendConcurrency });
   const warnings = [...pre.warnings];
+  const rate = planMaxSendRate(parameters, pre.ses?.maxSendRate);
+  parameters = rate.parameters;
+  values = effectiveValues(parameters);
+  if (rate.warning) {
+    warnings.push(rate.warning);
+    say.warn(io, 'deploy.preflight.max-send-rate', rate.warning);
+  }
   if (prepared.stack) await notePaused(aws, io, prepared.stack.outputs);
 
   let adopt: ExistingResource[] = [];

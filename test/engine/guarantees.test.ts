@@ -3,6 +3,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { SendEmailCommandInput, SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { documentClient } from '../../src/engine/deps.js';
+import { RecordingMetrics } from '../../src/engine/metrics.js';
 import { createFeedback } from '../../src/engine/feedback.js';
 import { createSender, type SenderDeps } from '../../src/engine/sender.js';
 import type { SqsEvent } from '../../src/engine/sqs.js';
@@ -308,6 +309,19 @@ describe('headers, addresses and what a record may hold', () => {
     expect(record?.errorMessage).toContain('<address>');
     expect(record?.errorMessage).toContain('redact-1@customer.example');
     expect(record?.errorMessage).not.toContain('cc-person');
+  });
+});
+
+describe('alarms see per-message outcomes', () => {
+  it('the Sender counts failed, retried and throttled requests under its own Function dimension', async () => {
+    const metrics = new RecordingMetrics();
+    const throttled = { send: async () => Promise.reject(awsError('TooManyRequestsException', 429)) };
+    const deps = senderFor(f, { metrics });
+    await createSender(deps)(batch(requestMessage({ ...order('m-bad'), to: 'nope' })), plentyOfTime);
+    await createSender({ ...deps, ses: throttled as unknown as Pick<SESv2Client, 'send'>, ...noSleep })(batch(requestMessage(order('m-throttled'))), plentyOfTime);
+    expect(metrics.total('Failed', { Function: 'sender' })).toBe(1);
+    expect(metrics.total('Retried', { Function: 'sender' })).toBe(1);
+    expect(metrics.total('Throttled', { Function: 'sender' })).toBe(3);
   });
 });
 

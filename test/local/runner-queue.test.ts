@@ -47,7 +47,7 @@ describe('the local queue (SQS semantics)', () => {
     const [first] = queue.receive(10);
     expect(first).toMatchObject({ messageId: id, body: 'hello', receiveCount: 1 });
     expect(queue.receive(10)).toEqual([]);
-    expect(queue.depth()).toEqual({ visible: 0, inFlight: 1 });
+    expect(queue.depth()).toEqual({ visible: 0, inFlight: 1, delayed: 0 });
 
     let woke = 0;
     queue.onVisible(() => woke++);
@@ -58,7 +58,7 @@ describe('the local queue (SQS semantics)', () => {
     // The first receiver's handle is stale now: it cannot delete what another receiver holds.
     expect(queue.delete(first.receiptHandle)).toBe(false);
     expect(queue.delete(second.receiptHandle)).toBe(true);
-    expect(queue.depth()).toEqual({ visible: 0, inFlight: 0 });
+    expect(queue.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
   });
 
   it('moves a message to the DLQ once it was received maxReceiveCount times, keeping its id, body and count', async () => {
@@ -80,7 +80,7 @@ describe('the local queue (SQS semantics)', () => {
     queue.send('old');
     now += 1001;
     expect(queue.receive(10)).toEqual([]);
-    expect(queue.depth()).toEqual({ visible: 0, inFlight: 0 });
+    expect(queue.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
   });
 
   it('changeVisibility(0) returns a message at once', () => {
@@ -112,7 +112,7 @@ describe('the event source mapping (Lambda with ReportBatchItemFailures)', () =>
       eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:shop-send',
       awsRegion: 'us-east-1',
     });
-    expect(queue.depth()).toEqual({ visible: 0, inFlight: 0 });
+    expect(queue.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
   });
 
   it('retries only the records named in batchItemFailures, after their visibility timeout', async () => {
@@ -136,7 +136,7 @@ describe('the event source mapping (Lambda with ReportBatchItemFailures)', () =>
     // Not before the visibility timeout ran out.
     expect(seen[2].at).toBeGreaterThanOrEqual(140);
     await until(() => queue.depth().inFlight === 0);
-    expect(queue.depth()).toEqual({ visible: 0, inFlight: 0 });
+    expect(queue.depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
   });
 
   it('ends a message that keeps failing in the DLQ after maxReceiveCount receives', async () => {
@@ -170,7 +170,7 @@ describe('the event source mapping (Lambda with ReportBatchItemFailures)', () =>
       await until(() => outcomes.length === 1);
       expect(outcomes[0].failed).toHaveLength(2);
       expect(outcomes[0].error).toMatch(behaviour === 'throws' ? /DynamoDB is down/ : behaviour === 'times out' ? /Task timed out after 0.10 seconds/ : /not a message of this batch/);
-      expect(queue.depth()).toEqual({ visible: 0, inFlight: 2 });
+      expect(queue.depth()).toEqual({ visible: 0, inFlight: 2, delayed: 0 });
     }
   });
 

@@ -41,6 +41,17 @@ describe('SES max send rate (local runner)', () => {
     expect(ses.calls).toHaveLength(1);
   });
 
+  it('refuses every SendEmail while told to throttle (a fault switch), and counts the refusals', async () => {
+    const ses = fakeSes();
+    let throttled = true;
+    let refusals = 0;
+    const client = withSesSimulation(ses.client, { ...hooks, onThrottled: () => void refusals++ }, { throttled: () => throttled });
+    for (let i = 0; i < 3; i++) await expect(client.send(sendEmail())).rejects.toMatchObject({ name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } });
+    throttled = false;
+    await client.send(sendEmail());
+    expect([ses.calls.length, refusals]).toEqual([1, 3]);
+  });
+
   it('does not limit other calls, nor anything when no rate is set', async () => {
     const ses = fakeSes();
     const limited = withSesSimulation(ses.client, hooks, { maxSendRate: 1, now: () => 0 });

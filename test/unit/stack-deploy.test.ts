@@ -148,6 +148,26 @@ describe('deploy: first install', () => {
     );
   });
 
+  it('fills MaxSendRate from the SES account unless it was given, and warns when a given one is above the account’s', async () => {
+    const io = host({ yes: true });
+    await runDeploy(world, io, { yes: true, flagParameters: FIRST_INSTALL_PARAMETERS });
+    // GetAccount: SendQuota.MaxSendRate 14.
+    expect(world.cfn.liveStack(STACK)?.parameters.MaxSendRate).toBe('14');
+    expect(io.codes()).not.toContain('deploy.preflight.max-send-rate');
+
+    const over = host({ yes: true });
+    const result = await runDeploy(world, over, { yes: true, flagParameters: { MaxSendRate: '50' } });
+    expect(world.cfn.liveStack(STACK)?.parameters.MaxSendRate).toBe('50');
+    expect(over.codes()).toContain('deploy.preflight.max-send-rate');
+    expect(result.warnings).toContain(
+      "MaxSendRate 50 is above your SES maximum send rate of 14 per second: SES throttles the sends over it (they wait and go out later, never lost, but slower than paced). Leave MaxSendRate out to use the account's rate.",
+    );
+
+    // Not given again: back to the account's rate.
+    await runDeploy(world, host({ yes: true }), { yes: true });
+    expect(world.cfn.liveStack(STACK)?.parameters.MaxSendRate).toBe('14');
+  });
+
   it('--no-execute leaves the change set for review and prints how to execute it', async () => {
     const result = await runDeploy(world, host(), { execute: false, flagParameters: FIRST_INSTALL_PARAMETERS });
     expect(result.action).toBe('change-set-created');

@@ -3,7 +3,9 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { EngineSettings } from '../deps.js';
+import { SqsRequeue } from '../requeue.js';
 import type { EngineLogger, StatusChange, StatusEventPublisher } from '../status-events.js';
 import { embeddedMetrics, METRIC_NAMESPACE, type EngineMetrics } from '../metrics.js';
 
@@ -49,6 +51,20 @@ function withMetrics(inner: StatusEventPublisher | undefined, stack: string): St
   };
 }
 
+/**
+ * The Sender's pacing and requeue settings: each concurrent instance takes MAX_SEND_RATE /
+ * SEND_CONCURRENCY sends a second (MaximumConcurrency bounds how many run at once), and throttled
+ * requests go back to SEND_QUEUE_URL. A MAX_SEND_RATE of 0 or unset turns pacing off.
+ */
+function sendPacing(): Pick<EngineSettings, 'sendRatePerInstance' | 'requeue'> {
+  const rate = Number(process.env.MAX_SEND_RATE ?? 0);
+  const concurrency = Math.max(1, Number(process.env.SEND_CONCURRENCY ?? 1) || 1);
+  return {
+    ...(Number.isFinite(rate) && rate > 0 ? { sendRatePerInstance: rate / concurrency } : {}),
+    requeue: new SqsRequeue(new SQSClient({}), process.env.SEND_QUEUE_URL || undefined),
+  };
+}
+
 /** Reads the function's environment (set by cfn/mailengine.yaml) and the suppression hash key. */
 export async function engineSettingsFromEnvironment(): Promise<EngineSettings> {
   const secretArn = process.env.SUPPRESSION_HASH_SECRET_ARN;
@@ -72,6 +88,7 @@ export async function engineSettingsFromEnvironment(): Promise<EngineSettings> {
     softBounceThreshold: Number(process.env.SOFT_BOUNCE_THRESHOLD ?? 3),
     retentionDays: Number(process.env.DATA_RETENTION_DAYS ?? 90),
     hashKey,
+    ...sendPacing(),
     statusEvents: withMetrics(new EventBridgeStatusPublisher(eventbridge, eventBusName), configurationSet),
     log: jsonLogger,
     metrics: stackMetrics(configurationSet),

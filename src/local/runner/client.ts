@@ -43,6 +43,11 @@ export function resumeRunner(endpoint: string): Promise<RunnerState> {
   return call(endpoint, 'POST', 'resume');
 }
 
+/** Switches the runner's simulated SES to refuse every SendEmail as over the rate (a fault for tests and the benchmark), or back. */
+export function throttleRunnerSes(endpoint: string, on: boolean): Promise<RunnerState> {
+  return call(endpoint, 'POST', `ses/throttle?on=${on}`);
+}
+
 export interface EventQuery {
   bus?: string;
   detailType?: string;
@@ -78,7 +83,7 @@ export async function waitForRunnerIdle(endpoint: string, options: { timeoutMs?:
     const state = await runnerState(endpoint);
     if (state.idle && (!options.until || (await options.until(state)))) return state;
     if (Date.now() >= deadline) {
-      throw new MailengineError('LOCAL_RUNNER_BUSY', `The local engine did not settle within ${Math.round(timeoutMs / 1000)} s (send queue ${state.queues.send.visible} waiting, ${state.queues.send.inFlight} in flight; ${state.pendingSesEvents} SES events pending).`, {
+      throw new MailengineError('LOCAL_RUNNER_BUSY', `The local engine did not settle within ${Math.round(timeoutMs / 1000)} s (send queue ${state.queues.send.visible} waiting, ${state.queues.send.inFlight} in flight, ${state.queues.send.delayed} delayed; ${state.pendingSesEvents} SES events pending).`, {
         exitCode: ExitCode.Failed,
         suggestion: 'See .mailengine/local/logs/eventbridge.log for what the Sender and Feedback did.',
         details: { state },

@@ -54,6 +54,10 @@ export const runnerConfigSchema = z.object({
   sesEventDelayMs: z.number().int().nonnegative(),
   /** SES's MaxSendRate (messages per second); absent means the emulator's own pace, unlimited. */
   sesMaxSendRate: z.number().positive().optional(),
+  /** How throttled requests wait (the engine's defaults: 30 s doubling to 15 min, 6 h in all); tests shorten it. */
+  requeuePolicy: z
+    .object({ firstDelayMs: z.number().int().positive(), maxDelayMs: z.number().int().positive().max(900_000), giveUpAfterMs: z.number().int().positive() })
+    .optional(),
 });
 
 export type RunnerConfig = z.infer<typeof runnerConfigSchema>;

@@ -44,6 +44,10 @@ export function realEngine(config: RunnerConfig): EngineFactory {
       // Not 0: s3rver leaks a file handle on every 304 it answers, so revalidating on every send
       // would exhaust its file limit after a few thousand emails and hang the local stack.
       templateCacheFreshForMs: LOCAL_TEMPLATE_CACHE_MS,
+      // Every invocation here runs in this one process, on one Sender: it paces to the whole rate.
+      ...(config.sesMaxSendRate ? { sendRatePerInstance: config.sesMaxSendRate } : {}),
+      requeue: hooks.requeue,
+      ...(config.requeuePolicy ? { requeuePolicy: config.requeuePolicy } : {}),
     };
     return {
       sender: createSender(buildSenderDeps({ ...settings, log: hooks.logger('sender') })),

@@ -159,7 +159,10 @@ export class EventSource {
         ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt ?? message.sentAt),
         SenderId: 'AIDAMAILENGINELOCAL',
       } as SqsRecord['attributes'],
-      messageAttributes: {},
+      // Lambda's shape for SQS message attributes: lower-case keys, empty lists for the unused kinds.
+      messageAttributes: Object.fromEntries(
+        Object.entries(message.attributes ?? {}).map(([name, a]) => [name, { stringValue: a.StringValue, stringListValues: [], binaryListValues: [], dataType: a.DataType }]),
+      ),
       md5OfBody: message.md5OfBody,
       eventSource: 'aws:sqs',
       eventSourceARN: this.options.queue.arn,

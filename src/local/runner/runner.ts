@@ -8,6 +8,9 @@ import type { QueueSettings, RunnerConfig } from './config.js';
 import { LocalEventBus, type BusRule } from './event-bus.js';
 import { EventSource, type EventSourceState, type SqsHandler } from './event-source.js';
 import { eventTime } from './put-events.js';
+import type { RequeuePort } from '../../engine/requeue.js';
+import { join } from 'node:path';
+import { localRequeue } from './local-requeue.js';
 import { LocalQueue, type QueueDepth } from './queue.js';
 import { startRunnerServer, type RunnerServer } from './server.js';
 import { withSesSimulation } from './ses-client.js';
@@ -30,6 +33,8 @@ export interface EngineHooks {
   wrapSes<T extends { send(command: unknown, options?: unknown): Promise<unknown> }>(client: T): T;
   /** Records "Email Status Changed" on the engine bus, as the engine publishes them in AWS. */
   statusEvents: StatusEventPublisher;
+  /** Gives a throttled request back to the send queue, delayed, without a receive (the SQS requeue's local twin). */
+  requeue: RequeuePort;
   /** The runner's own PutEvents endpoint, for code that wants an EventBridge client instead. */
   eventsEndpoint: string;
   logger(fn: 'sender' | 'feedback'): EngineLogger;
@@ -72,12 +77,16 @@ export interface RunnerState {
   version: string;
   pid: number;
   paused: boolean;
+  /** SES refuses every SendEmail as over the rate (a fault switched on through the control API). */
+  sesThrottled: boolean;
   engine: { configured: boolean; stackName?: string; configurationSet?: string; bus: string; reason?: string };
   queues: { send: QueueState; sendDlq: QueueState; feedback: QueueState; feedbackDlq: QueueState };
   functions: { sender?: EventSourceState; feedback?: EventSourceState };
   /** SES events synthesised but not yet published. */
   pendingSesEvents: number;
   sends: number;
+  /** SendEmail calls the simulated SES took and refused as over the rate, since the runner started. */
+  ses: { accepted: number; throttled: number };
   /** Nothing waiting, running or scheduled: every request so far has reached its outcome. */
   idle: boolean;
 }
@@ -91,6 +100,8 @@ export interface LocalRunner {
   state(): RunnerState;
   pause(): Promise<RunnerState>;
   resume(): Promise<RunnerState>;
+  /** Makes the simulated SES refuse every SendEmail with TooManyRequestsException, or stop doing so. */
+  throttleSes(on: boolean): RunnerState;
   sends(): RecordedSend[];
   close(): Promise<void>;
 }
@@ -99,12 +110,18 @@ function queueArn(config: RunnerConfig, name: string): string {
   return `arn:aws:sqs:${config.region}:${config.accountId}:${name}`;
 }
 
+/** Where a queue's journal lives: under the runner's data directory, so a restarted runner finds it. */
+export function queueJournalFile(config: RunnerConfig, name: string): string {
+  return join(config.dataDir, 'queues', `${name}.jsonl`);
+}
+
 function queuePair(config: RunnerConfig, name: string, settings: QueueSettings, log: EngineLogger): { main: LocalQueue; dlq: LocalQueue } {
   const dlqName = `${name}-dlq`;
-  const dlq = new LocalQueue(dlqName, queueArn(config, dlqName), { visibilityTimeoutMs: 30_000, retentionMs: settings.retentionMs });
+  const dlq = new LocalQueue(dlqName, queueArn(config, dlqName), { visibilityTimeoutMs: 30_000, retentionMs: settings.retentionMs, journalFile: queueJournalFile(config, dlqName) });
   const main = new LocalQueue(name, queueArn(config, name), {
     visibilityTimeoutMs: settings.visibilityTimeoutMs,
     retentionMs: settings.retentionMs,
+    journalFile: queueJournalFile(config, name),
     redrive: {
       deadLetterQueue: dlq,
       maxReceiveCount: settings.maxReceiveCount,
@@ -152,6 +169,8 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
   const bus = new LocalEventBus(new Set(['default', config.engineBus]), rules);
 
   let paused = options.paused === true;
+  let sesThrottled = false;
+  const sesCalls = { accepted: 0, throttled: 0 };
   const sendLog: RecordedSend[] = [];
   const pendingSes = new Set<NodeJS.Timeout>();
 
@@ -170,7 +189,9 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
     wrapSes: (client) =>
       withSesSimulation(client, {
         isSendingPaused: (set) => paused && set === configurationSet,
+        onThrottled: () => void sesCalls.throttled++,
         onSent(input, output, sentAt) {
+          sesCalls.accepted++;
           const messageId = output.MessageId ?? randomUUID();
           const tag = (name: string) => input.EmailTags?.find((t) => t.Name === name)?.Value;
           const d = input.Destination ?? {};
@@ -188,7 +209,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
           if (sendLog.length > 10_000) sendLog.shift();
           publishSesEvents(input, messageId, sentAt);
         },
-      }, { maxSendRate: config.sesMaxSendRate }),
+      }, { maxSendRate: config.sesMaxSendRate, throttled: () => sesThrottled }),
     statusEvents: {
       async publish(change: StatusChange) {
         bus.put(config.engineBus, {
@@ -204,6 +225,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
         });
       },
     },
+    requeue: localRequeue(sendPair.main),
     eventsEndpoint: '',
     logger: (fn) => ({
       info: (event, fields) => log.info(event, { fn, ...fields }),
@@ -221,13 +243,14 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
 
   const state = (): RunnerState => {
     const queues = { send: queueState(sendPair.main), sendDlq: queueState(sendPair.dlq), feedback: queueState(feedbackPair.main), feedbackDlq: queueState(feedbackPair.dlq) };
-    const busy = (q: QueueState) => q.visible + q.inFlight > 0;
+    const busy = (q: QueueState) => q.visible + q.inFlight + q.delayed > 0;
     const functions = { ...(sender ? { sender: sender.state() } : {}), ...(feedback ? { feedback: feedback.state() } : {}) };
     return {
       runner: RUNNER_ID,
       version: VERSION,
       pid: process.pid,
       paused,
+      sesThrottled,
       engine: {
         configured: Boolean(config.engine),
         ...(config.engine ? { stackName: config.engine.stackName, configurationSet: config.engine.configurationSet } : {}),
@@ -238,6 +261,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
       functions,
       pendingSesEvents: pendingSes.size,
       sends: sendLog.length,
+      ses: { ...sesCalls },
       idle: !busy(queues.send) && !busy(queues.feedback) && pendingSes.size === 0 && !functions.sender?.running && !functions.feedback?.running,
     };
   };
@@ -258,6 +282,12 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
     return state();
   };
 
+  const throttleSes = (on: boolean): RunnerState => {
+    if (on !== sesThrottled) log.warn(on ? 'ses.throttling-on' : 'ses.throttling-off', {});
+    sesThrottled = on;
+    return state();
+  };
+
   const server: RunnerServer = await startRunnerServer({
     host: config.host,
     port: config.port,
@@ -266,6 +296,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
     state,
     pause: () => setPaused(true),
     resume: () => setPaused(false),
+    throttleSes,
     sends: () => sendLog,
     queues: () => ({ send: sendPair.main, sendDlq: sendPair.dlq, feedback: feedbackPair.main, feedbackDlq: feedbackPair.dlq }),
     log,
@@ -320,6 +351,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
     state,
     pause: () => setPaused(true),
     resume: () => setPaused(false),
+    throttleSes,
     sends: () => [...sendLog],
     async close() {
       ready = false;

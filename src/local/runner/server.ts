@@ -25,6 +25,7 @@ export interface RunnerServerOptions {
   state(): RunnerState;
   pause(): Promise<RunnerState>;
   resume(): Promise<RunnerState>;
+  throttleSes(on: boolean): RunnerState;
   sends(): readonly RecordedSend[];
   queues(): Record<string, LocalQueue>;
   log: EngineLogger;
@@ -132,6 +133,12 @@ export async function startRunnerServer(options: RunnerServerOptions): Promise<R
         return send(res, 200, await options.pause());
       case 'POST /_mailengine/resume':
         return send(res, 200, await options.resume());
+      case 'POST /_mailengine/ses/throttle': {
+        // A fault for tests and the benchmark: SES refuses every SendEmail until switched off.
+        const on = url.searchParams.get('on');
+        if (on !== 'true' && on !== 'false') throw new HttpError(400, 'on must be true or false');
+        return send(res, 200, options.throttleSes(on === 'true'));
+      }
       case 'GET /_mailengine/events': {
         const q = url.searchParams;
         const waitMs = Math.min(MAX_WAIT_MS, wholeNumber(q.get('waitMs'), 0));

@@ -6,6 +6,8 @@ export interface SesSendHooks {
   isSendingPaused(configurationSet: string | undefined): boolean;
   /** Called after SES (the emulator) accepted a message. */
   onSent(input: SendEmailCommandInput, output: SendEmailCommandOutput, sentAt: Date): void;
+  /** Called when a SendEmail is refused as over the rate. */
+  onThrottled?(): void;
 }
 
 /** Limits that the emulator lacks but SES enforces on an account. */
@@ -15,6 +17,8 @@ export interface SesSimulationLimits {
    * means unlimited, as the emulator alone is.
    */
   maxSendRate?: number;
+  /** While this says true, every SendEmail is refused as over the rate (fault tests: sustained throttling). */
+  throttled?: () => boolean;
   /** Clock for the rate limit (tests). */
   now?: () => number;
 }
@@ -65,7 +69,8 @@ export function withSesSimulation<T extends Sendable>(client: T, hooks: SesSendH
     }
     // Over the rate SES answers 429 TooManyRequestsException and accepts nothing: the Sender's
     // own retry and backoff must cope, which is what the throughput benchmark measures.
-    if (takeToken && !takeToken()) {
+    if (limits.throttled?.() || (takeToken && !takeToken())) {
+      hooks.onThrottled?.();
       throw new TooManyRequestsException({
         message: `Maximum sending rate exceeded (${limits.maxSendRate}/s, mailengine local runner).`,
         $metadata: { httpStatusCode: 429 },
