@@ -49,16 +49,16 @@ function renderEmail(email: EmailView, view: LookupView): { text: string; cut: b
   if (email.errorType) lines.push(`  ${email.errorType}: ${email.errorMessage ?? ''}`.trimEnd());
   if (email.lastError) lines.push(`  last error: ${email.lastError}`);
   const width = view.wide ? undefined : DETAIL_WIDTH;
-  const details = email.history.map((h) => detailText(h.details, width));
   lines.push(
     email.history.length === 0
       ? '  (no history entries)'
       : dataTable(
           ['time', 'event', 'status', 'details'],
-          email.history.map((h, i) => [h.time, h.event, h.status, details[i]]),
+          email.history.map((h) => [h.time, h.event, h.status, detailText(h.details, width)]),
         ),
   );
-  return { text: lines.join('\n'), cut: details.some((d, i) => d !== detailText(email.history[i].details)) };
+  const cut = width !== undefined && email.history.some((h) => (detailText(h.details)?.length ?? 0) > width);
+  return { text: lines.join('\n'), cut };
 }
 
 export function renderLookup(result: LookupResult, view: LookupView = { wide: false }): string {
