@@ -18,6 +18,8 @@ export interface AwsCallContext {
 /** IAM action prefixes differ from our service keys in places. */
 const IAM_PREFIX: Record<string, string> = {
   cloudformation: 'cloudformation',
+  cloudwatch: 'cloudwatch',
+  logs: 'logs',
   sesv2: 'ses',
   dynamodb: 'dynamodb',
   s3: 's3',
