@@ -171,7 +171,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const uploading = io.progress('deploy.upload', `Uploading the engine code to ${bucketName}`);
   let artifacts: EngineUpload;
   try {
-    artifacts = await uploadEngine(aws, { account, region, stackName, engine, ...(adopt.length ? { importTemplate: importTemplate(engine.template, adopt) } : {}) });
+    artifacts = await uploadEngine(aws, { account, region, stackName, engine, ...(adopt.length ? { importTemplate: importTemplate(engine.template, adopt, values) } : {}) });
     const sent = artifacts.files.filter((f) => f.state === 'uploaded').length;
     const total = artifacts.files.length;
     const what = sent === total ? `uploaded ${total} files` : sent === 0 ? `all ${total} files were already there` : `uploaded ${sent} of ${total} files (the rest were already there)`;

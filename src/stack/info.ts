@@ -4,18 +4,10 @@ import { VERSION } from '../version.js';
 import { compareEngineToCli, stackEngineVersion, type VersionComparison } from './engine-version.js';
 import { readSesAccount, readSesIdentity, type SesAccount, type SesIdentity } from './ses-account.js';
 import { readSendingState, type SendingState } from './sending-state.js';
+import { queueDepth, type QueueDepth } from './queue-depth.js';
 import { consoleUrl, describeStack } from './stack-status.js';
 
-export interface QueueDepth {
-  /** send, send-dlq, feedback or feedback-dlq. */
-  name: string;
-  url: string;
-  /** Waiting to be received. */
-  waiting?: number;
-  /** Received and being worked on. */
-  inFlight?: number;
-  delayed?: number;
-}
+export type { QueueDepth };
 
 /** A part of `info` that could not be read; the rest is still reported. */
 export interface InfoProblem {
@@ -45,15 +37,6 @@ const QUEUES: Array<[string, string]> = [
   ['feedback', 'FeedbackQueueUrl'],
   ['feedback-dlq', 'FeedbackDeadLetterQueueUrl'],
 ];
-
-async function queueDepth(aws: AwsClientFactory, name: string, url: string): Promise<QueueDepth> {
-  const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
-  const out = await (await aws.sqs()).send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
-  );
-  const n = (key: string) => (out.Attributes?.[key as never] === undefined ? undefined : Number(out.Attributes[key as never]));
-  return { name, url, waiting: n('ApproximateNumberOfMessages'), inFlight: n('ApproximateNumberOfMessagesNotVisible'), delayed: n('ApproximateNumberOfMessagesDelayed') };
-}
 
 /**
  * Everything worth knowing about a deployed engine, each part read independently: a part the
