@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 import { compareEngineToCli, stackEngineVersion, type VersionComparison } from './engine-version.js';
 import { readSesAccount, readSesIdentity, type SesAccount, type SesIdentity } from './ses-account.js';
 import { readSendingState, type SendingState } from './sending-state.js';
+import { readAutoPauseAlarms, type AutoPauseAlarm } from './alarms.js';
 import { queueDepth, type QueueDepth } from './queue-depth.js';
 import { consoleUrl, describeStack } from './stack-status.js';
 
@@ -28,6 +29,8 @@ export interface StackInfo {
   identity?: SesIdentity;
   queues: QueueDepth[];
   sending?: SendingState;
+  /** The alarms that pause the engine, and their states. */
+  alarms?: AutoPauseAlarm[];
   problems: InfoProblem[];
 }
 
@@ -63,11 +66,12 @@ export async function stackInfo(input: { aws: AwsClientFactory; stackName: strin
     }
   };
   const identityName = stack.parameters.SenderIdentity;
-  const [ses, identity, queues, sending] = await Promise.all([
+  const [ses, identity, queues, sending, alarms] = await Promise.all([
     attempt('ses', () => readSesAccount(aws)),
     identityName ? attempt('identity', () => readSesIdentity(aws, identityName)) : Promise.resolve(undefined),
     Promise.all(QUEUES.filter(([, key]) => stack.outputs[key]).map(([name, key]) => attempt(`queue ${name}`, () => queueDepth(aws, name, stack.outputs[key])))),
     attempt('sending', () => readSendingState(aws, stack.outputs)),
+    attempt('alarms', () => readAutoPauseAlarms(aws, stackName)),
   ]);
   return {
     target: 'aws',
@@ -87,6 +91,7 @@ export async function stackInfo(input: { aws: AwsClientFactory; stackName: strin
     ...(identity ? { identity } : {}),
     queues: queues.filter((q): q is QueueDepth => q !== undefined),
     ...(sending ? { sending } : {}),
+    ...(alarms ? { alarms } : {}),
     problems,
   };
 }
@@ -96,7 +101,7 @@ export function incompleteInfoError(problems: InfoProblem[]): MailengineError {
   const codes = new Set(problems.map((p) => p.exitCode));
   return new MailengineError('INFO_INCOMPLETE', `Some of it could not be read: ${problems.map((p) => `${p.section} (${p.message})`).join('; ')}`, {
     exitCode: codes.size === 1 ? ([...codes][0] as MailengineError['exitCode']) : ExitCode.Failed,
-    suggestion: 'Everything else above is current. Grant the missing read permissions (ses:GetAccount, ses:GetEmailIdentity, sqs:GetQueueAttributes, ses:GetConfigurationSet, lambda:GetEventSourceMapping) to see the rest.',
+    suggestion: 'Everything else above is current. Grant the missing read permissions (ses:GetAccount, ses:GetEmailIdentity, sqs:GetQueueAttributes, ses:GetConfigurationSet, lambda:GetEventSourceMapping, cloudwatch:DescribeAlarms) to see the rest.',
     details: { problems },
   });
 }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { incompleteInfoError, stackInfo } from '../../src/stack/info.js';
 import { FakeServiceError } from '../helpers/fake-cloudformation.js';
+import { autoPauseAlarm } from '../helpers/cloudwatch-alarms.js';
 import { createWorld, type World } from '../fixtures/stack/aws-world.js';
 import { STACK, failure, install } from '../fixtures/stack/harness.js';
 import * as ses from '@aws-sdk/client-sesv2';
@@ -51,6 +52,16 @@ describe('info', () => {
     expect((await stackInfo({ aws: world.aws, stackName: STACK })).sending).toEqual({ state: 'paused', configurationSetSending: false, senderMapping: 'Disabled' });
     world.mappings[outputs.SenderEventSourceMappingId] = 'Enabled';
     expect((await stackInfo({ aws: world.aws, stackName: STACK })).sending?.state).toBe('partly-paused');
+  });
+
+  it("shows the auto-pause alarms' states, with the value of one in ALARM", async () => {
+    world.alarms = [autoPauseAlarm(STACK, 'bounce', 'ALARM', 0.062, 0.05), autoPauseAlarm(STACK, 'complaint', 'OK', 0, 0.001)];
+    const info = await stackInfo({ aws: world.aws, stackName: STACK });
+    expect(info.alarms).toEqual([
+      expect.objectContaining({ name: 'mailengine-bounce-rate-auto-pause', state: 'ALARM', metric: 'Reputation.BounceRate', value: 0.062, threshold: 0.05 }),
+      expect.objectContaining({ name: 'mailengine-complaint-rate-auto-pause', state: 'OK' }),
+    ]);
+    expect(world.calls.find((c) => c.command === 'DescribeAlarms')!.input).toMatchObject({ AlarmNamePrefix: 'mailengine-' });
   });
 
   it('an engine older than the CLI: suggests the upgrade; newer: suggests updating the CLI', async () => {
