@@ -27,9 +27,9 @@ export interface AwsClientSettings {
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
-type ServiceKey = 'cloudformation' | 'cloudwatch' | 'logs' | 'dynamodb' | 'eventbridge' | 'lambda' | 's3' | 'secretsmanager' | 'sesv2' | 'sqs' | 'sts';
+export type ServiceKey = 'cloudformation' | 'cloudwatch' | 'logs' | 'dynamodb' | 'eventbridge' | 'lambda' | 's3' | 'secretsmanager' | 'sesv2' | 'sqs' | 'sts';
 
-interface Sendable {
+export interface Sendable {
   send(command: unknown, options?: unknown): Promise<unknown>;
 }
 
@@ -98,6 +98,15 @@ export class AwsClientFactory {
 
   sts(): Promise<STSClient> {
     return this.get('sts', async () => new (await import('@aws-sdk/client-sts')).STSClient(this.config('sts')));
+  }
+
+  /**
+   * Gives a client layered over one of the factory's (a DynamoDB document client, whose `send`
+   * runs its own middleware and never reaches the inner client's) the same error translation.
+   */
+  translated<T extends Sendable>(client: T, service: ServiceKey): T {
+    this.translateErrors(client, service);
+    return client;
   }
 
   private async get<T>(service: ServiceKey, build: () => Promise<T>): Promise<T> {
