@@ -41,6 +41,9 @@ const QUEUES: Array<[string, string]> = [
   ['feedback-dlq', 'FeedbackDeadLetterQueueUrl'],
 ];
 
+/** The outputs the sending state and queue depths are read through. */
+const INFO_OUTPUTS = ['ConfigurationSetName', 'SenderEventSourceMappingId', ...QUEUES.map(([, key]) => key)];
+
 /**
  * Everything worth knowing about a deployed engine, each part read independently: a part the
  * credentials may not read is reported as a problem and the rest still shows.
@@ -65,12 +68,25 @@ export async function stackInfo(input: { aws: AwsClientFactory; stackName: strin
       return undefined;
     }
   };
+  // What info reads its other parts through: without these outputs those parts cannot be read.
+  const missing = INFO_OUTPUTS.filter((key) => !stack.outputs[key]);
+  if (missing.length > 0) {
+    problems.push({
+      section: 'outputs',
+      code: 'STACK_INCOMPLETE',
+      message: `stack ${stackName} (${stack.status}) has no output${missing.length === 1 ? '' : 's'} ${missing.join(', ')}, so its sending state${missing.some((k) => k.endsWith('QueueUrl')) ? ' and queues' : ''} cannot be read`,
+      exitCode: ExitCode.NotFound,
+    });
+  }
   const identityName = stack.parameters.SenderIdentity;
+  if (!identityName) {
+    problems.push({ section: 'identity', code: 'STACK_INCOMPLETE', message: `stack ${stackName} has no SenderIdentity parameter, so the SES identity cannot be read`, exitCode: ExitCode.NotFound });
+  }
   const [ses, identity, queues, sending, alarms] = await Promise.all([
     attempt('ses', () => readSesAccount(aws)),
     identityName ? attempt('identity', () => readSesIdentity(aws, identityName)) : Promise.resolve(undefined),
     Promise.all(QUEUES.filter(([, key]) => stack.outputs[key]).map(([name, key]) => attempt(`queue ${name}`, () => queueDepth(aws, name, stack.outputs[key])))),
-    attempt('sending', () => readSendingState(aws, stack.outputs)),
+    missing.length === 0 ? attempt('sending', () => readSendingState(aws, stack.outputs)) : Promise.resolve(undefined),
     attempt('alarms', () => readAutoPauseAlarms(aws, stackName)),
   ]);
   return {
@@ -101,7 +117,15 @@ export function incompleteInfoError(problems: InfoProblem[]): MailengineError {
   const codes = new Set(problems.map((p) => p.exitCode));
   return new MailengineError('INFO_INCOMPLETE', `Some of it could not be read: ${problems.map((p) => `${p.section} (${p.message})`).join('; ')}`, {
     exitCode: codes.size === 1 ? ([...codes][0] as MailengineError['exitCode']) : ExitCode.Failed,
-    suggestion: 'Everything else above is current. Grant the missing read permissions (ses:GetAccount, ses:GetEmailIdentity, sqs:GetQueueAttributes, ses:GetConfigurationSet, lambda:GetEventSourceMapping, cloudwatch:DescribeAlarms) to see the rest.',
+    suggestion: [
+      'Everything else above is current.',
+      problems.some((p) => p.code === 'STACK_INCOMPLETE') ? 'The stack lacks what a complete mailengine stack has: `mailengine deploy` completes or upgrades it.' : '',
+      problems.some((p) => p.code !== 'STACK_INCOMPLETE')
+        ? 'Grant the missing read permissions (ses:GetAccount, ses:GetEmailIdentity, sqs:GetQueueAttributes, ses:GetConfigurationSet, lambda:GetEventSourceMapping, cloudwatch:DescribeAlarms) to see the rest.'
+        : '',
+    ]
+      .filter(Boolean)
+      .join(' '),
     details: { problems },
   });
 }

@@ -100,6 +100,40 @@ describe('info', () => {
     }
   });
 
+  it('a stack without its outputs (a first install rolled back): a problem for each part it cannot read, and exit 4', async () => {
+    const stack = world.cfn.liveStack(STACK)!;
+    stack.outputs = {};
+    world.cfn.forceStatus(STACK, 'ROLLBACK_COMPLETE');
+    const info = await stackInfo({ aws: world.aws, stackName: STACK });
+    expect(info.sending).toBeUndefined();
+    expect(info.queues).toEqual([]);
+    expect(info.problems).toEqual([
+      {
+        section: 'outputs',
+        code: 'STACK_INCOMPLETE',
+        message:
+          'stack mailengine (ROLLBACK_COMPLETE) has no outputs ConfigurationSetName, SenderEventSourceMappingId, SendQueueUrl, SendDeadLetterQueueUrl, FeedbackQueueUrl, FeedbackDeadLetterQueueUrl, so its sending state and queues cannot be read',
+        exitCode: ExitCode.NotFound,
+      },
+    ]);
+    const err = incompleteInfoError(info.problems);
+    expect(err.exitCode).toBe(ExitCode.NotFound);
+    expect(err.suggestion).toContain('`mailengine deploy` completes or upgrades it');
+  });
+
+  it('every part it could not read is a problem: SES, identity, a queue, sending', async () => {
+    const outputs = world.cfn.liveStack(STACK)!.outputs;
+    world.queueDepths[outputs.SendQueueUrl] = { denied: true };
+    const denied = mockClient(ses.SESv2Client);
+    denied.onAnyCommand().rejects(new FakeServiceError('AccessDeniedException', 'not authorized', 403));
+    try {
+      const info = await stackInfo({ aws: world.aws, stackName: STACK });
+      expect(info.problems.map((p) => p.section)).toEqual(['ses', 'identity', 'queue send', 'sending']);
+    } finally {
+      denied.restore();
+    }
+  });
+
   it('no stack: exit 4 with the way to install it', async () => {
     const err = await failure(stackInfo({ aws: world.aws, stackName: 'elsewhere' }));
     expect(err).toMatchObject({ code: 'STACK_NOT_FOUND', exitCode: ExitCode.NotFound, message: 'No stack named elsewhere in eu-west-1.' });
