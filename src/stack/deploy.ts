@@ -227,7 +227,13 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   }
 
   // After an adoption the change is still an install as far as the reader is concerned.
-  const diff = buildDiff(type, changeSet.changes, previous ?? {}, values);
+  const diff = buildDiff(type, changeSet.changes, previous ?? {}, values, prepared.stack?.givenParameters);
+  // CloudFormation may hand back an executable change set that changes no resource and no
+  // parameter value we can see (tags, resolved or masked values): executing it would do nothing.
+  if (type === 'UPDATE' && adopt.length === 0 && diff.resources.length === 0 && diff.parameters.length === 0) {
+    await deleteChangeSet(aws, changeSet.stackId, changeSet.id);
+    return { ...base, action: 'no-changes', stackStatus: current?.status, outputs: current?.outputs ?? {}, adopted, seconds: seconds() };
+  }
   const heading =
     type === 'CREATE'
       ? `Install stack ${stackName} in ${region} (account ${account}), engine ${version}${adopt.length ? `, around the adopted ${adopt.map((r) => r.name).join(', ')}` : ''}:`

@@ -145,6 +145,7 @@ export class FakeCloudFormation {
   private failure?: { logicalId: string; reason: string; rollbackFails?: boolean };
   private deleteFailure?: { logicalId: string; reason: string };
   private readonly ignoreRetain = new Set<string>();
+  private emptyButAvailable = false;
 
   constructor(private readonly options: FakeCloudFormationOptions) {
     this.region = options.region ?? 'eu-west-1';
@@ -189,6 +190,15 @@ export class FakeCloudFormation {
       stack.lastUpdatedTime = this.tick();
       this.event(stack, stack.name, 'AWS::CloudFormation::Stack', stack.id, settlesAs, undefined, token);
     });
+  }
+
+  /**
+   * The next update change set that changes nothing is still `CREATE_COMPLETE` and `AVAILABLE`,
+   * with no Changes, instead of FAILED "didn't contain changes": how some CloudFormation
+   * implementations answer, and what a template with a transform can get.
+   */
+  nextChangeSetEmptyButAvailable(): void {
+    this.emptyButAvailable = true;
   }
 
   /**
@@ -346,7 +356,8 @@ export class FakeCloudFormation {
     const changes = imports ?? this.computeChanges(stack, template, parameters);
     const sameTags = JSON.stringify(tags) === JSON.stringify(stack.tags);
     const sameParameters = JSON.stringify(parameters) === JSON.stringify(stack.parameters);
-    const empty = type === 'UPDATE' && changes.length === 0 && sameTags && sameParameters;
+    const empty = type === 'UPDATE' && changes.length === 0 && sameTags && sameParameters && !this.emptyButAvailable;
+    this.emptyButAvailable = false;
     this.changeSets.push({
       id,
       name: String(input.ChangeSetName),
