@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { keyValueTable } from '../src/io/render.js';
+import { alarmStates } from '../src/stack/alarms.js';
 import type { StackInfo } from '../src/stack/info.js';
 import type { LocalStackInfo } from '../src/stack/info-local.js';
 import { defineAction, type Runtime } from './runtime.js';
@@ -46,6 +47,7 @@ function render(r: StackInfo, order: (o: Record<string, string>) => Array<[strin
     ['updated', r.stack.updatedAt ?? r.stack.createdAt],
     ['engine', `${r.version.engine ?? 'unknown'} (this CLI: ${r.version.cli})`],
     ['sending', sendingLine(r)],
+    ['auto-pause alarms', r.alarms ? (r.alarms.length > 0 ? alarmStates(r.alarms) : 'none found') : undefined],
     ['SES account', sesLine(r)],
     ['identity', identityLine(r)],
     ['queues', queues || undefined],

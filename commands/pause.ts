@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { keyValueTable } from '../src/io/render.js';
+import { alarmStates } from '../src/stack/alarms.js';
 import type { SendingControlResult } from '../src/operations/sending-control.js';
 import { defineAction, type CommandContext, type Runtime } from './runtime.js';
 
@@ -21,6 +22,7 @@ export function renderSendingControl(r: SendingControlResult): string {
   const requests = (n: number) => `${n} request${n === 1 ? '' : 's'}`;
   if (r.action === 'resume' && r.changed && r.waitingBefore !== undefined) rows.push(['had waited in the send queue', `${requests(r.waitingBefore)} (now being sent)`]);
   else if (r.waiting !== undefined) rows.push(['waiting in the send queue', requests(r.waiting)]);
+  if (r.alarms) rows.push(['auto-pause alarms', r.alarms.length > 0 ? alarmStates(r.alarms) : 'none found']);
   const lines = [head, keyValueTable(rows)];
   if (r.action === 'pause' && r.state === 'paused') lines.push('Requests wait in the send queue (kept 14 days). `mailengine resume` sends them.');
   return [...lines, ...r.notes.map((n) => `Note: ${n}`)].join('\n');

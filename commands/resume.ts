@@ -3,18 +3,22 @@ import { z } from 'zod';
 import { openSendingTarget, renderSendingControl } from './pause.js';
 import { defineAction, type Runtime } from './runtime.js';
 
-const noOptions = z.object({});
+const resumeOptions = z.object({ force: z.boolean().default(false) });
 
 export function registerResume(program: Command, runtime: Runtime): void {
   program
     .command('resume')
     .description("start sending again after a pause (manual or automatic): SES sending first, then the Sender's queue mapping")
-    .addHelpText('after', '\nResuming a running engine changes nothing. Requests that waited in the send queue go out right away.')
+    .option('--force', 'resume even while an auto-pause alarm is in ALARM (or the alarms cannot be read)')
+    .addHelpText(
+      'after',
+      '\nResuming a running engine changes nothing. Requests that waited in the send queue go out right away.\nWhile the bounce or complaint rate alarm that pauses the engine is in ALARM, resume refuses without --force.',
+    )
     .action(
-      defineAction(runtime, 'resume', noOptions, async (_options, ctx) => {
+      defineAction(runtime, 'resume', resumeOptions, async (options, ctx) => {
         const { resumeEngine } = await import('../src/operations/sending-control.js');
         const { resources, target } = await openSendingTarget(ctx);
-        const result = await resumeEngine(target, resources.configurationSet);
+        const result = await resumeEngine(target, resources.configurationSet, { force: options.force });
         for (const note of result.notes) ctx.io.notify({ code: 'RESUME_NOTE', level: 'warn', message: note });
         ctx.io.result({ ...result }, (r) => renderSendingControl({ ...r, notes: [] }));
       }),

@@ -13,7 +13,7 @@ const verifyOptions = z.object({
 
 function render(r: VerifyResult): string {
   const head = r.created
-    ? `Created the SES identity ${r.domain} in ${r.region} with Easy DKIM. Add these DNS records:`
+    ? `Created the SES identity ${r.domain} in ${r.region}${r.dkimWarning ? '' : ' with Easy DKIM'}. Add these DNS records:`
     : `SES already has the identity ${r.domain} in ${r.region} (verification ${r.identity.verificationStatus ?? 'unknown'}). Its DNS records:`;
   const table = dataTable(
     ['type', 'name', 'value', 'needed'],
@@ -42,6 +42,7 @@ export function registerDomainVerify(domain: Command, runtime: Runtime): void {
           if (options.mailFrom) parseMailFrom(options.mailFrom, name);
           const { ses, region } = await sesForDomains(ctx);
           const result = await verifyDomain(ses, region, name, { mailFrom: options.mailFrom });
+          if (result.dkimWarning) ctx.io.notify({ code: 'domain.dkim-missing', level: 'warn', message: result.dkimWarning });
           ctx.io.result(result, (r) => (options.bind ? bindZone(r.records).trimEnd() : render(r)));
         },
         ['domain'],

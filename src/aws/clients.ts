@@ -1,4 +1,6 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
@@ -25,9 +27,9 @@ export interface AwsClientSettings {
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
-type ServiceKey = 'cloudformation' | 'dynamodb' | 'eventbridge' | 'lambda' | 's3' | 'secretsmanager' | 'sesv2' | 'sqs' | 'sts';
+export type ServiceKey = 'cloudformation' | 'cloudwatch' | 'logs' | 'dynamodb' | 'eventbridge' | 'lambda' | 's3' | 'secretsmanager' | 'sesv2' | 'sqs' | 'sts';
 
-interface Sendable {
+export interface Sendable {
   send(command: unknown, options?: unknown): Promise<unknown>;
 }
 
@@ -36,8 +38,8 @@ interface Sendable {
  * translation. SDK modules are imported on first use, so commands that need no AWS (and
  * `--help`, `--version`) never load them.
  *
- * Endpoint overrides need no code here: the SDK itself honours AWS_ENDPOINT_URL and
- * AWS_ENDPOINT_URL_<SERVICE>, and `endpoint_url` in the profile.
+ * The SDK itself honours the endpoint overrides (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>,
+ * `endpoint_url` in the profile); the one exception is SQS, handled in `sqs()`.
  */
 export class AwsClientFactory {
   private readonly cache = new Map<ServiceKey, unknown>();
@@ -46,6 +48,14 @@ export class AwsClientFactory {
 
   cloudformation(): Promise<CloudFormationClient> {
     return this.get('cloudformation', async () => new (await import('@aws-sdk/client-cloudformation')).CloudFormationClient(this.config('cloudformation')));
+  }
+
+  cloudwatch(): Promise<CloudWatchClient> {
+    return this.get('cloudwatch', async () => new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(this.config('cloudwatch')));
+  }
+
+  logs(): Promise<CloudWatchLogsClient> {
+    return this.get('logs', async () => new (await import('@aws-sdk/client-cloudwatch-logs')).CloudWatchLogsClient(this.config('logs')));
   }
 
   dynamodb(): Promise<DynamoDBClient> {
@@ -80,11 +90,23 @@ export class AwsClientFactory {
   }
 
   sqs(): Promise<SQSClient> {
-    return this.get('sqs', async () => new (await import('@aws-sdk/client-sqs')).SQSClient(this.config('sqs')));
+    // By default the SQS client sends every call that carries a QueueUrl to that URL's host, which
+    // would take calls past AWS_ENDPOINT_URL(_SQS) or a profile's endpoint_url to the real AWS.
+    // Queue URLs are only ever this account's, in this region: the resolved endpoint serves them.
+    return this.get('sqs', async () => new (await import('@aws-sdk/client-sqs')).SQSClient({ ...this.config('sqs'), useQueueUrlAsEndpoint: false }));
   }
 
   sts(): Promise<STSClient> {
     return this.get('sts', async () => new (await import('@aws-sdk/client-sts')).STSClient(this.config('sts')));
+  }
+
+  /**
+   * Gives a client layered over one of the factory's (a DynamoDB document client, whose `send`
+   * runs its own middleware and never reaches the inner client's) the same error translation.
+   */
+  translated<T extends Sendable>(client: T, service: ServiceKey): T {
+    this.translateErrors(client, service);
+    return client;
   }
 
   private async get<T>(service: ServiceKey, build: () => Promise<T>): Promise<T> {

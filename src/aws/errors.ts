@@ -18,6 +18,8 @@ export interface AwsCallContext {
 /** IAM action prefixes differ from our service keys in places. */
 const IAM_PREFIX: Record<string, string> = {
   cloudformation: 'cloudformation',
+  cloudwatch: 'cloudwatch',
+  logs: 'logs',
   sesv2: 'ses',
   dynamodb: 'dynamodb',
   s3: 's3',
@@ -77,6 +79,10 @@ interface SdkErrorShape {
   code?: string;
   message?: string;
   hostname?: string;
+  address?: string;
+  port?: number;
+  /** Node wraps a failed connection to every address of a host (IPv4 and IPv6) in an AggregateError. */
+  errors?: unknown[];
   $metadata?: { httpStatusCode?: number; requestId?: string; attempts?: number };
 }
 
@@ -109,6 +115,86 @@ function where(ctx: AwsCallContext): string {
 
 function profileHint(ctx: AwsCallContext): string {
   return ctx.profile ? ` --profile ${ctx.profile}` : '';
+}
+
+/**
+ * The regions AWS had when this was written. A DNS failure for one of them is a network problem;
+ * for any other name, most likely a mistyped region (a newer region reads as that too, and the
+ * message still names the region as the thing to check).
+ */
+const KNOWN_REGIONS = new Set([
+  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'ca-central-1', 'ca-west-1', 'mx-central-1', 'sa-east-1',
+  'eu-central-1', 'eu-central-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-south-1', 'eu-south-2', 'eu-north-1',
+  'af-south-1', 'il-central-1', 'me-south-1', 'me-central-1',
+  'ap-east-1', 'ap-east-2', 'ap-south-1', 'ap-south-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3',
+  'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7',
+  'us-gov-east-1', 'us-gov-west-1', 'cn-north-1', 'cn-northwest-1', 'eusc-de-east-1',
+]);
+
+const TLS_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_MISMATCH|ERR_OSSL)/;
+
+type Fail = (code: string, text: string, suggestion: string, exitCode: ExitCode) => MailengineError;
+
+/** The Node error code of a failed connection, looking inside an AggregateError. */
+function networkCodeOf(err: unknown): { code?: string; host?: string; detail: SdkErrorShape } {
+  const e = (err ?? {}) as SdkErrorShape;
+  const inner = (e.errors?.[0] ?? {}) as SdkErrorShape;
+  const code = e.code ?? inner.code;
+  const host = e.hostname ?? inner.hostname ?? (e.address ?? inner.address ? `${e.address ?? inner.address}${(e.port ?? inner.port) ? `:${e.port ?? inner.port}` : ''}` : undefined);
+  return { code, host, detail: e };
+}
+
+/**
+ * No route, no DNS answer, a TLS failure and a refused connection each have their own cause and
+ * fix; none of them means the region does not exist, unless the region's name is not one.
+ */
+function translateNetworkError(err: unknown, ctx: AwsCallContext, fail: Fail): MailengineError | undefined {
+  const { code, host, detail } = networkCodeOf(err);
+  if (!code) return undefined;
+  const target = host ?? `${ctx.service} ${where(ctx)}`;
+  if (ctx.localEndpoint && ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) {
+    return fail('LOCAL_STACK_DOWN', `The local stack is not answering at ${ctx.localEndpoint}.`, 'Start it with `mailengine local up` (in this project directory), or check it with `mailengine local status`.', ExitCode.Environment);
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    const awsHost = /amazonaws\.com/.test(`${detail.hostname ?? ''} ${detail.message ?? ''}`);
+    if (code === 'ENOTFOUND' && awsHost && ctx.region && !KNOWN_REGIONS.has(ctx.region)) {
+      return fail(
+        'UNKNOWN_REGION',
+        `The region "${ctx.region}" does not exist, or ${ctx.service} is not offered there.`,
+        'Check --region (for example eu-west-1). `aws account list-regions` lists the regions enabled for your account.',
+        ExitCode.Environment,
+      );
+    }
+    return fail(
+      'DNS_FAILURE',
+      `Could not look up ${target}: ${code === 'EAI_AGAIN' ? 'the DNS server did not answer in time' : 'DNS has no such name'} (${code}).`,
+      `Check your network connection, DNS and proxy settings (HTTPS_PROXY), and any AWS_ENDPOINT_URL setting.${ctx.region ? ` If you are online, check that ${ctx.region} offers ${ctx.service} and is enabled for your account.` : ''}`,
+      ExitCode.Environment,
+    );
+  }
+  if (code === 'ENETUNREACH' || code === 'EHOSTUNREACH' || code === 'ENETDOWN' || code === 'EHOSTDOWN') {
+    return fail('NO_ROUTE', `No network route to ${target} (${code}).`, 'Check that this machine is online (VPN, firewall, a VPC without a NAT gateway or endpoint), then run it again.', ExitCode.Environment);
+  }
+  if (TLS_CODES.test(code)) {
+    return fail(
+      'TLS_FAILURE',
+      `The secure connection to ${target} failed: ${detail.message || code} (${code}).`,
+      'A proxy or firewall that inspects TLS is the usual cause: point NODE_EXTRA_CA_CERTS at its CA certificate, or check the clock and AWS_ENDPOINT_URL.',
+      ExitCode.Environment,
+    );
+  }
+  if (code === 'ECONNREFUSED') {
+    return fail(
+      'CONNECTION_REFUSED',
+      `Nothing is listening at ${target}: the connection was refused (${code}).`,
+      'Check AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>, endpoint_url in your AWS profile and any proxy settings; for the local stack, pass --local and run `mailengine local up`.',
+      ExitCode.Environment,
+    );
+  }
+  if (code === 'ETIMEDOUT' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') {
+    return fail('NETWORK_ERROR', `Could not reach ${ctx.service} ${where(ctx)}: ${detail.message || code} (${code}).`, 'Check your network connection and any proxy or AWS_ENDPOINT_URL settings, then run it again.', ExitCode.Environment);
+  }
+  return undefined;
 }
 
 /**
@@ -186,26 +272,8 @@ export function translateAwsError(err: unknown, ctx: AwsCallContext): Mailengine
     );
   }
 
-  const networkCode = e.code ?? (err as { errno?: string })?.errno;
-  if (networkCode === 'ENOTFOUND' && /amazonaws\.com/.test(`${e.hostname ?? ''} ${message}`)) {
-    return fail(
-      'UNKNOWN_REGION',
-      `The region "${ctx.region ?? '?'}" does not exist, or ${ctx.service} is not offered there.`,
-      'Check --region (for example eu-west-1). `aws account list-regions` lists the regions enabled for your account.',
-      ExitCode.Environment,
-    );
-  }
-  if (networkCode === 'ECONNREFUSED' && ctx.localEndpoint) {
-    return fail(
-      'LOCAL_STACK_DOWN',
-      `The local stack is not answering at ${ctx.localEndpoint}.`,
-      'Start it with `mailengine local up`.',
-      ExitCode.Environment,
-    );
-  }
-  if (networkCode === 'ECONNREFUSED' || networkCode === 'ENOTFOUND' || networkCode === 'ETIMEDOUT' || networkCode === 'ECONNRESET') {
-    return fail('NETWORK_ERROR', `Could not reach ${ctx.service} ${where(ctx)}: ${message}`, 'Check your network connection and any AWS_ENDPOINT_URL settings.', ExitCode.Environment);
-  }
+  const network = translateNetworkError(err, ctx, fail);
+  if (network) return network;
 
   if (THROTTLED.has(name) || status === 429) {
     const tries = e.$metadata?.attempts ?? ctx.maxAttempts;

@@ -1,3 +1,5 @@
+import type { DomainIdentity } from './identity.js';
+
 /** One DNS record SES needs (or that mail delivery needs alongside it). */
 export interface DnsRecord {
   purpose: 'dkim' | 'mail-from-mx' | 'mail-from-spf' | 'dmarc';
@@ -40,4 +42,14 @@ export function bindZone(records: ReadonlyArray<DnsRecord>, ttl = 1800): string 
     return `${r.name}.\t${ttl}\tIN\t${r.type}\t${data}${r.required ? '' : '\t; recommended'}`;
   });
   return `${lines.join('\n')}\n`;
+}
+
+/** Why there are no DKIM records to add, or undefined when there are. */
+export function missingDkim(identity: Pick<DomainIdentity, 'domain' | 'dkim'>): string | undefined {
+  if (identity.dkim.tokens.length > 0) return undefined;
+  const status = identity.dkim.status ?? 'unknown';
+  if (identity.dkim.origin === 'EXTERNAL') {
+    return `${identity.domain} signs with its own DKIM key (BYODKIM, status ${status}): publish its public key as the TXT record your selector names; SES has no CNAMEs for it.`;
+  }
+  return `SES has not issued DKIM tokens for ${identity.domain} yet (DKIM status ${status}), so there are no DKIM records to add yet and mail will not be DKIM-signed. Run \`mailengine domain verify ${identity.domain}\` again in a minute to get them.`;
 }

@@ -1,5 +1,5 @@
 import type { DomainIdentity } from './identity.js';
-import { dkimRecord, feedbackMxHost } from './records.js';
+import { dkimRecord, feedbackMxHost, missingDkim } from './records.js';
 
 /** One row of `domain status`: a record (or the identity itself) and what SES says about it. */
 export interface RecordState {
@@ -55,6 +55,9 @@ export function domainStatus(identity: DomainIdentity, region: string): DomainSt
     const status = identity.dkim.status ?? 'NOT_STARTED';
     rows.push({ record: 'DKIM', type: r.type, name: r.name, status, ...errorFor(status), meaning: meaning(status, identity.errorType) });
   }
+  // No tokens: still a DKIM row, saying why there is nothing to check.
+  const noTokens = missingDkim(identity);
+  if (noTokens) rows.push({ record: 'DKIM', status: identity.dkim.status ?? 'NOT_STARTED', ...errorFor(identity.dkim.status), meaning: noTokens });
   if (identity.mailFrom) {
     const status = identity.mailFrom.status ?? 'PENDING';
     const mxMeaning = status === 'SUCCESS' ? undefined : `SES looks for MX 10 ${feedbackMxHost(region)} at ${identity.mailFrom.domain}; until then mail goes out from amazonses.com (${identity.mailFrom.behaviorOnMxFailure ?? 'USE_DEFAULT_VALUE'}).`;

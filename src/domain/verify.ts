@@ -1,7 +1,7 @@
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { parseDomain, parseMailFrom } from './domain-name.js';
 import { createDomainIdentity, type DomainIdentity } from './identity.js';
-import { dnsRecordsFor, type DnsRecord } from './records.js';
+import { dnsRecordsFor, missingDkim, type DnsRecord } from './records.js';
 
 export interface VerifyResult {
   domain: string;
@@ -10,6 +10,8 @@ export interface VerifyResult {
   created: boolean;
   identity: DomainIdentity;
   records: DnsRecord[];
+  /** Set when SES gave no DKIM tokens, so no DKIM record could be listed: why, and what to do. */
+  dkimWarning?: string;
 }
 
 /** `domain verify`: the identity with Easy DKIM (and a custom MAIL FROM), and the DNS records to add. */
@@ -18,5 +20,6 @@ export async function verifyDomain(ses: Pick<SESv2Client, 'send'>, region: strin
   const mailFrom = options.mailFrom ? parseMailFrom(options.mailFrom, domain) : undefined;
   const { identity, created } = await createDomainIdentity(ses, domain, region, { mailFrom });
   const records = dnsRecordsFor({ domain, dkimTokens: identity.dkim.tokens, mailFromDomain: identity.mailFrom?.domain }, region);
-  return { domain, region, created, identity, records };
+  const dkimWarning = missingDkim(identity);
+  return { domain, region, created, identity, records, ...(dkimWarning ? { dkimWarning } : {}) };
 }

@@ -22,6 +22,11 @@ interface BaseRequest {
 export interface ConfirmRequest extends BaseRequest {
   kind: 'confirm';
   default: boolean;
+  /**
+   * For questions `--yes` must not answer (losing data nobody listed): only a person, or this
+   * flag given up front (the core then does not ask), answers it.
+   */
+  flag?: string;
 }
 
 /** Free text. `flag` names the option that supplies the answer when nobody can be asked. */

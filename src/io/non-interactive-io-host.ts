@@ -45,6 +45,13 @@ export function answerWithoutAsking<R extends IoRequest>(req: R, yes: boolean): 
   switch (req.kind) {
     case 'confirm':
     case 'type-to-confirm':
+      if (req.kind === 'confirm' && req.flag) {
+        throw new MailengineError('PROMPT_REQUIRED', `${req.message} — --yes does not answer this, and there is no one to ask.`, {
+          exitCode: ExitCode.Usage,
+          suggestion: `Pass ${req.flag} to accept, or run it in an interactive terminal without --yes. Nothing was changed.`,
+          details: { request: req.code, flag: req.flag },
+        });
+      }
       if (yes) return true as IoResponse<R>;
       throw new MailengineError('PROMPT_REQUIRED', `${req.message} — confirmation needed, but there is no terminal to ask.`, {
         exitCode: ExitCode.Usage,

@@ -17,7 +17,7 @@ export interface EngineStores {
  * store would stamp on new items is never used.
  */
 export async function openEngineStores(aws: AwsClientFactory, resources: EngineResources, options: { hashKey?: Buffer } = {}): Promise<EngineStores> {
-  const db = documentClient(await aws.dynamodb());
+  const db = aws.translated(documentClient(await aws.dynamodb()), 'dynamodb');
   return {
     db,
     tracking: new TrackingStore(db, { tableName: resources.trackingTable, retentionDays: 1 }),

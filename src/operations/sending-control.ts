@@ -1,10 +1,11 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { setSending, sendingState, type PauseClients, type PauseTarget, type SendingState } from '../engine/pause.js';
-import { ExitCode, MailengineError } from '../errors.js';
+import { ExitCode, MailengineError, isMailengineError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
 import { pauseRunner, resumeRunner, runnerState } from '../local/runner/client.js';
 import type { RunnerState } from '../local/runner/runner.js';
+import { describeAlarm, readAutoPauseAlarms, type AutoPauseAlarm } from '../stack/alarms.js';
 import type { EngineResources } from './engine-resources.js';
 
 export type EngineSendingState = 'running' | 'paused' | 'partly-paused';
@@ -27,12 +28,14 @@ export interface SendingControlResult {
   waiting?: number;
   /** …and before: on resume, what had waited and is now being sent. */
   waitingBefore?: number;
+  /** The auto-pause alarms and their states (deployed stacks, when CloudWatch could be read). */
+  alarms?: AutoPauseAlarm[];
   notes: string[];
 }
 
 /** Where the two switches are: a deployed stack's SES configuration set and Lambda mapping, or the local runner. */
 export type SendingTarget =
-  | { kind: 'aws'; stackName: string; clients: PauseClients; target: PauseTarget; sqs?: Pick<SQSClient, 'send'>; sendQueueUrl?: string }
+  | { kind: 'aws'; stackName: string; clients: PauseClients; target: PauseTarget; sqs?: Pick<SQSClient, 'send'>; sendQueueUrl?: string; alarms: () => Promise<AutoPauseAlarm[]> }
   | { kind: 'local'; stackName: string; endpoint: string };
 
 interface Snapshot {
@@ -70,6 +73,7 @@ export async function sendingTarget(aws: AwsClientFactory, resources: EngineReso
     target: { configurationSet: resources.configurationSet, eventSourceMappingId: resources.senderEventSourceMappingId },
     sqs: resources.queues ? await aws.sqs() : undefined,
     sendQueueUrl: resources.queues?.send,
+    alarms: () => readAutoPauseAlarms(aws, resources.stackName),
   };
 }
 
@@ -113,7 +117,16 @@ async function flip(target: SendingTarget, enabled: boolean): Promise<Snapshot> 
   return fromAws(state, target, await waitingInQueue(target));
 }
 
-function result(action: 'pause' | 'resume', target: SendingTarget, configurationSet: string, before: Snapshot, after: Snapshot, changed: boolean, notes: string[]): SendingControlResult {
+function result(
+  action: 'pause' | 'resume',
+  target: SendingTarget,
+  configurationSet: string,
+  before: Snapshot,
+  after: Snapshot,
+  changed: boolean,
+  notes: string[],
+  alarms?: AutoPauseAlarm[],
+): SendingControlResult {
   return {
     action,
     stackName: target.stackName,
@@ -126,8 +139,21 @@ function result(action: 'pause' | 'resume', target: SendingTarget, configuration
     ...(after.senderMapping ? { senderMapping: after.senderMapping } : {}),
     ...(after.waiting !== undefined ? { waiting: after.waiting } : {}),
     ...(before.waiting !== undefined ? { waitingBefore: before.waiting } : {}),
+    ...(alarms ? { alarms } : {}),
     notes,
   };
+}
+
+/** The alarms, or a note saying why they could not be read. */
+async function readAlarms(target: SendingTarget, notes: string[]): Promise<AutoPauseAlarm[] | undefined> {
+  if (target.kind !== 'aws') return undefined;
+  try {
+    return await target.alarms();
+  } catch (err) {
+    if (!isMailengineError(err)) throw err;
+    notes.push(`The auto-pause alarms could not be read: ${err.message}`);
+    return undefined;
+  }
 }
 
 /**
@@ -137,7 +163,10 @@ function result(action: 'pause' | 'resume', target: SendingTarget, configuration
  */
 export async function pauseEngine(target: SendingTarget, configurationSet: string, io: IoHost): Promise<SendingControlResult> {
   const before = await snapshot(target);
-  if (before.state === 'paused') return result('pause', target, configurationSet, before, before, false, []);
+  if (before.state === 'paused') {
+    const notes: string[] = [];
+    return result('pause', target, configurationSet, before, before, false, notes, await readAlarms(target, notes));
+  }
   const confirmed = await io.requestResponse({
     kind: 'confirm',
     code: 'PAUSE_CONFIRM',
@@ -149,23 +178,45 @@ export async function pauseEngine(target: SendingTarget, configurationSet: strin
   }
   const after = await flip(target, false);
   const notes = before.state === 'partly-paused' ? ['The engine was partly paused (one of its two switches was off); both are off now.'] : [];
-  return result('pause', target, configurationSet, before, after, true, notes);
+  return result('pause', target, configurationSet, before, after, true, notes, await readAlarms(target, notes));
 }
 
 /**
  * Resumes the engine: SES sending on first, then the Sender's mapping, so the first requests
- * consumed are not refused. A running engine is left as it is.
+ * consumed are not refused. A running engine is left as it is. While an auto-pause alarm is in
+ * ALARM (or the alarms cannot be read) it refuses unless forced: such an alarm does not pause the
+ * engine again until it has been back to OK, so a resume then leaves the reputation unguarded.
  */
-export async function resumeEngine(target: SendingTarget, configurationSet: string): Promise<SendingControlResult> {
+export async function resumeEngine(target: SendingTarget, configurationSet: string, options: { force?: boolean } = {}): Promise<SendingControlResult> {
   const before = await snapshot(target);
   const notes: string[] = [];
+  if (before.state === 'running') return result('resume', target, configurationSet, before, before, false, notes, await readAlarms(target, notes));
+  let alarms: AutoPauseAlarm[] | undefined;
   if (target.kind === 'aws') {
-    // The auto-pause alarms cannot be read without a CloudWatch client, which mailengine does not ship yet.
-    notes.push(
-      `The auto-pause alarms were not checked. If ${target.stackName}'s bounce or complaint rate alarm is still in ALARM, it will not pause the engine again until it has gone back to OK: look at the alarms in the CloudWatch console.`,
-    );
+    try {
+      alarms = await target.alarms();
+    } catch (err) {
+      if (!isMailengineError(err) || options.force) throw err;
+      throw new MailengineError('ALARMS_UNREADABLE', `Stack ${target.stackName} was not resumed: its auto-pause alarms could not be read (${err.message}).`, {
+        exitCode: err.exitCode,
+        suggestion: 'Grant cloudwatch:DescribeAlarms so resume can check that the bounce and complaint rates are back under their thresholds, or resume without checking with --force.',
+        cause: err,
+      });
+    }
+    const high = alarms.filter((a) => a.state === 'ALARM');
+    if (high.length > 0) {
+      if (!options.force) {
+        throw new MailengineError('ALARM_ACTIVE', `Stack ${target.stackName} was not resumed: ${high.map(describeAlarm).join('; ')}.`, {
+          exitCode: ExitCode.Failed,
+          suggestion:
+            'Find the cause first (`mailengine status lookup --since 24h` shows the bounces and complaints; suppress or remove the addresses behind them), then resume once the alarm is back to OK (it is evaluated every 15 minutes). ' +
+            'An alarm still in ALARM does not pause the engine again until it has been OK: --force resumes anyway, unguarded until then.',
+          details: { alarms: high },
+        });
+      }
+      notes.push(`Resumed with --force while ${high.map(describeAlarm).join('; ')}. It will not pause the engine again until it has gone back to OK.`);
+    }
   }
-  if (before.state === 'running') return result('resume', target, configurationSet, before, before, false, notes);
   const after = await flip(target, true);
-  return result('resume', target, configurationSet, before, after, true, notes);
+  return result('resume', target, configurationSet, before, after, true, notes, alarms);
 }

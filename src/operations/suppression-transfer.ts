@@ -1,4 +1,4 @@
-import { isMailengineError } from '../errors.js';
+import { ExitCode, isMailengineError } from '../errors.js';
 import { SUPPRESSION_REASONS, type SuppressionEntry, type SuppressionReason, type SuppressionStore } from '../suppression/suppression-store.js';
 import { addSuppression, type ChangeOutcome, type SuppressionLists } from './suppression.js';
 import type { ExportRow, FileRow } from './suppression-files.js';
@@ -50,7 +50,8 @@ export async function importSuppressions(lists: SuppressionLists, rows: Readonly
         if (out.accountError) row.accountError = out.accountError;
         row.outcome = out.account === 'failed' ? 'failed' : changed(out.engine) || changed(out.account) ? (options.dryRun ? 'would-add' : 'added') : 'already';
       } catch (err) {
-        if (!isMailengineError(err)) throw err;
+        // Credentials, permissions and an unreachable service fail every row alike: stop there.
+        if (!isMailengineError(err) || err.exitCode === ExitCode.Environment) throw err;
         row.outcome = 'failed';
         row.message = err.message;
       }

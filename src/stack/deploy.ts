@@ -179,7 +179,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const uploading = io.progress('deploy.upload', `Uploading the engine code to ${bucketName}`);
   let artifacts: EngineUpload;
   try {
-    artifacts = await uploadEngine(aws, { account, region, stackName, engine, ...(adopt.length ? { importTemplate: importTemplate(engine.template, adopt) } : {}) });
+    artifacts = await uploadEngine(aws, { account, region, stackName, engine, ...(adopt.length ? { importTemplate: importTemplate(engine.template, adopt, values) } : {}) });
     const sent = artifacts.files.filter((f) => f.state === 'uploaded').length;
     const total = artifacts.files.length;
     const what = sent === total ? `uploaded ${total} files` : sent === 0 ? `all ${total} files were already there` : `uploaded ${sent} of ${total} files (the rest were already there)`;
@@ -235,7 +235,13 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   }
 
   // After an adoption the change is still an install as far as the reader is concerned.
-  const diff = buildDiff(type, changeSet.changes, previous ?? {}, values);
+  const diff = buildDiff(type, changeSet.changes, previous ?? {}, values, prepared.stack?.givenParameters);
+  // CloudFormation may hand back an executable change set that changes no resource and no
+  // parameter value we can see (tags, resolved or masked values): executing it would do nothing.
+  if (type === 'UPDATE' && adopt.length === 0 && diff.resources.length === 0 && diff.parameters.length === 0) {
+    await deleteChangeSet(aws, changeSet.stackId, changeSet.id);
+    return { ...base, action: 'no-changes', stackStatus: current?.status, outputs: current?.outputs ?? {}, adopted, seconds: seconds() };
+  }
   const heading =
     type === 'CREATE'
       ? `Install stack ${stackName} in ${region} (account ${account}), engine ${version}${adopt.length ? `, around the adopted ${adopt.map((r) => r.name).join(', ')}` : ''}:`

@@ -219,15 +219,27 @@ export function resourceDiff(change: ResourceChange): ResourceDiff {
   };
 }
 
+/** How DescribeStacks shows a NoEcho parameter's value. */
+const MASKED = '****';
+
 /**
  * Builds the diff. `parameters` pairs the stack's current values with the values this deploy
  * sends (equal for parameters that keep their previous value).
  */
-export function buildDiff(type: 'CREATE' | 'UPDATE', changes: ResourceChange[], before: Record<string, string>, after: Record<string, string>): StackDiff {
+export function buildDiff(
+  type: 'CREATE' | 'UPDATE',
+  changes: ResourceChange[],
+  before: Record<string, string>,
+  after: Record<string, string>,
+  /** The stack's values as given, where CloudFormation resolved them (SSM parameter types). */
+  givenBefore: Record<string, string> = {},
+): StackDiff {
   const resources = changes.map(resourceDiff);
   const parameters: ParameterChange[] = [];
   for (const name of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
-    if (type === 'CREATE' || before[name] === after[name]) continue;
+    if (type === 'CREATE' || before[name] === after[name] || givenBefore[name] === after[name]) continue;
+    // NoEcho values come back masked: whether one changed cannot be known, so it is not listed.
+    if (before[name] === MASKED || after[name] === MASKED) continue;
     parameters.push({ name, ...(name in before ? { before: before[name] } : {}), ...(name in after ? { after: after[name] } : {}) });
   }
   const statements = changes.filter((c) => resources.find((r) => r.logicalId === c.LogicalResourceId)?.security).flatMap(statementChanges);

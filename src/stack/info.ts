@@ -4,18 +4,11 @@ import { VERSION } from '../version.js';
 import { compareEngineToCli, stackEngineVersion, type VersionComparison } from './engine-version.js';
 import { readSesAccount, readSesIdentity, type SesAccount, type SesIdentity } from './ses-account.js';
 import { readSendingState, type SendingState } from './sending-state.js';
+import { readAutoPauseAlarms, type AutoPauseAlarm } from './alarms.js';
+import { queueDepth, type QueueDepth } from './queue-depth.js';
 import { consoleUrl, describeStack } from './stack-status.js';
 
-export interface QueueDepth {
-  /** send, send-dlq, feedback or feedback-dlq. */
-  name: string;
-  url: string;
-  /** Waiting to be received. */
-  waiting?: number;
-  /** Received and being worked on. */
-  inFlight?: number;
-  delayed?: number;
-}
+export type { QueueDepth };
 
 /** A part of `info` that could not be read; the rest is still reported. */
 export interface InfoProblem {
@@ -36,6 +29,8 @@ export interface StackInfo {
   identity?: SesIdentity;
   queues: QueueDepth[];
   sending?: SendingState;
+  /** The alarms that pause the engine, and their states. */
+  alarms?: AutoPauseAlarm[];
   problems: InfoProblem[];
 }
 
@@ -46,14 +41,8 @@ const QUEUES: Array<[string, string]> = [
   ['feedback-dlq', 'FeedbackDeadLetterQueueUrl'],
 ];
 
-async function queueDepth(aws: AwsClientFactory, name: string, url: string): Promise<QueueDepth> {
-  const { GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
-  const out = await (await aws.sqs()).send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
-  );
-  const n = (key: string) => (out.Attributes?.[key as never] === undefined ? undefined : Number(out.Attributes[key as never]));
-  return { name, url, waiting: n('ApproximateNumberOfMessages'), inFlight: n('ApproximateNumberOfMessagesNotVisible'), delayed: n('ApproximateNumberOfMessagesDelayed') };
-}
+/** The outputs the sending state and queue depths are read through. */
+const INFO_OUTPUTS = ['ConfigurationSetName', 'SenderEventSourceMappingId', ...QUEUES.map(([, key]) => key)];
 
 /**
  * Everything worth knowing about a deployed engine, each part read independently: a part the
@@ -79,12 +68,26 @@ export async function stackInfo(input: { aws: AwsClientFactory; stackName: strin
       return undefined;
     }
   };
+  // What info reads its other parts through: without these outputs those parts cannot be read.
+  const missing = INFO_OUTPUTS.filter((key) => !stack.outputs[key]);
+  if (missing.length > 0) {
+    problems.push({
+      section: 'outputs',
+      code: 'STACK_INCOMPLETE',
+      message: `stack ${stackName} (${stack.status}) has no output${missing.length === 1 ? '' : 's'} ${missing.join(', ')}, so its sending state${missing.some((k) => k.endsWith('QueueUrl')) ? ' and queues' : ''} cannot be read`,
+      exitCode: ExitCode.NotFound,
+    });
+  }
   const identityName = stack.parameters.SenderIdentity;
-  const [ses, identity, queues, sending] = await Promise.all([
+  if (!identityName) {
+    problems.push({ section: 'identity', code: 'STACK_INCOMPLETE', message: `stack ${stackName} has no SenderIdentity parameter, so the SES identity cannot be read`, exitCode: ExitCode.NotFound });
+  }
+  const [ses, identity, queues, sending, alarms] = await Promise.all([
     attempt('ses', () => readSesAccount(aws)),
     identityName ? attempt('identity', () => readSesIdentity(aws, identityName)) : Promise.resolve(undefined),
     Promise.all(QUEUES.filter(([, key]) => stack.outputs[key]).map(([name, key]) => attempt(`queue ${name}`, () => queueDepth(aws, name, stack.outputs[key])))),
-    attempt('sending', () => readSendingState(aws, stack.outputs)),
+    missing.length === 0 ? attempt('sending', () => readSendingState(aws, stack.outputs)) : Promise.resolve(undefined),
+    attempt('alarms', () => readAutoPauseAlarms(aws, stackName)),
   ]);
   return {
     target: 'aws',
@@ -104,6 +107,7 @@ export async function stackInfo(input: { aws: AwsClientFactory; stackName: strin
     ...(identity ? { identity } : {}),
     queues: queues.filter((q): q is QueueDepth => q !== undefined),
     ...(sending ? { sending } : {}),
+    ...(alarms ? { alarms } : {}),
     problems,
   };
 }
@@ -113,7 +117,15 @@ export function incompleteInfoError(problems: InfoProblem[]): MailengineError {
   const codes = new Set(problems.map((p) => p.exitCode));
   return new MailengineError('INFO_INCOMPLETE', `Some of it could not be read: ${problems.map((p) => `${p.section} (${p.message})`).join('; ')}`, {
     exitCode: codes.size === 1 ? ([...codes][0] as MailengineError['exitCode']) : ExitCode.Failed,
-    suggestion: 'Everything else above is current. Grant the missing read permissions (ses:GetAccount, ses:GetEmailIdentity, sqs:GetQueueAttributes, ses:GetConfigurationSet, lambda:GetEventSourceMapping) to see the rest.',
+    suggestion: [
+      'Everything else above is current.',
+      problems.some((p) => p.code === 'STACK_INCOMPLETE') ? 'The stack lacks what a complete mailengine stack has: `mailengine deploy` completes or upgrades it.' : '',
+      problems.some((p) => p.code !== 'STACK_INCOMPLETE')
+        ? 'Grant the missing read permissions (ses:GetAccount, ses:GetEmailIdentity, sqs:GetQueueAttributes, ses:GetConfigurationSet, lambda:GetEventSourceMapping, cloudwatch:DescribeAlarms) to see the rest.'
+        : '',
+    ]
+      .filter(Boolean)
+      .join(' '),
     details: { problems },
   });
 }

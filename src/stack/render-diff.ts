@@ -44,7 +44,8 @@ export function renderDiff(diff: StackDiff, heading: string): string {
   const lines = [heading, ''];
   if (diff.parameters.length > 0) {
     lines.push('Parameters');
-    lines.push(...columns(diff.parameters.map((p) => ['  ' + p.name, `${p.before ?? '(new)'} -> ${p.after ?? '(removed)'}`])));
+    const shown = (value: string | undefined, absent: string) => (value === undefined ? absent : value === '' ? '(empty)' : value);
+    lines.push(...columns(diff.parameters.map((p) => ['  ' + p.name, `${shown(p.before, '(new)')} -> ${shown(p.after, '(removed)')}`])));
     lines.push('');
   }
   if (diff.type === 'CREATE') {
@@ -61,7 +62,7 @@ export function renderDiff(diff: StackDiff, heading: string): string {
     lines.push(`Resources (${diff.resources.length} to change)`);
     lines.push(...columns(diff.resources.map((r) => ['  ' + MARK[r.action], r.logicalId, r.type, WORD[r.action], changedProperties(r)])));
   } else {
-    lines.push('Resources: none change (only parameter values do).');
+    lines.push('Resources: none change; only the parameter values above do.');
   }
   if (diff.dataAtRisk.length > 0) {
     lines.push('', 'Data at risk');

@@ -1,7 +1,7 @@
 /**
  * What retained data costs per month while nobody uses it. US East (N. Virginia) list prices when
  * this was written, like the README's cost table; other regions differ a little. The point is the
- * order of magnitude: cents for tables, a fixed $0.40 for the secret.
+ * order of magnitude: cents for tables and logs, a fixed $0.40 for the secret, nothing for queues.
  */
 export const RETAINED_PRICES_USD = {
   /** DynamoDB standard table class storage, per GB-month. */
@@ -10,6 +10,8 @@ export const RETAINED_PRICES_USD = {
   dynamodbPitrGbMonth: 0.2,
   s3StandardGbMonth: 0.023,
   secretMonth: 0.4,
+  /** CloudWatch Logs archived storage, per GB-month. Queues cost nothing while idle. */
+  logsStorageGbMonth: 0.03,
 } as const;
 
 const GB = 1024 ** 3;
@@ -23,6 +25,8 @@ export function monthlyCostUsd(type: string, sizeBytes: number | undefined): num
       return gb * RETAINED_PRICES_USD.s3StandardGbMonth;
     case 'AWS::SecretsManager::Secret':
       return RETAINED_PRICES_USD.secretMonth;
+    case 'AWS::Logs::LogGroup':
+      return gb * RETAINED_PRICES_USD.logsStorageGbMonth;
     default:
       return 0;
   }

@@ -8,6 +8,8 @@ const DATA_RESOURCES: Record<string, string> = {
   'AWS::DynamoDB::Table': 'TableName',
   'AWS::S3::Bucket': 'BucketName',
   'AWS::SecretsManager::Secret': 'Name',
+  'AWS::SQS::Queue': 'QueueName',
+  'AWS::Logs::LogGroup': 'LogGroupName',
 };
 
 export interface DataResource {
@@ -117,21 +119,55 @@ async function describeSecret(aws: AwsClientFactory, resource: DataResource & { 
   }
 }
 
+async function describeQueue(aws: AwsClientFactory, resource: DataResource & { name: string }): Promise<ExistingResource | undefined> {
+  const { GetQueueUrlCommand } = await import('@aws-sdk/client-sqs');
+  try {
+    const out = await (await aws.sqs()).send(new GetQueueUrlCommand({ QueueName: resource.name }));
+    return { logicalId: resource.logicalId, type: resource.type, name: resource.name, identifier: { QueueUrl: out.QueueUrl ?? resource.name } };
+  } catch (err) {
+    if (isMailengineError(err) && err.code === 'NOT_FOUND') return undefined;
+    throw err;
+  }
+}
+
+async function describeLogGroup(aws: AwsClientFactory, resource: DataResource & { name: string }): Promise<ExistingResource | undefined> {
+  const { DescribeLogGroupsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
+  const out = await (await aws.logs()).send(new DescribeLogGroupsCommand({ logGroupNamePrefix: resource.name }));
+  const group = out.logGroups?.find((g) => g.logGroupName === resource.name);
+  return group ? { logicalId: resource.logicalId, type: resource.type, name: resource.name, identifier: { LogGroupName: resource.name } } : undefined;
+}
+
+const DESCRIBE: Record<string, (aws: AwsClientFactory, resource: DataResource & { name: string }) => Promise<ExistingResource | undefined>> = {
+  'AWS::DynamoDB::Table': describeTable,
+  'AWS::SecretsManager::Secret': describeSecret,
+  'AWS::SQS::Queue': describeQueue,
+  'AWS::Logs::LogGroup': describeLogGroup,
+};
+
 /**
- * Named tables and secrets of the template that already exist although the stack does not: left
- * behind by an earlier `destroy` with RetainData=true. A create would fail on them ("already
- * exists"). Buckets are not looked for: the template lets CloudFormation name its bucket.
+ * Named tables, secrets, queues and log groups of the template that already exist although the
+ * stack does not: left behind by an earlier `destroy` with RetainData=true. A create would fail on
+ * them ("already exists"). Buckets are not looked for: the template lets CloudFormation name its
+ * bucket.
  */
 export async function findExistingData(aws: AwsClientFactory, resources: DataResource[]): Promise<ExistingResource[]> {
   const found: ExistingResource[] = [];
   for (const resource of resources) {
-    if (!resource.name) continue;
-    const named = resource as DataResource & { name: string };
-    const existing =
-      resource.type === 'AWS::DynamoDB::Table' ? await describeTable(aws, named) : resource.type === 'AWS::SecretsManager::Secret' ? await describeSecret(aws, named) : undefined;
+    const describe = DESCRIBE[resource.type];
+    if (!resource.name || !describe) continue;
+    const existing = await describe(aws, resource as DataResource & { name: string });
     if (existing) found.push(existing);
   }
   return found;
+}
+
+/** `{ Ref: <parameter> }` written out: an import template declares no parameters. */
+function withParameterValues(value: unknown, parameters: Record<string, string>): unknown {
+  if (Array.isArray(value)) return value.map((v) => withParameterValues(v, parameters));
+  if (!value || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 1 && entries[0][0] === 'Ref' && typeof entries[0][1] === 'string' && entries[0][1] in parameters) return parameters[entries[0][1]];
+  return Object.fromEntries(entries.map(([k, v]) => [k, withParameterValues(v, parameters)]));
 }
 
 /**
@@ -140,7 +176,7 @@ export async function findExistingData(aws: AwsClientFactory, resources: DataRes
  * DeletionPolicy Retain, as CloudFormation requires of imported resources. The full template
  * follows as an ordinary update. JSON, because that is what the parsed form writes.
  */
-export function importTemplate(template: CfnTemplate, existing: ExistingResource[]): string {
+export function importTemplate(template: CfnTemplate, existing: ExistingResource[], parameters: Record<string, string> = {}): string {
   const resources: CfnTemplate['Resources'] = {};
   for (const r of existing) {
     const source = template.Resources[r.logicalId];
@@ -149,13 +185,15 @@ export function importTemplate(template: CfnTemplate, existing: ExistingResource
       Type: source.Type,
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
-      Properties: { ...source.Properties, [nameProperty]: r.name },
+      Properties: { ...(withParameterValues(source.Properties ?? {}, parameters) as Record<string, unknown>), [nameProperty]: r.name },
     };
   }
   return JSON.stringify({ AWSTemplateFormatVersion: '2010-09-09', Description: template.Description, Resources: resources }, null, 1);
 }
 
 function describeExisting(r: ExistingResource): string {
+  if (r.type === 'AWS::SQS::Queue') return `queue ${r.name}`;
+  if (r.type === 'AWS::Logs::LogGroup') return `log group ${r.name}`;
   if (r.type === 'AWS::SecretsManager::Secret') {
     return `secret ${r.name}${r.deletionDate ? ` (scheduled for deletion on ${r.deletionDate.toISOString().slice(0, 10)}, which still holds the name)` : ''}`;
   }
@@ -170,6 +208,8 @@ export function retainedDataError(stackName: string, region: string, existing: E
   const deleteCommands = [
     ...tables.map((t) => `aws dynamodb delete-table --table-name ${t.name} --region ${region}`),
     ...secrets.map((s) => `aws secretsmanager delete-secret --secret-id ${s.name} --force-delete-without-recovery --region ${region}`),
+    ...existing.filter((r) => r.type === 'AWS::SQS::Queue').map((q) => `aws sqs delete-queue --queue-url ${q.identifier.QueueUrl} --region ${region}`),
+    ...existing.filter((r) => r.type === 'AWS::Logs::LogGroup').map((g) => `aws logs delete-log-group --log-group-name ${g.name} --region ${region}`),
   ];
   const backup = tables.length > 0 ? 'back the tables up if you may need them (aws dynamodb create-backup --table-name NAME --backup-name NAME-final), ' : '';
   return new MailengineError(

@@ -41,6 +41,8 @@ export interface StackSnapshot {
   statusReason?: string;
   condition: StackCondition;
   parameters: Record<string, string>;
+  /** Parameter values as given (ParameterValue), where `parameters` holds the resolved ones. */
+  givenParameters: Record<string, string>;
   outputs: Record<string, string>;
   tags: Record<string, string>;
   createdAt?: Date;
@@ -57,6 +59,7 @@ export function toSnapshot(stack: Stack): StackSnapshot {
     ...(stack.StackStatusReason ? { statusReason: stack.StackStatusReason } : {}),
     condition: stackCondition(stack.StackStatus),
     parameters: pairs<Parameter>(stack.Parameters, (p) => p.ParameterKey, (p) => p.ResolvedValue ?? p.ParameterValue),
+    givenParameters: pairs<Parameter>(stack.Parameters, (p) => p.ParameterKey, (p) => p.ParameterValue),
     outputs: pairs<Output>(stack.Outputs, (o) => o.OutputKey, (o) => o.OutputValue),
     tags: pairs<Tag>(stack.Tags, (t) => t.Key, (t) => t.Value),
     ...(stack.CreationTime ? { createdAt: stack.CreationTime } : {}),

@@ -67,6 +67,19 @@ describe('domain verify', () => {
     expect(out.stdout).toContain('mailengine domain check shop.example --wait');
   });
 
+  it('SES has issued no DKIM tokens yet: no "with Easy DKIM", a warning saying so, and no DKIM rows invented', async () => {
+    ses.on(CreateEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', VerifiedForSendingStatus: false, DkimAttributes: { SigningEnabled: true, Status: 'NOT_STARTED' } });
+    ses.on(GetEmailIdentityCommand).resolves(identity({ DkimAttributes: { SigningEnabled: true, Status: 'NOT_STARTED', SigningAttributesOrigin: 'AWS_SES' } }));
+    const out = await run('domain', 'verify', DOMAIN);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('Created the SES identity shop.example in eu-west-1. Add these DNS records:');
+    expect(out.stdout).not.toContain('Easy DKIM');
+    expect(out.stdout).not.toContain('_domainkey');
+    expect(out.stderr).toContain('SES has not issued DKIM tokens for shop.example yet (DKIM status NOT_STARTED)');
+    const json = (await run('domain', 'verify', DOMAIN, '--json')).json<{ dkimWarning?: string }>();
+    expect(json.dkimWarning).toContain('mail will not be DKIM-signed');
+  });
+
   it('--mail-from sets the custom MAIL FROM (PutEmailIdentityMailFromAttributes) and adds its MX and SPF; --bind prints a zone snippet', async () => {
     ses.on(CreateEmailIdentityCommand).resolves({ IdentityType: 'DOMAIN', VerifiedForSendingStatus: false, DkimAttributes: { Status: 'PENDING', Tokens: TOKENS } });
     ses.on(PutEmailIdentityMailFromAttributesCommand).resolves({});
@@ -153,6 +166,17 @@ describe('domain status', () => {
       ['DKIM', 'FAILED', 'HOST_NOT_FOUND'],
       ['MAIL FROM', 'PENDING', undefined],
     ]);
+  });
+
+  it('without DKIM tokens there is still a DKIM row, saying why', async () => {
+    ses.on(GetEmailIdentityCommand).resolves(identity({ DkimAttributes: { SigningEnabled: true, Status: 'PENDING', SigningAttributesOrigin: 'AWS_SES' } }));
+    const json = (await run('domain', 'status', DOMAIN, '--json')).json<{ records: Array<{ record: string; status: string; meaning?: string }> }>();
+    const dkim = json.records.filter((r) => r.record === 'DKIM');
+    expect(dkim).toHaveLength(1);
+    expect(dkim[0]).toMatchObject({ status: 'PENDING' });
+    expect(dkim[0].meaning).toContain('SES has not issued DKIM tokens for shop.example yet');
+    const human = await run('domain', 'status', DOMAIN);
+    expect(human.stdout).toContain('DKIM');
   });
 
   it('an unknown domain (NotFoundException) is exit 4, naming the region and the command that creates it', async () => {

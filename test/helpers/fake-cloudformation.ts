@@ -77,7 +77,7 @@ export interface PhysicalResource {
   stackId?: string;
   itemCount?: number;
   sizeBytes?: number;
-  /** Secrets are known to CloudFormation (Ref, import identifiers) by their ARN. */
+  /** Secrets (ARN) and queues (URL) are known to CloudFormation (Ref, import identifiers) by this id. */
   arn?: string;
 }
 
@@ -94,6 +94,8 @@ export interface FakeCloudFormationOptions {
   stepsPerPoll?: number;
   /** DescribeChangeSet calls a change set stays pending/in progress for (2 unless set). */
   changeSetPolls?: number;
+  /** Told of every resource CloudFormation deletes (tests use it to drop a bucket from their fake S3). */
+  onResourceDeleted?: (resource: { type: string; physicalId: string }) => void;
 }
 
 const NAME_PROPERTIES: Record<string, string> = {
@@ -124,8 +126,8 @@ const REPLACING: Record<string, string[]> = {
   'AWS::Logs::LogGroup': ['LogGroupName'],
 };
 
-/** Data resources whose leftover name blocks a create (and which auto-import can adopt). */
-const IMPORTABLE = new Set(['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::SecretsManager::Secret']);
+/** Resources a delete can retain, whose leftover name blocks a create (and which an import can adopt). */
+const IMPORTABLE = new Set(['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::SecretsManager::Secret', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup']);
 
 const NO_CHANGES = "The submitted information didn't contain changes. Submit different information to create a change set.";
 const BUSY = /_IN_PROGRESS$/;
@@ -142,6 +144,8 @@ export class FakeCloudFormation {
   private serial = 0;
   private failure?: { logicalId: string; reason: string; rollbackFails?: boolean };
   private deleteFailure?: { logicalId: string; reason: string };
+  private readonly ignoreRetain = new Set<string>();
+  private emptyButAvailable = false;
 
   constructor(private readonly options: FakeCloudFormationOptions) {
     this.region = options.region ?? 'eu-west-1';
@@ -162,16 +166,48 @@ export class FakeCloudFormation {
 
   /** Someone else's update is running on the stack; it finishes after `polls` DescribeStacks calls. */
   beginForeignUpdate(stackName: string, polls = 3): void {
+    this.beginForeignOperation(stackName, 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE', polls);
+  }
+
+  /**
+   * Someone else's operation: the stack is `status` now and `settlesAs` after `polls`
+   * DescribeStacks calls (events with token `Console-foreign`). Settling as `DELETE_COMPLETE`
+   * takes its resources with it, as a delete would.
+   */
+  beginForeignOperation(stackName: string, status: string, settlesAs: string, polls = 3): void {
     const stack = this.liveStack(stackName);
     if (!stack) throw new Error(`no stack ${stackName}`);
-    stack.status = 'UPDATE_IN_PROGRESS';
-    this.event(stack, stack.name, 'AWS::CloudFormation::Stack', stack.id, 'UPDATE_IN_PROGRESS', 'User Initiated', 'Console-UpdateStack-foreign');
+    const token = status === 'UPDATE_IN_PROGRESS' ? 'Console-UpdateStack-foreign' : 'Console-foreign';
+    stack.status = status;
+    this.event(stack, stack.name, 'AWS::CloudFormation::Stack', stack.id, status, 'User Initiated', token);
     for (let i = 1; i < polls; i++) stack.steps.push(() => undefined);
     stack.steps.push(() => {
-      stack.status = 'UPDATE_COMPLETE';
+      if (settlesAs === 'DELETE_COMPLETE') {
+        for (const r of stack.resources.values()) this.forgetPhysical(r);
+        stack.resources.clear();
+      }
+      stack.status = settlesAs;
       stack.lastUpdatedTime = this.tick();
-      this.event(stack, stack.name, 'AWS::CloudFormation::Stack', stack.id, 'UPDATE_COMPLETE', undefined, 'Console-UpdateStack-foreign');
+      this.event(stack, stack.name, 'AWS::CloudFormation::Stack', stack.id, settlesAs, undefined, token);
     });
+  }
+
+  /**
+   * The next update change set that changes nothing is still `CREATE_COMPLETE` and `AVAILABLE`,
+   * with no Changes, instead of FAILED "didn't contain changes": how some CloudFormation
+   * implementations answer, and what a template with a transform can get.
+   */
+  nextChangeSetEmptyButAvailable(): void {
+    this.emptyButAvailable = true;
+  }
+
+  /**
+   * The next delete removes this resource although its DeletionPolicy says Retain: what happens
+   * when CloudFormation reads a policy differently from the CLI. Tests use it to check that
+   * `destroy` reports what is left, not what it expected.
+   */
+  deleteDespitePolicy(logicalId: string): void {
+    this.ignoreRetain.add(logicalId);
   }
 
   /** Puts a stack straight into a status (for the statuses only a failure reaches). */
@@ -184,6 +220,20 @@ export class FakeCloudFormation {
     }
     stack.status = status;
     this.event(stack, stack.name, 'AWS::CloudFormation::Stack', stack.id, status);
+  }
+
+  /**
+   * Whether a resource of this type exists, in a stack or retained after one: by physical id,
+   * name or ARN. The other services' fakes answer their Describe/Head/GetQueueUrl calls with it.
+   */
+  exists(type: string, nameOrId: string): boolean {
+    for (const stack of this.stacks) {
+      if (stack.status === 'DELETE_COMPLETE') continue;
+      for (const r of stack.resources.values()) {
+        if (r.type === type && (r.physicalId === nameOrId || r.properties[NAME_PROPERTIES[type] ?? ''] === nameOrId)) return true;
+      }
+    }
+    return [...this.physical.values()].some((p) => p.type === type && (p.name === nameOrId || p.arn === nameOrId));
   }
 
   count(command: string): number {
@@ -306,7 +356,8 @@ export class FakeCloudFormation {
     const changes = imports ?? this.computeChanges(stack, template, parameters);
     const sameTags = JSON.stringify(tags) === JSON.stringify(stack.tags);
     const sameParameters = JSON.stringify(parameters) === JSON.stringify(stack.parameters);
-    const empty = type === 'UPDATE' && changes.length === 0 && sameTags && sameParameters;
+    const empty = type === 'UPDATE' && changes.length === 0 && sameTags && sameParameters && !this.emptyButAvailable;
+    this.emptyButAvailable = false;
     this.changeSets.push({
       id,
       name: String(input.ChangeSetName),
@@ -695,7 +746,7 @@ export class FakeCloudFormation {
         const replaced = change.Replacement === 'True' ? this.physicalIdFor(stack, id, type, next.properties) : physicalId;
         stack.resources.set(id, { logicalId: id, type, physicalId: replaced, status: `${verb}_COMPLETE`, properties: next.properties });
         if (name && IMPORTABLE.has(type) && change.Action !== 'Import') {
-          this.physical.set(name, { ...this.physical.get(name), type, name, stackId: stack.id, ...(type === 'AWS::SecretsManager::Secret' ? { arn: replaced } : {}) });
+          this.physical.set(name, { ...this.physical.get(name), type, name, stackId: stack.id, ...(type === 'AWS::SecretsManager::Secret' || type === 'AWS::SQS::Queue' ? { arn: replaced } : {}) });
         }
         this.event(stack, id, type, replaced, `${verb}_COMPLETE`, undefined, token);
       });
@@ -791,8 +842,10 @@ export class FakeCloudFormation {
     };
     steps.push(stackStatus('DELETE_IN_PROGRESS', 'User Initiated'));
     let failed = false;
+    const ignoreRetain = new Set(this.ignoreRetain);
+    this.ignoreRetain.clear();
     for (const r of [...stack.resources.values()].reverse()) {
-      const retained = stack.template ? this.deletionPolicy(stack.template, r.logicalId, this.scope(stack, stack.parameters)) === 'Retain' : false;
+      const retained = stack.template && !ignoreRetain.has(r.logicalId) ? this.deletionPolicy(stack.template, r.logicalId, this.scope(stack, stack.parameters)) === 'Retain' : false;
       if (failure?.logicalId === r.logicalId) {
         failed = true;
         steps.push(() => this.event(stack, r.logicalId, r.type, r.physicalId, 'DELETE_IN_PROGRESS', undefined, token));
@@ -813,10 +866,11 @@ export class FakeCloudFormation {
   private retain(r: FakeResource): void {
     const name = NAME_PROPERTIES[r.type] && typeof r.properties[NAME_PROPERTIES[r.type]] === 'string' ? String(r.properties[NAME_PROPERTIES[r.type]]) : r.physicalId;
     const known = this.physical.get(name);
-    this.physical.set(name, { ...known, type: r.type, name, stackId: undefined, ...(r.type === 'AWS::SecretsManager::Secret' ? { arn: r.physicalId } : {}) });
+    this.physical.set(name, { ...known, type: r.type, name, stackId: undefined, ...(r.type === 'AWS::SecretsManager::Secret' || r.type === 'AWS::SQS::Queue' ? { arn: r.physicalId } : {}) });
   }
 
   private forgetPhysical(r: FakeResource): void {
+    this.options.onResourceDeleted?.({ type: r.type, physicalId: r.physicalId });
     for (const [name, p] of this.physical) if (p.type === r.type && (name === r.physicalId || r.properties[NAME_PROPERTIES[r.type] ?? ''] === name)) this.physical.delete(name);
   }
 

@@ -1,4 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { autoPauseAlarm } from '../helpers/cloudwatch-alarms.js';
 import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCommand, type EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { GetConfigurationSetCommand, PutConfigurationSetSendingOptionsCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -19,6 +21,7 @@ const cfn = mockClient(CloudFormationClient);
 const ses = mockClient(SESv2Client);
 const lambda = mockClient(LambdaClient);
 const sqs = mockClient(SQSClient);
+const cloudwatch = mockClient(CloudWatchClient);
 const cwd = mkdtempSync(join(tmpdir(), 'mailengine-pause-'));
 
 const STACK = 'shop-prod';
@@ -55,7 +58,7 @@ function stackOutputs(extra: Record<string, string> = {}) {
 }
 
 /** What the two switches are; the mocks read and write it. */
-const world = { sending: true, mapping: 'Enabled', waiting: 42 };
+const world = { sending: true, mapping: 'Enabled', waiting: 42, alarms: [] as MetricAlarm[] };
 /** Every switching call, in order. */
 const calls: string[] = [];
 
@@ -75,8 +78,8 @@ function mapping(state: string): EventSourceMappingConfiguration {
 }
 
 beforeEach(() => {
-  for (const m of [cfn, ses, lambda, sqs]) m.reset();
-  Object.assign(world, { sending: true, mapping: 'Enabled', waiting: 42 });
+  for (const m of [cfn, ses, lambda, sqs, cloudwatch]) m.reset();
+  Object.assign(world, { sending: true, mapping: 'Enabled', waiting: 42, alarms: [autoPauseAlarm(STACK, 'bounce', 'OK', 0.004, 0.05), autoPauseAlarm(STACK, 'complaint', 'OK', 0, 0.001)] });
   calls.length = 0;
   cfn.on(DescribeStacksCommand, { StackName: STACK }).resolves(stackOutputs());
   // SESv2 GetConfigurationSet: SendingOptions.SendingEnabled, among the set's other options.
@@ -101,6 +104,10 @@ beforeEach(() => {
     return mapping(world.mapping);
   });
   sqs.on(GetQueueAttributesCommand, { QueueUrl: QUEUE }).callsFake(async () => ({ Attributes: { ApproximateNumberOfMessages: String(world.waiting) } }));
+  cloudwatch.on(DescribeAlarmsCommand).callsFake(async (input: { AlarmNamePrefix?: string }) => ({
+    MetricAlarms: world.alarms.filter((a) => a.AlarmName!.startsWith(input.AlarmNamePrefix ?? '')),
+    CompositeAlarms: [],
+  }));
 });
 
 const run = (...argv: string[]) => runInProcess([...argv, '--stack', STACK, '--region', REGION], { cwd });
@@ -118,6 +125,7 @@ describe('pause (deployed stack)', () => {
     expect(out.stdout).toMatch(/^waiting in the send queue +42 requests/m);
     expect(out.stdout).toMatch(/^state +paused$/m);
     expect(out.stdout.split('\n').filter((line) => /\s$/.test(line))).toEqual([]);
+    expect(out.stdout).toMatch(/^auto-pause alarms +shop-prod-bounce-rate-auto-pause OK *\n +shop-prod-complaint-rate-auto-pause OK/m);
   });
 
   it('--json: the state as data', async () => {
@@ -134,6 +142,10 @@ describe('pause (deployed stack)', () => {
       senderMapping: { id: MAPPING, state: 'Disabling' },
       waiting: 42,
       waitingBefore: 42,
+      alarms: [
+        expect.objectContaining({ name: 'shop-prod-bounce-rate-auto-pause', state: 'OK', metric: 'Reputation.BounceRate', threshold: 0.05, value: 0.004 }),
+        expect.objectContaining({ name: 'shop-prod-complaint-rate-auto-pause', state: 'OK', metric: 'Reputation.ComplaintRate', threshold: 0.001, value: 0 }),
+      ],
       notes: [],
     });
   });
@@ -185,7 +197,7 @@ describe('pause (deployed stack)', () => {
 });
 
 describe('resume (deployed stack)', () => {
-  it('SES on first, then the mapping; no question asked; warns that the alarms were not checked', async () => {
+  it('with the auto-pause alarms OK: SES on first, then the mapping; no question asked', async () => {
     Object.assign(world, { sending: false, mapping: 'Disabled' });
     const out = await run('resume');
     expect(out.code).toBe(0);
@@ -193,7 +205,52 @@ describe('resume (deployed stack)', () => {
     expect(out.stdout).toMatch(/^Stack shop-prod is resumed\.$/m);
     expect(out.stdout).toMatch(new RegExp(`^Sender queue mapping +Enabling \\(${MAPPING}\\)`, 'm'));
     expect(out.stdout).toMatch(/^had waited in the send queue +42 requests \(now being sent\)/m);
-    expect(out.stderr).toContain('The auto-pause alarms were not checked');
+    expect(out.stdout).toMatch(/^auto-pause alarms +shop-prod-bounce-rate-auto-pause OK/m);
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toMatchObject({ AlarmNamePrefix: 'shop-prod-' });
+    expect(out.stderr).not.toContain('alarm');
+  });
+
+  it('while an auto-pause alarm is in ALARM: refuses (exit 1), naming the metric and how far over it is; nothing switched', async () => {
+    Object.assign(world, { sending: false, mapping: 'Disabled' });
+    world.alarms[0] = autoPauseAlarm(STACK, 'bounce', 'ALARM', 0.062, 0.05);
+    const out = await run('resume', '--json');
+    expect(out.code).toBe(1);
+    const error = JSON.parse(out.stderr).error as { code: string; message: string; suggestion: string };
+    expect(error.code).toBe('ALARM_ACTIVE');
+    expect(error.message).toBe(
+      'Stack shop-prod was not resumed: Reputation.BounceRate is 6.2 %, 1.2 percentage points over the auto-pause threshold of 5 % (alarm shop-prod-bounce-rate-auto-pause, in ALARM since 2026-12-02T16:00:31.000Z).',
+    );
+    expect(error.suggestion).toContain('--force');
+    expect(calls).toEqual([]);
+  });
+
+  it('--force resumes while the alarm is in ALARM, and says it is unguarded', async () => {
+    Object.assign(world, { sending: false, mapping: 'Disabled' });
+    world.alarms[1] = autoPauseAlarm(STACK, 'complaint', 'ALARM', 0.0012, 0.001);
+    const out = await run('resume', '--force');
+    expect(out.code).toBe(0);
+    expect(calls).toEqual(['ses:on', 'mapping:on']);
+    expect(out.stderr).toContain('Resumed with --force while Reputation.ComplaintRate is 0.12 %, 0.02 percentage points over the auto-pause threshold of 0.1 %');
+    expect(out.stdout).toMatch(/shop-prod-complaint-rate-auto-pause ALARM \(0\.12 %\)/);
+  });
+
+  it("another stack's alarms (same name prefix, their own pause topic) do not count", async () => {
+    Object.assign(world, { sending: false, mapping: 'Disabled' });
+    world.alarms.push(autoPauseAlarm(`${STACK}-eu`, 'bounce', 'ALARM', 0.09, 0.05));
+    const out = await run('resume', '--json');
+    expect(out.code).toBe(0);
+    expect(out.json<SendingControlResult>().alarms!.map((a) => a.name)).toEqual(['shop-prod-bounce-rate-auto-pause', 'shop-prod-complaint-rate-auto-pause']);
+  });
+
+  it('alarms it may not read: refuses (exit 3) naming cloudwatch:DescribeAlarms; nothing switched', async () => {
+    Object.assign(world, { sending: false, mapping: 'Disabled' });
+    cloudwatch.on(DescribeAlarmsCommand).rejects(
+      Object.assign(new Error('User: arn:aws:iam::123456789012:user/ci is not authorized to perform: cloudwatch:DescribeAlarms'), { name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }),
+    );
+    const out = await run('resume');
+    expect(out.code).toBe(3);
+    expect(out.stderr).toContain('cloudwatch:DescribeAlarms');
+    expect(calls).toEqual([]);
   });
 
   it('already running: nothing is called, exit 0 (safe to run twice)', async () => {

@@ -188,6 +188,59 @@ describe('AWS error translation', () => {
     expect(err.exitCode).toBe(ExitCode.Environment);
   });
 
+  describe('network failures each say what they are (exit 3), none of them "the region does not exist"', () => {
+    // Shaped exactly as Node's net, dns and tls modules reject; tests make no real DNS queries.
+    const nodeError = (message: string, fields: Record<string, unknown>) => Object.assign(new Error(message), fields);
+    const ctx = { service: 'sesv2', operation: 'GetAccount', region: 'eu-west-1' };
+
+    it('DNS failure for a real region (ENOTFOUND): the host, and network and DNS to check', () => {
+      const err = translateAwsError(nodeError('getaddrinfo ENOTFOUND email.eu-west-1.amazonaws.com', { code: 'ENOTFOUND', errno: -3008, syscall: 'getaddrinfo', hostname: 'email.eu-west-1.amazonaws.com' }), ctx);
+      expect(err).toMatchObject({ code: 'DNS_FAILURE', exitCode: ExitCode.Environment });
+      expect(err.message).toBe('Could not look up email.eu-west-1.amazonaws.com: DNS has no such name (ENOTFOUND).');
+      expect(err.suggestion).toContain('network connection, DNS and proxy settings');
+    });
+
+    it('DNS that does not answer (EAI_AGAIN)', () => {
+      const err = translateAwsError(nodeError('getaddrinfo EAI_AGAIN email.eu-west-1.amazonaws.com', { code: 'EAI_AGAIN', errno: -3001, syscall: 'getaddrinfo', hostname: 'email.eu-west-1.amazonaws.com' }), ctx);
+      expect(err).toMatchObject({ code: 'DNS_FAILURE', exitCode: ExitCode.Environment });
+      expect(err.message).toContain('the DNS server did not answer in time (EAI_AGAIN)');
+    });
+
+    it('no route to the host (ENETUNREACH, EHOSTUNREACH)', () => {
+      for (const code of ['ENETUNREACH', 'EHOSTUNREACH']) {
+        const err = translateAwsError(nodeError(`connect ${code} 52.95.120.1:443`, { code, syscall: 'connect', address: '52.95.120.1', port: 443 }), ctx);
+        expect(err).toMatchObject({ code: 'NO_ROUTE', exitCode: ExitCode.Environment, message: `No network route to 52.95.120.1:443 (${code}).` });
+      }
+    });
+
+    it('TLS failure (a proxy that re-signs certificates)', () => {
+      const err = translateAwsError(nodeError('self-signed certificate in certificate chain', { code: 'SELF_SIGNED_CERT_IN_CHAIN' }), ctx);
+      expect(err).toMatchObject({ code: 'TLS_FAILURE', exitCode: ExitCode.Environment });
+      expect(err.suggestion).toContain('NODE_EXTRA_CA_CERTS');
+      expect(translateAwsError(nodeError('certificate has expired', { code: 'CERT_HAS_EXPIRED' }), ctx).code).toBe('TLS_FAILURE');
+    });
+
+    it('connection refused, also inside the AggregateError Node raises after trying IPv4 and IPv6', () => {
+      const refused = (address: string) => nodeError(`connect ECONNREFUSED ${address}:4566`, { code: 'ECONNREFUSED', syscall: 'connect', address, port: 4566 });
+      const err = translateAwsError(Object.assign(new AggregateError([refused('127.0.0.1'), refused('::1')], ''), { code: 'ECONNREFUSED' }), ctx);
+      expect(err).toMatchObject({ code: 'CONNECTION_REFUSED', exitCode: ExitCode.Environment, message: 'Nothing is listening at 127.0.0.1:4566: the connection was refused (ECONNREFUSED).' });
+      expect(err.suggestion).toContain('AWS_ENDPOINT_URL');
+    });
+
+    it('through the real client: AWS_ENDPOINT_URL at a port nobody listens on', async () => {
+      const port = await closedPort();
+      process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${port}`;
+      try {
+        const sts = await factory().sts();
+        const err = await failure(() => sts.send(new GetCallerIdentityCommand({})));
+        expect(err).toMatchObject({ code: 'CONNECTION_REFUSED', exitCode: ExitCode.Environment });
+        expect(err.message).toContain(`127.0.0.1:${port}`);
+      } finally {
+        process.env.AWS_ENDPOINT_URL = fake.url;
+      }
+    });
+  });
+
   it('an unknown profile is named as such', () => {
     const sdkError = Object.assign(new Error('Profile missing-one could not be found or parsed in shared credentials file.'), { name: 'CredentialsProviderError' });
     const err = translateAwsError(sdkError, { service: 'sts', operation: 'GetCallerIdentity', profile: 'missing-one' });

@@ -81,7 +81,7 @@ describe('deploy, info and destroy from the command line', () => {
 
     const destroyed = await run('destroy', '--region', REGION, '--yes');
     expect(destroyed.code).toBe(0);
-    expect(destroyed.out).toMatch(/^Deleted stack mailengine in eu-west-1 \(\d+ s\)\.\n\nStill there \(kept by RetainData\), about \$0\.40 a month:\n/);
+    expect(destroyed.out).toMatch(/^Deleted stack mailengine in eu-west-1 \(\d+ s\)\.\n\nStill there \(checked after the delete\), about \$0\.40 a month:\n/);
     expect(destroyed.out).toContain('  table mailengine-tracking, 0 B, 0 items');
     expect(destroyed.out).toContain('  secret mailengine-suppression-hash-key');
 

@@ -212,6 +212,39 @@ describe('deploy: upgrades', () => {
     expect(io.requests).toEqual([]);
   });
 
+  it('a change set that changes nothing but is still executable: exit 0, deleted, never executed', async () => {
+    world.cfn.nextChangeSetEmptyButAvailable();
+    const io = host();
+    // Values given again, defaulted and kept (UsePreviousValue) all match what the stack has.
+    const result = await runDeploy(world, io, { flagParameters: { SenderIdentity: 'example.com', SendConcurrency: '10' } });
+    expect(result).toMatchObject({ action: 'no-changes', stackStatus: 'CREATE_COMPLETE' });
+    expect(world.cfn.count('ExecuteChangeSet')).toBe(1);
+    expect(world.cfn.count('DeleteChangeSet')).toBe(1);
+    expect(io.messages.some((m) => m.code === 'deploy.diff')).toBe(false);
+    expect(io.requests).toEqual([]);
+  });
+
+  it('a NoEcho value (masked as **** by DescribeStacks) and a resolved value are not changes', async () => {
+    const { buildDiff } = await import('../../src/stack/diff.js');
+    const diff = buildDiff('UPDATE', [], { Secret: '****', Ssm: 'resolved-value', Same: 'a' }, { Secret: 'typed-again', Ssm: '/mailengine/ssm-path', Same: 'a' }, { Ssm: '/mailengine/ssm-path' });
+    expect(diff.parameters).toEqual([]);
+  });
+
+  it('a change that is only parameters lists each parameter with its old and new value, and executes', async () => {
+    const template = editedTemplate((t) => t.replace('\nParameters:\n', "\nParameters:\n  Note:\n    Type: String\n    Description: A note kept with the stack.\n    Default: ''\n"));
+    world.restore();
+    world = createWorld();
+    await install(world, { files: { template, lambdaDir: lambdaDir() } });
+    const io = host({ yes: true });
+    const result = await runDeploy(world, io, { yes: true, flagParameters: { Note: 'hello' }, files: { template, lambdaDir: lambdaDir() } });
+    expect(result.action).toBe('updated');
+    const message = diffOf(io).message;
+    expect(message).toContain('Parameters');
+    expect(message).toMatch(/^ {2}Note +\(empty\) -> hello$/m);
+    expect(message).toContain('Resources: none change; only the parameter values above do.');
+    expect(world.cfn.liveStack(STACK)!.parameters.Note).toBe('hello');
+  });
+
   it('keeps every parameter not given (UsePreviousValue), and applies the config file and flags', async () => {
     const io = host({ yes: true });
     const result = await runDeploy(world, io, { yes: true, configParameters: { SendConcurrency: '20' }, flagParameters: { DataRetentionDays: '120' } });

@@ -131,6 +131,73 @@ describe('the fake CloudFormation', () => {
     await expect(client.send(new DescribeStacksCommand({ StackName: 's' }))).rejects.toThrow('does not exist');
   });
 
+  it('nextChangeSetEmptyButAvailable: a change set with nothing in it that can still be executed', async () => {
+    const first = await changeSet('CREATE', 'one');
+    await client.send(new ExecuteChangeSetCommand({ ChangeSetName: first.out.Id! }));
+    await settle();
+    fake.nextChangeSetEmptyButAvailable();
+    const same = await changeSet('UPDATE', 'two');
+    expect(same.described).toMatchObject({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE', Changes: [] });
+    // Only the next one: after it, nothing to change is FAILED again.
+    expect((await changeSet('UPDATE', 'three')).described.Status).toBe('FAILED');
+  });
+
+  it('exists, deleteDespitePolicy, onResourceDeleted: what a delete keeps and what it removes', async () => {
+    const retaining = TEMPLATE.replace('    Type: AWS::SQS::Queue\n', '    Type: AWS::SQS::Queue\n    DeletionPolicy: Retain\n');
+    const deleted: string[] = [];
+    const kept = new FakeCloudFormation({ readTemplate: () => retaining, onResourceDeleted: (r) => deleted.push(r.type) });
+    handle.restore();
+    handle = kept.install();
+    const { out } = await changeSet('CREATE', 'one');
+    await client.send(new ExecuteChangeSetCommand({ ChangeSetName: out.Id! }));
+    await settle();
+    const url = 'https://sqs.eu-west-1.amazonaws.com/123456789012/s-q';
+    expect([kept.exists('AWS::SQS::Queue', 's-q'), kept.exists('AWS::SQS::Queue', url)]).toEqual([true, true]);
+    await client.send(new DeleteStackCommand({ StackName: 's' }));
+    await settle(out.StackId!);
+    // Retained: still there by name and URL (its import identifier), outside any stack.
+    expect(kept.exists('AWS::SQS::Queue', url)).toBe(true);
+    expect(kept.physical.get('s-q')).toMatchObject({ type: 'AWS::SQS::Queue', stackId: undefined, arn: url });
+    expect(deleted).toEqual(['AWS::IAM::Role']);
+
+    // A second stack that adds the same queue collides with the retained one.
+    const again = await changeSet('CREATE', 'two');
+    await client.send(new ExecuteChangeSetCommand({ ChangeSetName: again.out.Id! }));
+    expect(await settle()).toBe('ROLLBACK_COMPLETE');
+    const reasons = (await client.send(new DescribeStackEventsCommand({ StackName: 's' }))).StackEvents!.map((e) => e.ResourceStatusReason ?? '');
+    expect(reasons).toContain("Resource of type 'AWS::SQS::Queue' with identifier 's-q' already exists.");
+  });
+
+  it('deleteDespitePolicy removes a retained resource on the next delete', async () => {
+    const retaining = TEMPLATE.replace('    Type: AWS::SQS::Queue\n', '    Type: AWS::SQS::Queue\n    DeletionPolicy: Retain\n');
+    const kept = new FakeCloudFormation({ readTemplate: () => retaining });
+    handle.restore();
+    handle = kept.install();
+    const { out } = await changeSet('CREATE', 'one');
+    await client.send(new ExecuteChangeSetCommand({ ChangeSetName: out.Id! }));
+    await settle();
+    kept.deleteDespitePolicy('Queue');
+    await client.send(new DeleteStackCommand({ StackName: 's' }));
+    await settle(out.StackId!);
+    expect(kept.exists('AWS::SQS::Queue', 's-q')).toBe(false);
+    const events = (await client.send(new DescribeStackEventsCommand({ StackName: out.StackId! }))).StackEvents!.map((e) => `${e.LogicalResourceId} ${e.ResourceStatus}`);
+    expect(events).toContain('Queue DELETE_COMPLETE');
+  });
+
+  it('beginForeignOperation: any in-progress status, settling after the polls given; a delete takes the resources', async () => {
+    const { out } = await changeSet('CREATE', 'one');
+    await client.send(new ExecuteChangeSetCommand({ ChangeSetName: out.Id! }));
+    await settle();
+    fake.beginForeignOperation('s', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE', 2);
+    const seen = [];
+    for (let i = 0; i < 3; i++) seen.push((await client.send(new DescribeStacksCommand({ StackName: 's' }))).Stacks![0].StackStatus);
+    expect(seen).toEqual(['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE']);
+    fake.beginForeignOperation('s', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE', 1);
+    await settle(out.StackId!);
+    expect(fake.exists('AWS::SQS::Queue', 's-q')).toBe(false);
+    await expect(client.send(new DescribeStacksCommand({ StackName: 's' }))).rejects.toThrow('does not exist');
+  });
+
   it('pages events', async () => {
     const paged = new FakeCloudFormation({ readTemplate: () => TEMPLATE, eventsPageSize: 2 });
     handle.restore();

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { incompleteInfoError, stackInfo } from '../../src/stack/info.js';
 import { FakeServiceError } from '../helpers/fake-cloudformation.js';
+import { autoPauseAlarm } from '../helpers/cloudwatch-alarms.js';
 import { createWorld, type World } from '../fixtures/stack/aws-world.js';
 import { STACK, failure, install } from '../fixtures/stack/harness.js';
 import * as ses from '@aws-sdk/client-sesv2';
@@ -53,6 +54,16 @@ describe('info', () => {
     expect((await stackInfo({ aws: world.aws, stackName: STACK })).sending?.state).toBe('partly-paused');
   });
 
+  it("shows the auto-pause alarms' states, with the value of one in ALARM", async () => {
+    world.alarms = [autoPauseAlarm(STACK, 'bounce', 'ALARM', 0.062, 0.05), autoPauseAlarm(STACK, 'complaint', 'OK', 0, 0.001)];
+    const info = await stackInfo({ aws: world.aws, stackName: STACK });
+    expect(info.alarms).toEqual([
+      expect.objectContaining({ name: 'mailengine-bounce-rate-auto-pause', state: 'ALARM', metric: 'Reputation.BounceRate', value: 0.062, threshold: 0.05 }),
+      expect.objectContaining({ name: 'mailengine-complaint-rate-auto-pause', state: 'OK' }),
+    ]);
+    expect(world.calls.find((c) => c.command === 'DescribeAlarms')!.input).toMatchObject({ AlarmNamePrefix: 'mailengine-' });
+  });
+
   it('an engine older than the CLI: suggests the upgrade; newer: suggests updating the CLI', async () => {
     const older = await stackInfo({ aws: world.aws, stackName: STACK, version: '0.2.0' });
     expect(older.version).toEqual({ engine: '0.1.0', cli: '0.2.0', relation: 'cli-newer', advice: 'Engine 0.1.0 is older than this CLI (0.2.0): run `mailengine deploy` to upgrade it.' });
@@ -84,6 +95,40 @@ describe('info', () => {
       const err = incompleteInfoError(info.problems);
       expect(err).toMatchObject({ code: 'INFO_INCOMPLETE', exitCode: ExitCode.Environment });
       expect(err.message).toContain('ses (Access denied: your credentials may not call ses:GetAccount');
+    } finally {
+      denied.restore();
+    }
+  });
+
+  it('a stack without its outputs (a first install rolled back): a problem for each part it cannot read, and exit 4', async () => {
+    const stack = world.cfn.liveStack(STACK)!;
+    stack.outputs = {};
+    world.cfn.forceStatus(STACK, 'ROLLBACK_COMPLETE');
+    const info = await stackInfo({ aws: world.aws, stackName: STACK });
+    expect(info.sending).toBeUndefined();
+    expect(info.queues).toEqual([]);
+    expect(info.problems).toEqual([
+      {
+        section: 'outputs',
+        code: 'STACK_INCOMPLETE',
+        message:
+          'stack mailengine (ROLLBACK_COMPLETE) has no outputs ConfigurationSetName, SenderEventSourceMappingId, SendQueueUrl, SendDeadLetterQueueUrl, FeedbackQueueUrl, FeedbackDeadLetterQueueUrl, so its sending state and queues cannot be read',
+        exitCode: ExitCode.NotFound,
+      },
+    ]);
+    const err = incompleteInfoError(info.problems);
+    expect(err.exitCode).toBe(ExitCode.NotFound);
+    expect(err.suggestion).toContain('`mailengine deploy` completes or upgrades it');
+  });
+
+  it('every part it could not read is a problem: SES, identity, a queue, sending', async () => {
+    const outputs = world.cfn.liveStack(STACK)!.outputs;
+    world.queueDepths[outputs.SendQueueUrl] = { denied: true };
+    const denied = mockClient(ses.SESv2Client);
+    denied.onAnyCommand().rejects(new FakeServiceError('AccessDeniedException', 'not authorized', 403));
+    try {
+      const info = await stackInfo({ aws: world.aws, stackName: STACK });
+      expect(info.problems.map((p) => p.section)).toEqual(['ses', 'identity', 'queue send', 'sending']);
     } finally {
       denied.restore();
     }

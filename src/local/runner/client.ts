@@ -15,10 +15,11 @@ async function call<T>(endpoint: string, method: 'GET' | 'POST', path: string, t
   try {
     res = await httpRequest(url, { method, timeoutMs });
   } catch (err) {
-    throw new MailengineError('LOCAL_RUNNER_UNREACHABLE', `The local engine runner at ${endpoint} does not answer: ${(err as Error).message}`, {
+    // The same error every --local command gives when the stack is down (see src/aws/errors.ts).
+    throw new MailengineError('LOCAL_STACK_DOWN', `The local stack is not answering at ${endpoint} (engine runner: ${(err as Error).message || (err as { code?: string }).code || 'no answer'}).`, {
       exitCode: ExitCode.Environment,
       cause: err,
-      suggestion: 'Start the local stack with `mailengine local up` and check `mailengine local status`.',
+      suggestion: 'Start it with `mailengine local up` (in this project directory), or check it with `mailengine local status`.',
     });
   }
   if (res.status !== 200) {
