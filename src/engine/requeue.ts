@@ -1,4 +1,4 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SqsRecord } from './sqs.js';
 
 /**
@@ -73,6 +73,8 @@ export class SqsRequeue implements RequeuePort {
   async requeue(message: SqsRecord, delayMs: number, state: RequeueState): Promise<void> {
     const queueUrl = this.queueUrl ?? (message.eventSourceARN ? queueUrlFromArn(message.eventSourceARN) : undefined);
     if (!queueUrl) throw new Error('no queue to give the request back to: SEND_QUEUE_URL is unset and the record names no eventSourceARN');
+    // Loaded on first use: the CLI reaches this module through the local runner and must not load the SDK for --help.
+    const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: queueUrl,

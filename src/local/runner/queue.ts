@@ -7,7 +7,7 @@ export type { MessageAttribute } from './journal.js';
 export const MAX_DELAY_MS = 900_000;
 
 /**
- * An in-memory stand-in for one SQS standard queue, with the behaviour the engine relies on:
+ * A local stand-in for one SQS standard queue, with the behaviour the engine relies on:
  * at-least-once delivery, a visibility timeout that hides a received message until it is deleted
  * or the timeout runs out, a receive count, a redrive policy that moves a message to the dead
  * letter queue once it has been received `maxReceiveCount` times, and a retention period.
