@@ -1,4 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import type { AwsClientFactory } from '../../src/aws/clients.js';
 import { buildFeedbackDeps, buildSenderDeps, type EngineSettings } from '../../src/engine/deps.js';
 import type { SqsEvent } from '../../src/engine/sqs.js';
@@ -86,4 +87,13 @@ export function senderFor(f: EngineFixture, overrides: Partial<EngineSettings> =
 
 export function feedbackFor(f: EngineFixture, overrides: Partial<EngineSettings> = {}) {
   return buildFeedbackDeps({ ...f.settings, ...overrides });
+}
+
+/** SES's Send event for a message the Sender sent, tagged as it tagged it, as the default bus brings it to the feedback queue. */
+export function sesSendEvent(input: SendEmailCommandInput, messageId: string): SqsEvent {
+  const tags: Record<string, string[]> = { 'ses:configuration-set': [STACK] };
+  for (const tag of input.EmailTags ?? []) tags[tag.Name!] = [tag.Value!];
+  const time = new Date().toISOString();
+  const detail = { eventType: 'Send', mail: { timestamp: time, messageId, source: 'orders@shop.example', destination: input.Destination?.ToAddresses ?? [], tags }, send: {} };
+  return { Records: [{ messageId: `send-${messageId}`, body: JSON.stringify({ version: '0', id: `send-evt-${messageId}`, 'detail-type': 'Email Sent', source: 'aws.ses', time, region: 'us-east-1', resources: [], detail }) }] };
 }

@@ -6,10 +6,9 @@ import { documentClient } from '../../src/engine/deps.js';
 import { RecordingMetrics } from '../../src/engine/metrics.js';
 import { createFeedback } from '../../src/engine/feedback.js';
 import { createSender, type SenderDeps } from '../../src/engine/sender.js';
-import type { SqsEvent } from '../../src/engine/sqs.js';
 import { clearReceivedEmails, listReceivedEmails } from '../../src/local/index.js';
 import { TrackingStore } from '../../src/tracking/tracking-store.js';
-import { RECEIPT, batch, feedbackFor, plentyOfTime, putTemplate, requestMessage, senderFor, startEngineFixture, type EngineFixture } from './engine-fixture.js';
+import { RECEIPT, batch, feedbackFor, plentyOfTime, putTemplate, requestMessage, senderFor, sesSendEvent, startEngineFixture, type EngineFixture } from './engine-fixture.js';
 
 /**
  * The engine's promises, each with the fault that used to break it: every request that reaches
@@ -58,15 +57,6 @@ function recordingSes(after?: (input: SendEmailCommandInput, messageId: string) 
     },
   };
   return { ses: ses as unknown as Pick<SESv2Client, 'send'>, inputs };
-}
-
-/** SES's Send event for a message, tagged as the Sender tagged it, as the default bus delivers it. */
-function sendEvent(input: SendEmailCommandInput, messageId: string): SqsEvent {
-  const tags: Record<string, string[]> = { 'ses:configuration-set': ['enginetest'] };
-  for (const tag of input.EmailTags ?? []) tags[tag.Name!] = [tag.Value!];
-  const time = new Date().toISOString();
-  const detail = { eventType: 'Send', mail: { timestamp: time, messageId, source: 'orders@shop.example', destination: input.Destination?.ToAddresses ?? [], tags }, send: {} };
-  return { Records: [{ messageId: `send-${messageId}`, body: JSON.stringify({ version: '0', id: `send-evt-${messageId}`, 'detail-type': 'Email Sent', source: 'aws.ses', time, region: 'us-east-1', resources: [], detail }) }] };
 }
 
 describe('every consumed request ends as a record', () => {
@@ -242,7 +232,7 @@ describe('once SES accepted a message, nothing sends it again', () => {
     expect(await tracking().get(emailId)).toMatchObject({ status: 'sending' });
 
     const messageId = (await inbox())[0].messageId;
-    expect((await createFeedback(feedbackFor(f))(sendEvent(inputs[0], messageId))).batchItemFailures).toEqual([]);
+    expect((await createFeedback(feedbackFor(f))(sesSendEvent(inputs[0], messageId))).batchItemFailures).toEqual([]);
     expect(await tracking().get(emailId)).toMatchObject({ status: 'sent', sesMessageId: messageId });
 
     // An SQS duplicate of the request long after the lease: the record says SES has it.
