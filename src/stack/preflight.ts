@@ -22,9 +22,12 @@ export async function preflight(aws: AwsClientFactory, io: IoHost, input: { regi
     warnings.push(message);
     say.warn(io, code, message);
   };
+  // Credentials and the network fail the deploy itself (exit 3); any other refusal of a read only
+  // means the check could not be made, and is said as SES said it, not as a missing stack.
   const skipped = (what: string, err: unknown) => {
-    if (!isMailengineError(err) || err.code !== 'ACCESS_DENIED') throw err;
-    warn('deploy.preflight.skipped', `Could not check ${what}: ${err.message}`);
+    if (!isMailengineError(err) || (err.exitCode === ExitCode.Environment && err.code !== 'ACCESS_DENIED')) throw err;
+    const answer = err.code === 'ACCESS_DENIED' ? err.message : `SES answered ${String(err.details?.awsError ?? err.code)}${err.details?.httpStatusCode ? ` (HTTP ${String(err.details.httpStatusCode)})` : ''}`;
+    warn('deploy.preflight.skipped', `Could not check ${what}: ${answer}. The deploy goes on without this check.`);
   };
 
   let ses: SesAccount | undefined;

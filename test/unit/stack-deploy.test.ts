@@ -148,6 +148,17 @@ describe('deploy: first install', () => {
     );
   });
 
+  it('an SES account read that fails for another reason than access is a warning that says what SES answered, not a missing stack', async () => {
+    world.ses.accountError = new FakeServiceError('NotFoundException', 'Account details not found.', 404);
+    const io = host({ yes: true });
+    const result = await runDeploy(world, io, { yes: true, flagParameters: FIRST_INSTALL_PARAMETERS });
+    expect(result.action).toBe('created');
+    expect(io.codes()).toContain('deploy.preflight.skipped');
+    const warning = result.warnings.find((w) => w.startsWith('Could not check the SES account'));
+    expect(warning).toBe('Could not check the SES account: SES answered NotFoundException (HTTP 404). The deploy goes on without this check.');
+    expect(result.warnings.join('\n')).not.toMatch(/stack/i);
+  });
+
   it('fills MaxSendRate from the SES account unless it was given, and warns when a given one is above the account’s', async () => {
     const io = host({ yes: true });
     await runDeploy(world, io, { yes: true, flagParameters: FIRST_INSTALL_PARAMETERS });
