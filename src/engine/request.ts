@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { normaliseAddress } from '../suppression/suppression-store.js';
 import { ERROR_TYPES, PermanentFailure, type ErrorType } from './error-types.js';
-import { isReservedTagName } from './ses-tags.js';
+import { isReservedTagName, isTagValue } from './ses-tags.js';
 
 /**
  * The "Email Request" event contract (v1), and the SESMailEngine shape it also accepts
@@ -90,15 +90,14 @@ const headers = z.record(z.string(), headerText(870)).superRefine((value, ctx) =
 });
 
 /** SES message tags: letters, digits, _ and -; mailengine sets `emailId` and `template` itself. */
-const TAG_TEXT = /^[A-Za-z0-9_-]{1,256}$/;
 const tags = z.record(z.string(), z.string()).superRefine((value, ctx) => {
   const entries = Object.entries(value);
   if (entries.length > 10) ctx.addIssue({ code: 'custom', message: 'at most 10 tags' });
   for (const [name, tagValue] of entries) {
-    if (!TAG_TEXT.test(name) || isReservedTagName(name)) {
+    if (!isTagValue(name) || isReservedTagName(name)) {
       ctx.addIssue({ code: 'custom', path: [name], message: 'is not an allowed tag name (letters, digits, _ and -; not emailId*, template or ses*)' });
     }
-    if (!TAG_TEXT.test(tagValue)) ctx.addIssue({ code: 'custom', path: [name], message: 'tag values are 1-256 letters, digits, _ or -' });
+    if (!isTagValue(tagValue)) ctx.addIssue({ code: 'custom', path: [name], message: 'tag values are 1-256 letters, digits, _ or -' });
   }
 });
 

@@ -269,7 +269,7 @@ export function createSender(deps: SenderDeps) {
   /** Everything that can still stop the email before SES sees it: suppression, then rendering. */
   async function prepare(request: EmailRequest): Promise<SendEmailCommandInput> {
     const recipients = [
-      ...[request.to].map((address) => ({ field: 'to' as const, index: 0, address })),
+      { field: 'to' as const, index: 0, address: request.to },
       ...request.cc.map((address, index) => ({ field: 'cc' as const, index, address })),
       ...request.bcc.map((address, index) => ({ field: 'bcc' as const, index, address })),
     ];

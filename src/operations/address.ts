@@ -1,14 +1,9 @@
-import { z } from 'zod';
+import { isValidAddress } from '../engine/request.js';
 import { usageError } from '../errors.js';
 import { normaliseAddress } from '../suppression/suppression-store.js';
 
-const emailSchema = z.email();
-
 /** The same test the engine applies to a request's `to`, so a lookup finds what the Sender stored. */
-export function isEmailAddress(value: string): boolean {
-  const at = value.lastIndexOf('@');
-  return value.length <= 254 && at > 0 && at <= 64 && !/[\r\n]/.test(value) && emailSchema.safeParse(value).success;
-}
+export const isEmailAddress = isValidAddress;
 
 /**
  * An address given on the command line or in a file, normalised the way the engine stores it

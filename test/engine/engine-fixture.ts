@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import type { AwsClientFactory } from '../../src/aws/clients.js';
@@ -96,4 +97,21 @@ export function sesSendEvent(input: SendEmailCommandInput, messageId: string): S
   const time = new Date().toISOString();
   const detail = { eventType: 'Send', mail: { timestamp: time, messageId, source: 'orders@shop.example', destination: input.Destination?.ToAddresses ?? [], tags }, send: {} };
   return { Records: [{ messageId: `send-${messageId}`, body: JSON.stringify({ version: '0', id: `send-evt-${messageId}`, 'detail-type': 'Email Sent', source: 'aws.ses', time, region: 'us-east-1', resources: [], detail }) }] };
+}
+
+/** An error shaped as the AWS SDK throws it: a name and an HTTP status. */
+export const awsError = (name: string, status: number) => Object.assign(new Error(`${name} (injected)`), { name, $metadata: { httpStatusCode: status } });
+
+/** A DynamoDB client on the fixture's stack whose calls `fault` may fail before they are sent (one try, no SDK retries). */
+export function faultyDynamo(f: EngineFixture, fault: (command: string, input: Record<string, unknown>) => Error | undefined): DynamoDBClient {
+  const client = new DynamoDBClient({ endpoint: f.stack.endpoints.dynamodb, region: f.stack.region, credentials: f.stack.credentials, maxAttempts: 1 });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const err = fault(String(context.commandName), (args as { input: Record<string, unknown> }).input);
+      if (err) throw err;
+      return next(args);
+    },
+    { step: 'initialize', name: 'injectFault' },
+  );
+  return client;
 }

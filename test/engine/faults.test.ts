@@ -1,9 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSender, type SenderDeps } from '../../src/engine/sender.js';
 import { clearReceivedEmails, listReceivedEmails } from '../../src/local/index.js';
-import { RECEIPT, batch, plentyOfTime, putTemplate, requestMessage, senderFor, startEngineFixture, type EngineFixture } from './engine-fixture.js';
+import { RECEIPT, awsError, batch, faultyDynamo, plentyOfTime, putTemplate, requestMessage, senderFor, startEngineFixture, type EngineFixture } from './engine-fixture.js';
 
 /**
  * Faults injected at the client boundary while the rest runs on the real emulators: every
@@ -20,7 +19,6 @@ beforeEach(async () => clearReceivedEmails(f.stack.endpoints.sesv2));
 
 const noSleep = { sleep: async () => undefined };
 const order = (emailId: string) => ({ to: `${emailId}@customer.example`, templateName: 'receipt', emailId, templateData: { name: 'Ada', orderId: emailId, total: '1' } });
-const awsError = (name: string, status: number) => Object.assign(new Error(`${name} (injected)`), { name, $metadata: { httpStatusCode: status } });
 
 /** The real SES emulator client, failing the calls `fail(n)` picks with `error()`. */
 function flakySes(fail: (call: number) => boolean, error: () => Error): Pick<SESv2Client, 'send'> & { calls: number } {
@@ -88,17 +86,11 @@ describe('faults', () => {
 
   it('DynamoDB 5xx on the claim: the message goes back to the queue; the redelivery sends once', async () => {
     let failNext = true;
-    const flaky = new DynamoDBClient({ endpoint: f.stack.endpoints.dynamodb, region: f.stack.region, credentials: f.stack.credentials, maxAttempts: 1 });
-    flaky.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (failNext && /PutItem/.test(String(context.commandName))) {
-          failNext = false;
-          throw awsError('InternalServerError', 500);
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'injectFault' },
-    );
+    const flaky = faultyDynamo(f, (command) => {
+      if (!failNext || command !== 'PutItemCommand') return undefined;
+      failNext = false;
+      return awsError('InternalServerError', 500);
+    });
     const deps = senderFor(f, { clients: { ...f.settings.clients, dynamodb: flaky } });
     const message = requestMessage(order('ddb-1'));
     expect((await createSender(deps)(batch(message), plentyOfTime)).batchItemFailures).toEqual([{ itemIdentifier: message.messageId }]);
@@ -112,17 +104,11 @@ describe('faults', () => {
     let failures = 1;
     const real = f.settings.clients.sesv2;
     const ses = { calls: 0, send: async (command: never) => ((sesCalled = true), ses.calls++, real.send(command)) };
-    const blip = new DynamoDBClient({ endpoint: f.stack.endpoints.dynamodb, region: f.stack.region, credentials: f.stack.credentials, maxAttempts: 1 });
-    blip.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (sesCalled && failures > 0 && /UpdateItem/.test(String(context.commandName))) {
-          failures -= 1;
-          throw awsError('InternalServerError', 500);
-        }
-        return next(args);
-      },
-      { step: 'initialize', name: 'injectBlip' },
-    );
+    const blip = faultyDynamo(f, (command) => {
+      if (!sesCalled || failures <= 0 || command !== 'UpdateItemCommand') return undefined;
+      failures -= 1;
+      return awsError('InternalServerError', 500);
+    });
     const deps = senderFor(f, { clients: { ...f.settings.clients, dynamodb: blip } });
     const out = await createSender({ ...deps, ses: ses as unknown as Pick<SESv2Client, 'send'>, ...noSleep })(batch(requestMessage(order('blip-1'))), plentyOfTime);
     expect(out.batchItemFailures).toEqual([]);

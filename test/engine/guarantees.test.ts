@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { SendEmailCommandInput, SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import { createFeedback } from '../../src/engine/feedback.js';
 import { createSender, type SenderDeps } from '../../src/engine/sender.js';
 import { clearReceivedEmails, listReceivedEmails } from '../../src/local/index.js';
 import { TrackingStore } from '../../src/tracking/tracking-store.js';
-import { RECEIPT, batch, feedbackFor, plentyOfTime, putTemplate, requestMessage, senderFor, sesSendEvent, startEngineFixture, type EngineFixture } from './engine-fixture.js';
+import { RECEIPT, awsError, batch, faultyDynamo, feedbackFor, plentyOfTime, putTemplate, requestMessage, senderFor, sesSendEvent, startEngineFixture, type EngineFixture } from './engine-fixture.js';
 
 /**
  * The engine's promises, each with the fault that used to break it: every request that reaches
@@ -26,23 +25,8 @@ beforeEach(async () => clearReceivedEmails(f.stack.endpoints.sesv2));
 
 const noSleep = { sleep: async () => undefined };
 const order = (emailId: string, extra: Record<string, unknown> = {}) => ({ to: `${emailId.replace(/[^a-z0-9-]/gi, '-')}@customer.example`, templateName: 'receipt', emailId, templateData: { name: 'Ada', orderId: emailId, total: '1' }, ...extra });
-const awsError = (name: string, status: number) => Object.assign(new Error(`${name} (injected)`), { name, $metadata: { httpStatusCode: status } });
 const tracking = () => senderFor(f).tracking;
 const inbox = () => listReceivedEmails(f.stack.endpoints.sesv2);
-
-/** A DynamoDB client on the stack whose calls `fault` may fail before they are sent. */
-function faultyDynamo(fault: (command: string, input: Record<string, unknown>) => Error | undefined): DynamoDBClient {
-  const client = new DynamoDBClient({ endpoint: f.stack.endpoints.dynamodb, region: f.stack.region, credentials: f.stack.credentials, maxAttempts: 1 });
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const err = fault(String(context.commandName), (args as { input: Record<string, unknown> }).input);
-      if (err) throw err;
-      return next(args);
-    },
-    { step: 'initialize', name: 'injectFault' },
-  );
-  return client;
-}
 
 /** The real SES emulator client, remembering every SendEmail input and able to run code after each accepted send. */
 function recordingSes(after?: (input: SendEmailCommandInput, messageId: string) => Promise<void>) {
@@ -90,7 +74,7 @@ describe('every consumed request ends as a record', () => {
 
   it('a table that refuses the record as it is: a minimal `unstorable_request` record, not a DLQ entry', async () => {
     // The claim carries the metadata; refuse exactly that write, as DynamoDB does for an item it cannot take.
-    const dynamodb = faultyDynamo((command, input) => (command === 'PutItemCommand' && (input.Item as Record<string, unknown>)?.metadata ? awsError('ValidationException', 400) : undefined));
+    const dynamodb = faultyDynamo(f, (command, input) => (command === 'PutItemCommand' && (input.Item as Record<string, unknown>)?.metadata ? awsError('ValidationException', 400) : undefined));
     const out = await createSender(senderFor(f, { clients: { ...f.settings.clients, dynamodb } }))(batch(requestMessage(order('refused-1', { metadata: { note: 'fine to us' } }))), plentyOfTime);
     expect(out.batchItemFailures).toEqual([]);
     const stored = await tracking().getWithHistory('refused-1');
@@ -158,7 +142,7 @@ describe('a redelivery never drops a live request', () => {
 
   it('DynamoDB unavailable throughout: every message goes back to the queue, none is dropped, and each sends once when it returns', async () => {
     let down = true;
-    const dynamodb = faultyDynamo(() => (down ? awsError('ServiceUnavailable', 503) : undefined));
+    const dynamodb = faultyDynamo(f, () => (down ? awsError('ServiceUnavailable', 503) : undefined));
     const messages = Array.from({ length: 5 }, (_, i) => requestMessage(order(`ddb-out-${i}`)));
     for (let round = 0; round < 3; round++) {
       const out = await createSender(senderFor(f, { clients: { ...f.settings.clients, dynamodb } }))(batch(...messages), plentyOfTime);
@@ -223,7 +207,7 @@ describe('once SES accepted a message, nothing sends it again', () => {
 
   it('the record write fails after SES accepted: the message is not handed back, and SES\'s Send event completes the record', async () => {
     let accepted = false;
-    const dynamodb = faultyDynamo((command) => (accepted && command === 'UpdateItemCommand' ? awsError('InternalServerError', 500) : undefined));
+    const dynamodb = faultyDynamo(f, (command) => (accepted && command === 'UpdateItemCommand' ? awsError('InternalServerError', 500) : undefined));
     const { ses, inputs } = recordingSes(async () => void (accepted = true));
     const emailId = 'lost-write:1@x';
     const message = requestMessage(order(emailId));
@@ -243,7 +227,7 @@ describe('once SES accepted a message, nothing sends it again', () => {
 
   it('the one window: the Sender dies between SES accepting and any write, and the redelivery comes before SES\'s Send event is recorded', async () => {
     let accepted = false;
-    const dynamodb = faultyDynamo((command) => (accepted && command === 'UpdateItemCommand' ? awsError('InternalServerError', 500) : undefined));
+    const dynamodb = faultyDynamo(f, (command) => (accepted && command === 'UpdateItemCommand' ? awsError('InternalServerError', 500) : undefined));
     const { ses } = recordingSes(async () => void (accepted = true));
     const message = requestMessage(order('window-1'));
     await createSender({ ...senderFor(f, { clients: { ...f.settings.clients, dynamodb } }), ses, ...noSleep })(batch(message), plentyOfTime);
