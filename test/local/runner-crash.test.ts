@@ -122,7 +122,8 @@ describe('the local runner killed mid-batch and started again', () => {
     expect(after.queues.send.inFlight).toBeGreaterThan(0);
 
     const done = new Set(['sent', 'delivered']);
-    const waitUntil = Date.now() + 60_000;
+    // Throttled requests come back as copies delayed 30 s, then 60 s: a request requeued twice needs 90 s and more.
+    const waitUntil = Date.now() + 150_000;
     for (;;) {
       const records = await Promise.all(emailIds.map((id) => tracking.get(id)));
       if (records.every((r) => r && done.has(r.status))) break;
@@ -149,5 +150,5 @@ describe('the local runner killed mid-batch and started again', () => {
       expect(c[0]).toBeLessThanOrEqual(Math.ceil(killedAt / 1000) * 1000);
     }
     console.info(`runner killed mid-batch: ${REQUESTS} requests, ${before.queues.send.inFlight} in flight at the kill, ${duplicated.length} sent twice (accepted by SES just before the kill)`);
-  }, 120_000);
+  }, 240_000);
 });
