@@ -3,6 +3,7 @@ import { cpus, platform } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchErase } from './erase.js';
+import { benchFaults } from './faults.js';
 import { benchLambda } from './lambda.js';
 import type { BenchResult } from './lib/figures.js';
 import { ROOT } from './lib/paths.js';
@@ -23,12 +24,14 @@ const STANDALONE = {
 } satisfies Record<string, (sizes: BenchSizes) => Promise<BenchResult>>;
 
 // Order matters: lookup needs a table that holds only its own items when it measures the
-// smaller size, and throughput runs last so its records do not sit in the other tables' way.
+// smaller size, and throughput and the run with faults come last so their records do not sit in
+// the other tables' way.
 const ON_STACK = {
   push: benchPush,
   lookup: benchLookup,
   erase: benchErase,
   throughput: benchThroughput,
+  faults: benchFaults,
 } satisfies Record<string, (sizes: BenchSizes, stack: BenchStack) => Promise<BenchResult>>;
 
 export type BenchName = keyof typeof STANDALONE | keyof typeof ON_STACK;

@@ -1,62 +1,13 @@
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { LOCAL_REGION } from '../src/config/settings.js';
-import { LOCAL_CREDENTIALS } from '../src/local/index.js';
 import { runnerSends, runnerState } from '../src/local/runner/client.js';
-import { RECORD_SORT_KEY, TRACKING_TABLE } from '../src/engine/tables.js';
-import { STARTER_DIR_NAME } from '../src/templates/init.js';
-import { preparePushSource } from '../src/templates/push-source.js';
-import { pushTemplates } from '../src/templates/push.js';
-import { listTemplateNames } from '../src/templates/store.js';
 import type { TrackingRecord } from '../src/tracking/record.js';
+import { benchRequests, publishRequests, PUBLISHERS, readRecords, seedStarters, withoutOutcome } from './lib/engine-run.js';
 import { atLeast, atMost, figure, type BenchResult } from './lib/figures.js';
-import { ROOT } from './lib/paths.js';
 import type { BenchSizes } from './lib/sizes.js';
-import { silentIo, type BenchStack } from './lib/stack.js';
+import type { BenchStack } from './lib/stack.js';
 import { median, percentile, ratio, round } from './lib/stats.js';
 
 /** The published SESMailEngine run this engine is compared with. */
 export const REFERENCE = { emails: 10_000, perSecond: 11.6, source: 'SESMailEngine product, published run' } as const;
-
-/** Statuses a request is still on its way in; every other one is an outcome. */
-const IN_FLIGHT = new Set(['queued', 'sending', 'scheduled']);
-
-/** PutEvents calls in flight at once while publishing. */
-const PUBLISHERS = 4;
-
-/** Pushes the starters as `templates push` does and returns each one's sampleData. */
-async function seedStarters(bench: BenchStack): Promise<Array<{ name: string; data: Record<string, unknown> }>> {
-  const dir = join(ROOT, STARTER_DIR_NAME);
-  const names = listTemplateNames(dir);
-  const report = await pushTemplates({ s3: bench.s3, bucket: bench.names.templatesBucket, source: preparePushSource({ dir, displayDir: STARTER_DIR_NAME, names }), io: silentIo });
-  if (!report.ok) throw new Error(`seeding the starter templates failed: ${JSON.stringify(report.counts)}`);
-  return names.map((name) => {
-    const metadata = JSON.parse(readFileSync(join(dir, name, 'metadata.json'), 'utf8')) as { sampleData?: Record<string, unknown> };
-    return { name, data: metadata.sampleData ?? {} };
-  });
-}
-
-/** Every tracking record of this run (a Scan: the bench reads the whole table once, at the end). */
-async function readRecords(bench: BenchStack, prefix: string): Promise<Map<string, TrackingRecord>> {
-  const records = new Map<string, TrackingRecord>();
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await bench.db.send(
-      new ScanCommand({
-        TableName: bench.names.trackingTable,
-        FilterExpression: '#sk = :record AND begins_with(emailId, :prefix)',
-        ExpressionAttributeNames: { '#sk': TRACKING_TABLE.sortKey },
-        ExpressionAttributeValues: { ':record': RECORD_SORT_KEY, ':prefix': prefix },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of out.Items ?? []) records.set(String(item.emailId), item as TrackingRecord);
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return records;
-}
 
 /**
  * Engine throughput: N requests published at once through the runner's PutEvents endpoint with
@@ -73,35 +24,9 @@ export async function benchThroughput(sizes: BenchSizes, bench: BenchStack): Pro
   const n = sizes.throughputRequests;
   const rate = sizes.sendRate;
   const prefix = `tp-${Date.now().toString(36)}-`;
-  const entries: PutEventsRequestEntry[] = Array.from({ length: n }, (_, i) => {
-    const t = templates[i % templates.length];
-    return {
-      EventBusName: state.engine.bus,
-      Source: 'bench.shop',
-      DetailType: 'Email Request',
-      Detail: JSON.stringify({ emailId: `${prefix}${i}`, to: `success+${i}@simulator.amazonses.com`, templateName: t.name, templateData: t.data }),
-    };
-  });
-
-  const events = new EventBridgeClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint });
-  const publishedAt = new Map<string, number>();
+  const entries = benchRequests({ prefix, n, bus: state.engine.bus, templates });
   const publishBegan = Date.now();
-  try {
-    let next = 0;
-    const worker = async () => {
-      for (let i = next; i < n; i = next) {
-        next += 10;
-        const batch = entries.slice(i, i + 10);
-        const out = await events.send(new PutEventsCommand({ Entries: batch }));
-        if (out.FailedEntryCount) throw new Error(`PutEvents refused ${out.FailedEntryCount} entries: ${JSON.stringify(out.Entries)}`);
-        const at = Date.now();
-        for (const e of batch) publishedAt.set((JSON.parse(e.Detail!) as { emailId: string }).emailId, at);
-      }
-    };
-    await Promise.all(Array.from({ length: PUBLISHERS }, worker));
-  } finally {
-    events.destroy();
-  }
+  const publishedAt = await publishRequests(endpoint, entries);
   const publishMs = Date.now() - publishBegan;
 
   // Wait until every request has an outcome on its record (sent, failed, ...) and the runner has
@@ -114,8 +39,7 @@ export async function benchThroughput(sizes: BenchSizes, bench: BenchStack): Pro
     finalState = await runnerState(endpoint);
     if (finalState.idle) {
       records = await readRecords(bench, prefix);
-      const open = [...publishedAt.keys()].filter((id) => { const r = records.get(id); return !r || IN_FLIGHT.has(r.status); });
-      if (open.length === 0) break;
+      if (withoutOutcome(publishedAt.keys(), records).length === 0) break;
     }
     if (Date.now() > deadline) {
       records = await readRecords(bench, prefix);

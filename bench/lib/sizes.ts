@@ -5,6 +5,12 @@
 export interface BenchSizes {
   startupRuns: number;
   throughputRequests: number;
+  /** Requests of the run with faults (throttling above R, a DynamoDB outage, a runner kill). */
+  faultRequests: number;
+  /** How long DynamoDB is away in that run. */
+  faultOutageMs: number;
+  /** The Sender's timeout in that run; the queues' visibility timeout is three times it. */
+  faultFunctionTimeoutMs: number;
   /** The SES emulator's MaxSendRate, messages per second. */
   sendRate: number;
   renderSeconds: number;
@@ -20,6 +26,9 @@ export interface BenchSizes {
 export const FULL: BenchSizes = {
   startupRuns: 20,
   throughputRequests: 10_000,
+  faultRequests: 3_000,
+  faultOutageMs: 30_000,
+  faultFunctionTimeoutMs: 10_000,
   // 10,000 at 50/s is about 3.5 minutes, which keeps the whole run inside 15 minutes on 2 cores.
   sendRate: 50,
   renderSeconds: 2,
@@ -35,6 +44,9 @@ export const FULL: BenchSizes = {
 export const QUICK: BenchSizes = {
   startupRuns: 2,
   throughputRequests: 40,
+  faultRequests: 40,
+  faultOutageMs: 1_500,
+  faultFunctionTimeoutMs: 2_000,
   sendRate: 20,
   renderSeconds: 0.1,
   lookupSizes: [200, 400],

@@ -101,6 +101,8 @@ export function createFeedback(deps: FeedbackDeps) {
     const changed = event.status
       ? await deps.tracking.moveStatus(emailId, event.status, event.time, {
           sesMessageId: existing.sesMessageId ? undefined : event.messageId,
+          // The Sender's own `sent` write may have been lost after SES accepted (a crash, an outage).
+          sentAt: existing.sentAt ? undefined : event.acceptedAt,
           ...(event.status === 'failed' ? { errorType: 'rendering_failure', errorMessage: String(event.details.errorMessage ?? '') } : {}),
         })
       : false;

@@ -53,6 +53,11 @@ export interface FeedbackEvent {
   /** Addresses this event concerns (bounced, complained, delayed, delivered). */
   recipients: string[];
   time: string;
+  /**
+   * When SES accepted the message (`mail.timestamp`), on every event that proves it did (not a
+   * Reject or a Rendering Failure): it completes a record whose own `sent` write was lost.
+   */
+  acceptedAt?: string;
   details: Record<string, unknown>;
 }
 
@@ -113,6 +118,8 @@ export function parseSesEvent(body: string): FeedbackEvent {
 
   const tags = record.mail.tags ?? {};
   const { recipients, time, details } = describe(kind, record, envelope.time);
+  const accepted = kind === 'reject' || kind === 'rendering_failure' ? undefined : Date.parse(record.mail.timestamp ?? '');
+  const acceptedAt = accepted !== undefined && Number.isFinite(accepted) ? new Date(accepted).toISOString() : undefined;
   return {
     eventId,
     kind,
@@ -122,6 +129,7 @@ export function parseSesEvent(body: string): FeedbackEvent {
     configurationSet: tags['ses:configuration-set']?.[0],
     recipients,
     time,
+    ...(acceptedAt ? { acceptedAt } : {}),
     details,
   };
 }

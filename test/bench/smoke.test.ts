@@ -58,6 +58,11 @@ describe('bench harness (smoke, --quick sizes)', () => {
       'throughput.latency_p99_s',
       'throughput.duplicates',
       'throughput.lost',
+      'throughput.ses_refused_share',
+      'faults.lost',
+      'faults.duplicates',
+      'faults.duplicates_outside_window',
+      'faults.dead_lettered',
       'render.slowest.per_second',
       'lookup.latency_ratio',
       'erase.time_per_email_ratio',
@@ -71,10 +76,13 @@ describe('bench harness (smoke, --quick sizes)', () => {
     }
   });
 
-  it('gets the engine figures right even at this size: nothing lost, nothing sent twice, nothing re-uploaded', () => {
+  it('gets the engine figures right even at this size: nothing lost, nothing sent twice outside the crash window, nothing re-uploaded', () => {
     const value = (id: string) => report.results.flatMap((r) => r.figures).find((f) => f.id === id)?.value;
     expect(value('throughput.lost')).toBe(0);
     expect(value('throughput.duplicates')).toBe(0);
+    expect(value('faults.lost')).toBe(0);
+    expect(value('faults.duplicates_outside_window')).toBe(0);
+    expect(value('faults.dead_lettered')).toBe(0);
     expect(value('push.unchanged.files_uploaded')).toBe(0);
   });
 

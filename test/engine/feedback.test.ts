@@ -157,6 +157,35 @@ describe('Feedback', () => {
     expect((await stored(e.emailId))?.record.status).toBe('sent');
   });
 
+  it('a record whose own `sent` write was lost gets SES\'s accept time and message id from the first event that proves SES took it', async () => {
+    const tracking = senderFor(f).tracking;
+    const lost = async (to: string) => {
+      n += 1;
+      const e = { emailId: `lost-sent-${n}`, messageId: `0100-lost-${n}`, to };
+      // The Sender claimed it and SES accepted it, but the crash or outage took the `sent` write.
+      expect((await tracking.claim({ emailId: e.emailId, eventId: `evt-${e.emailId}`, recipient: to, templateName: 'receipt' }, 1_000)).outcome).toBe('claimed');
+      return e;
+    };
+    const accepted = new Date(Date.now() - 5_000).toISOString();
+
+    // The Send event went missing too: the Delivery completes the record.
+    const e = await lost('lost-send@customer.example');
+    expect((await feed(delivery(e, { time: accepted }))).batchItemFailures).toEqual([]);
+    expect((await stored(e.emailId))?.record).toMatchObject({ status: 'delivered', sesMessageId: e.messageId, sentAt: accepted, deliveredAt: accepted });
+
+    // A Reject proves SES did not send it: no sentAt.
+    const r = await lost('rejected@customer.example');
+    await feed(sesEvent(r, 'Reject', { reject: { reason: 'Bad content' } }, { time: accepted }));
+    expect((await stored(r.emailId))?.record).toMatchObject({ status: 'rejected' });
+    expect((await stored(r.emailId))?.record.sentAt).toBeUndefined();
+
+    // A record the Sender completed keeps its own time.
+    const ok = await sent('kept@customer.example');
+    const own = (await stored(ok.emailId))!.record.sentAt;
+    await feed(sesEvent(ok, 'Send', { send: {} }, { time: new Date(Date.parse(own!) - 60_000).toISOString() }));
+    expect((await stored(ok.emailId))?.record.sentAt).toBe(own);
+  });
+
   it('when SES\'s Send event is processed before the Sender records `sent`, `sent` is announced once', async () => {
     n += 1;
     const emailId = `race-${n}`;

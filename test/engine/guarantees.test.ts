@@ -216,8 +216,10 @@ describe('once SES accepted a message, nothing sends it again', () => {
     expect(await tracking().get(emailId)).toMatchObject({ status: 'sending' });
 
     const messageId = (await inbox())[0].messageId;
-    expect((await createFeedback(feedbackFor(f))(sesSendEvent(inputs[0], messageId))).batchItemFailures).toEqual([]);
-    expect(await tracking().get(emailId)).toMatchObject({ status: 'sent', sesMessageId: messageId });
+    const sendEvent = sesSendEvent(inputs[0], messageId);
+    expect((await createFeedback(feedbackFor(f))(sendEvent)).batchItemFailures).toEqual([]);
+    const acceptedAt = (JSON.parse(sendEvent.Records[0].body) as { detail: { mail: { timestamp: string } } }).detail.mail.timestamp;
+    expect(await tracking().get(emailId)).toMatchObject({ status: 'sent', sesMessageId: messageId, sentAt: acceptedAt });
 
     // An SQS duplicate of the request long after the lease: the record says SES has it.
     const later = new TrackingStore(documentClient(f.settings.clients.dynamodb), { tableName: f.settings.trackingTable, retentionDays: 90, now: () => new Date(Date.now() + 600_000) });

@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,13 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../src/engine/deps.js';
 import { listReceivedEmails } from '../../src/local/index.js';
 import { findFreePorts } from '../../src/local/ports.js';
-import { runnerEntry } from '../../src/local/parts/eventbridge.js';
+import { spawnRunner, type RunnerProcess } from '../../src/local/parts/eventbridge.js';
 import { runnerSends, runnerState } from '../../src/local/runner/client.js';
 import { parseRunnerConfig, type RunnerConfig } from '../../src/local/runner/config.js';
 import { queueJournalFile } from '../../src/local/runner/runner.js';
 import { TrackingStore } from '../../src/tracking/tracking-store.js';
 import { putStarterTemplate, useTestStack } from '../helpers/local-stack.js';
-import { isAlive } from './helpers.js';
 
 const STACK = 'crash';
 const REQUESTS = 30;
@@ -30,33 +28,9 @@ describe('the local runner killed mid-batch and started again', () => {
   const stack = useTestStack('runner-crash', STACK, { sesEventDelayMs: 50 });
   let config: RunnerConfig;
   let configFile: string;
-  let runner: ChildProcess | undefined;
-  let output = '';
+  let runner: RunnerProcess | undefined;
   let tracking: TrackingStore;
   let dynamodb: DynamoDBClient;
-
-  async function startRunnerProcess(): Promise<ChildProcess> {
-    const entry = runnerEntry();
-    const child = spawn(process.execPath, [...entry.nodeArgs, entry.script, `--mailengine-runner=${config.dataDir}`, '--config', configFile], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    });
-    output = '';
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    const url = `http://127.0.0.1:${config.port}`;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`the runner exited with ${child.exitCode}: ${output}`);
-      try {
-        await runnerState(url);
-        return child;
-      } catch {
-        if (Date.now() > deadline) throw new Error(`the runner did not come up: ${output}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  }
 
   beforeAll(async () => {
     await putStarterTemplate(stack, 'welcome');
@@ -73,6 +47,8 @@ describe('the local runner killed mid-batch and started again', () => {
       // The Sender's claim on a record outlives its invocation by a few seconds: the visibility
       // timeout must be longer (as in the template, several times the function timeout).
       send: { ...base.send, functionTimeoutMs: 2_000, visibilityTimeoutMs: 8_000, maxConcurrency: 2 },
+      // A request SES throttles waits 2 s, then 4 s, … instead of the engine's 30 s, 60 s, ….
+      requeuePolicy: { firstDelayMs: 2_000, maxDelayMs: 8_000, giveUpAfterMs: 600_000 },
     };
     configFile = join(config.dataDir, 'config.json');
     writeFileSync(configFile, JSON.stringify(config));
@@ -80,15 +56,15 @@ describe('the local runner killed mid-batch and started again', () => {
     tracking = new TrackingStore(documentClient(dynamodb), { tableName: stack.names.TrackingTable, retentionDays: 30 });
   }, 120_000);
 
-  afterAll(() => {
-    if (runner?.pid && isAlive(runner.pid)) runner.kill('SIGKILL');
+  afterAll(async () => {
+    await runner?.kill();
     dynamodb?.destroy();
   });
 
   it('loses no request, and sends one twice only when SES had accepted it just as the kill came', async (ctx) => {
-    ctx.onTestFailed(() => console.error(`runner output:\n${output.slice(-6000)}`));
-    runner = await startRunnerProcess();
-    const url = `http://127.0.0.1:${config.port}`;
+    ctx.onTestFailed(() => console.error(`runner output:\n${runner?.output().slice(-6000)}`));
+    runner = await spawnRunner(config, configFile);
+    const url = runner.url;
     const events = new EventBridgeClient({ region: stack.handle.region, credentials: stack.handle.credentials, endpoint: url });
     const emailIds = Array.from({ length: REQUESTS }, (_, i) => `crash-${i}`);
     const recipient = (i: number) => `success+crash-${i}@simulator.amazonses.com`;
@@ -111,19 +87,17 @@ describe('the local runner killed mid-batch and started again', () => {
     }
     const before = await runnerState(url);
     expect(before.queues.send.inFlight).toBeGreaterThan(0);
-    runner.kill('SIGKILL');
-    await new Promise((r) => runner!.once('exit', r));
+    await runner.kill();
     const killedAt = Date.now();
     expect(readFileSync(queueJournalFile(config, `${STACK}-send`), 'utf8').length).toBeGreaterThan(0);
 
-    runner = await startRunnerProcess();
+    runner = await spawnRunner(config, configFile);
     const after = await runnerState(url);
     // What was in flight is back, hidden until its visibility timeout runs out (its consumer died).
     expect(after.queues.send.inFlight).toBeGreaterThan(0);
 
     const done = new Set(['sent', 'delivered']);
-    // Throttled requests come back as copies delayed 30 s, then 60 s: a request requeued twice needs 90 s and more.
-    const waitUntil = Date.now() + 150_000;
+    const waitUntil = Date.now() + 90_000;
     for (;;) {
       const records = await Promise.all(emailIds.map((id) => tracking.get(id)));
       if (records.every((r) => r && done.has(r.status))) break;

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -7,6 +8,8 @@ import { LOCAL_REGION } from '../../config/settings.js';
 import { ExitCode, MailengineError } from '../../errors.js';
 import { findPackageRoot } from '../../package-root.js';
 import { answers } from '../http.js';
+import { runnerState } from '../runner/client.js';
+import type { RunnerConfig } from '../runner/config.js';
 import { nodeChildEnv, type LocalPart } from './part.js';
 
 /** How the runner's entry is started: the built file, or the source through tsx in development. */
@@ -93,3 +96,53 @@ export const eventbridgePart: LocalPart = {
     return answers(`${endpoint}/_mailengine/state`, { timeoutMs }, (res) => res.status === 200 && res.body.includes('"runner":"mailengine-local-runner"'));
   },
 };
+
+/** An engine runner started outside the local stack's supervision. */
+export interface RunnerProcess {
+  child: ChildProcess;
+  /** Its endpoint (PutEvents and `/_mailengine/*`). */
+  url: string;
+  /** Everything it printed so far (the tail is what explains a failure). */
+  output(): string;
+  /** SIGKILL: no chance to flush or close anything, as a crashed host. Resolves once it exited. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts a runner on a configuration of its own (its port, bus and data directory), for the tests
+ * and the benchmark that kill it and start it again on the same data. Resolves once it answers.
+ */
+export async function spawnRunner(config: Pick<RunnerConfig, 'host' | 'port' | 'dataDir'>, configFile: string, timeoutMs = 30_000): Promise<RunnerProcess> {
+  const entry = runnerEntry();
+  const child = spawn(process.execPath, [...entry.nodeArgs, entry.script, `--mailengine-runner=${config.dataDir}`, '--config', configFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const running: RunnerProcess = {
+    child,
+    url: `http://${config.host}:${config.port}`,
+    output: () => output,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the runner exited with ${child.exitCode}: ${output.slice(-3000)}`);
+    try {
+      await runnerState(running.url);
+      return running;
+    } catch {
+      if (Date.now() > deadline) {
+        await running.kill();
+        throw new Error(`the runner did not answer within ${timeoutMs} ms: ${output.slice(-3000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

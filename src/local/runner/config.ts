@@ -54,6 +54,11 @@ export const runnerConfigSchema = z.object({
   sesEventDelayMs: z.number().int().nonnegative(),
   /** SES's MaxSendRate (messages per second); absent means the emulator's own pace, unlimited. */
   sesMaxSendRate: z.number().positive().optional(),
+  /**
+   * The rate the Sender paces itself to (the template's MaxSendRate parameter); absent means
+   * `sesMaxSendRate`. Set above it, it plays an account whose quota dropped after the deploy.
+   */
+  engineSendRate: z.number().positive().optional(),
   /** How throttled requests wait (the engine's defaults: 30 s doubling to 15 min, 6 h in all); tests shorten it. */
   requeuePolicy: z
     .object({ firstDelayMs: z.number().int().positive(), maxDelayMs: z.number().int().positive().max(900_000), giveUpAfterMs: z.number().int().positive() })

@@ -23,6 +23,7 @@ export function realEngine(config: RunnerConfig): EngineFactory {
     const engine = config.engine;
     if (!engine) throw new Error('realEngine needs a configured engine');
     const common = { region: config.region, credentials: LOCAL_CREDENTIALS };
+    const paceTo = config.engineSendRate ?? config.sesMaxSendRate;
     const clients = {
       dynamodb: new DynamoDBClient({ ...common, endpoint: config.endpoints.dynamodb }),
       // s3rver speaks path-style only and knows none of the newer default checksums.
@@ -45,7 +46,7 @@ export function realEngine(config: RunnerConfig): EngineFactory {
       // would exhaust its file limit after a few thousand emails and hang the local stack.
       templateCacheFreshForMs: LOCAL_TEMPLATE_CACHE_MS,
       // Every invocation here runs in this one process, on one Sender: it paces to the whole rate.
-      ...(config.sesMaxSendRate ? { sendRatePerInstance: config.sesMaxSendRate } : {}),
+      ...(paceTo ? { sendRatePerInstance: paceTo } : {}),
       requeue: hooks.requeue,
       ...(config.requeuePolicy ? { requeuePolicy: config.requeuePolicy } : {}),
     };
