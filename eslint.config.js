@@ -17,11 +17,19 @@ export default tseslint.config(
     rules: {
       'no-console': 'error',
       'no-restricted-properties': ['error', { object: 'process', property: 'exit', message: 'Throw a MailengineError; commands/main.ts decides the exit code.' }],
-      'no-restricted-imports': ['error', { paths: [{ name: '@inquirer/prompts', message: 'Ask through the IoHost (requestResponse).' }] }],
+      // Terminal libraries belong to the shell (commands/terminal/): the core reports and asks
+      // through the IoHost port, whichever host the shell picked.
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'chalk', message: 'Colour is the terminal host\'s business (commands/terminal/).' },
+            { name: 'ora', message: 'Report progress through the IoHost (io.progress).' },
+            { name: 'cli-table3', message: 'Return data; commands/terminal/render.ts draws tables.' },
+          ],
+          patterns: [{ group: ['@inquirer/*'], message: 'Ask through the IoHost (requestResponse).' }],
+        },
+      ],
     },
-  },
-  {
-    files: ['src/io/interactive-io-host.ts'],
-    rules: { 'no-restricted-imports': 'off' },
   },
 );

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { regionSchema } from '../src/config/schema.js';
-import { keyValueTable } from '../src/io/render.js';
+import { keyValueTable } from './terminal/render.js';
 import { defineAction, type Runtime } from './runtime.js';
 
 const showOptions = z.object({});

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { AwsClientFactory, type AwsClientSettings } from '../src/aws/clients.js';
-import { keyValueTable } from '../src/io/render.js';
+import { keyValueTable } from './terminal/render.js';
 import { APPROVAL_POLICIES } from '../src/stack/approval.js';
 import type { DeployResult } from '../src/stack/deploy.js';
 import type { LocalDeployResult } from '../src/stack/deploy-local.js';

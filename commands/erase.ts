@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { keyValueTable } from '../src/io/render.js';
+import { keyValueTable } from './terminal/render.js';
 import { describeCounts } from '../src/operations/erase-counts.js';
 import type { ErasureReceipt } from '../src/operations/erase.js';
 import { assertWritable, outputFile, writeOutputFile } from './output-file.js';

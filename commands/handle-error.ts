@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { ExitCode, MailengineError, isMailengineError } from '../src/errors.js';
-import type { OutputStreams } from '../src/io/streams.js';
+import type { OutputStreams } from './terminal/streams.js';
 
 export interface ErrorPresentation {
   streams: OutputStreams;

@@ -23,13 +23,13 @@ export function canPrompt(globals: Pick<GlobalOptions, 'json'>, runtime: Pick<Ru
 export async function createIoHost(globals: GlobalOptions, runtime: Runtime, chalk: ChalkInstance): Promise<IoHost> {
   const options = { streams: runtime.streams, chalk, yes: globals.yes, debug: globals.debug };
   if (globals.json) {
-    const { JsonIoHost } = await import('../src/io/json-io-host.js');
+    const { JsonIoHost } = await import('./terminal/json-io-host.js');
     return new JsonIoHost(options);
   }
   if (canPrompt(globals, runtime)) {
-    const { InteractiveIoHost } = await import('../src/io/interactive-io-host.js');
+    const { InteractiveIoHost } = await import('./terminal/interactive-io-host.js');
     return new InteractiveIoHost(options);
   }
-  const { NonInteractiveIoHost } = await import('../src/io/non-interactive-io-host.js');
+  const { NonInteractiveIoHost } = await import('./terminal/non-interactive-io-host.js');
   return new NonInteractiveIoHost(options);
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { keyValueTable } from '../src/io/render.js';
+import { keyValueTable } from './terminal/render.js';
 import { alarmStates } from '../src/stack/alarms.js';
 import type { SendingControlResult } from '../src/operations/sending-control.js';
 import { defineAction, type CommandContext, type Runtime } from './runtime.js';

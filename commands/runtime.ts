@@ -6,7 +6,7 @@ import { resolveSettings, type ResolvedSettings } from '../src/config/settings.j
 import { describeZodIssues } from '../src/config/zod-issues.js';
 import { usageError } from '../src/errors.js';
 import type { IoHost } from '../src/io/io-host.js';
-import type { OutputStreams } from '../src/io/streams.js';
+import type { OutputStreams } from './terminal/streams.js';
 import { readLocalEndpoints } from '../src/local/endpoints.js';
 import { createIoHost, makeChalk } from './io.js';
 import { globalOptionsSchema, globalsFromEnvironment, type GlobalOptions } from './global-options.js';

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { usageError } from '../src/errors.js';
-import { dataTable } from '../src/io/render.js';
+import { dataTable } from './terminal/render.js';
 import type { SendTestResult } from '../src/operations/send-test.js';
 import { SIMULATIONS } from '../src/operations/simulations.js';
 import { defineAction, type Runtime } from './runtime.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { dataTable, formatRate } from '../src/io/render.js';
+import { dataTable, formatRate } from './terminal/render.js';
 import type { DayStats, LatencyStats, StatsReport } from '../src/operations/stats.js';
 import { defineAction, type Runtime } from './runtime.js';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Identity, LocalIdentity } from '../src/aws/identity.js';
-import { keyValueTable } from '../src/io/render.js';
+import { keyValueTable } from './terminal/render.js';
 import { defineAction, type Runtime } from './runtime.js';
 
 const whoamiOptions = z.object({});

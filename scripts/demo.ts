@@ -12,7 +12,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { Chalk, chalkStderr } from 'chalk';
 import { handleError } from '../commands/handle-error.js';
-import { NonInteractiveIoHost } from '../src/io/non-interactive-io-host.js';
+import { NonInteractiveIoHost } from '../commands/terminal/non-interactive-io-host.js';
 import type { DemoResult, DemoRow } from '../src/local/demo.js';
 
 const args = process.argv.slice(2);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { documentClient } from '../../src/engine/deps.js';
 import { LOCAL_REGION } from '../../src/config/settings.js';
-import { answerWithoutAsking } from '../../src/io/non-interactive-io-host.js';
+import { answerWithoutAsking } from '../../src/io/unanswered.js';
 import type { IoHost } from '../../src/io/io-host.js';
 import { LOCAL_CREDENTIALS, findFreePorts, localStackResources, startLocalStack, type LocalStackHandle } from '../../src/local/index.js';
 import { RUNNER_ENV } from '../../src/local/runner/config.js';

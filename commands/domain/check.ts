@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ExitCode, MailengineError } from '../../src/errors.js';
-import { dataTable } from '../../src/io/render.js';
+import { dataTable } from '../terminal/render.js';
 import type { CheckResult } from '../../src/domain/check.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { sesForDomains, statusMark } from './shared.js';

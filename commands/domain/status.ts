@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { dataTable } from '../../src/io/render.js';
+import { dataTable } from '../terminal/render.js';
 import type { DomainStatus } from '../../src/domain/status.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { sesForDomains, statusMark } from './shared.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { dataTable } from '../../src/io/render.js';
+import { dataTable } from '../terminal/render.js';
 import type { VerifyResult } from '../../src/domain/verify.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { sesForDomains } from './shared.js';

@@ -4,7 +4,7 @@ import { exposureSentence } from '../../src/local/listening.js';
 import type { StatusResult } from '../../src/local/status.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { shownPath } from './shared.js';
-import { columns } from '../../src/io/render.js';
+import { columns } from '../terminal/render.js';
 
 const statusOptions = z.object({});
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { UpResult } from '../../src/local/up.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { portOption, shownPath } from './shared.js';
-import { columns } from '../../src/io/render.js';
+import { columns } from '../terminal/render.js';
 
 const upOptions = z.object({
   dynamodbPort: portOption,

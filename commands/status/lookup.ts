@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { dataTable } from '../../src/io/render.js';
+import { dataTable } from '../terminal/render.js';
 import type { EmailView, TimelineEntry } from '../../src/operations/email-view.js';
 import type { LookupResult } from '../../src/operations/lookup.js';
 import { defineAction, type Runtime } from '../runtime.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { dataTable } from '../../src/io/render.js';
+import { dataTable } from '../terminal/render.js';
 import type { AddResult } from '../../src/operations/suppression.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { engineOnlyOption, openSuppressionLists } from './shared.js';

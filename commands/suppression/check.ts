@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { keyValueTable } from '../../src/io/render.js';
+import { keyValueTable } from '../terminal/render.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { accountText, checkLine, engineOnlyOption, engineText, openSuppressionLists } from './shared.js';
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ExitCode, MailengineError, usageError } from '../../src/errors.js';
-import { dataTable } from '../../src/io/render.js';
+import { dataTable } from '../terminal/render.js';
 import type { ImportReport } from '../../src/operations/suppression-transfer.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { engineOnlyOption, openSuppressionLists } from './shared.js';

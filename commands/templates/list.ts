@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import type { ListReport } from '../../src/templates/list.js';
 import { defineAction, type Runtime } from '../runtime.js';
-import { columns } from '../../src/io/render.js';
+import { columns } from '../terminal/render.js';
 
 const listOptions = z.object({});
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { PushedTemplate, PushReport } from '../../src/templates/push.js';
-import { columns } from '../../src/io/render.js';
+import { columns } from '../terminal/render.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { DEFAULT_TEMPLATES_DIR, templatesDir, templatesDirSchema } from './shared.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { LOCAL_REGION } from '../config/settings.js';
 import { ExitCode, MailengineError } from '../errors.js';
 import { say, type IoHost } from '../io/io-host.js';
-import { answerWithoutAsking } from '../io/non-interactive-io-host.js';
+import { answerWithoutAsking } from '../io/unanswered.js';
 import type { HistoryEntry, TrackingRecord } from '../tracking/record.js';
 import { LOCAL_CREDENTIALS, readLocalPorts, type LocalPorts } from './endpoints.js';
 import { startLocalStack, type LocalStackHandle } from './index.js';

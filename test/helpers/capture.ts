@@ -1,5 +1,5 @@
 import { Chalk } from 'chalk';
-import type { HostOptions, OutputStreams } from '../../src/io/streams.js';
+import type { HostOptions, OutputStreams } from '../../commands/terminal/streams.js';
 
 export interface CapturedStreams extends OutputStreams {
   out(): string;

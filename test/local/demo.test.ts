@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runDemo, type DemoResult } from '../../src/local/demo.js';
 import { downLocalStack, localStackStatus } from '../../src/local/index.js';
-import { RecordingIoHost } from '../../src/io/recording-io-host.js';
+import { RecordingIoHost } from '../helpers/recording-io-host.js';
 import { freePorts, processesMentioning, tempProject } from './helpers.js';
 
 /** One row per request kind; ids carry a per-run label, so they are checked by pattern. */

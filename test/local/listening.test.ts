@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RecordingIoHost } from '../../src/io/recording-io-host.js';
+import { RecordingIoHost } from '../helpers/recording-io-host.js';
 import { formatListening, parseLsof, parseNetstat, parseProcNetTcp, partListening } from '../../src/local/listening.js';
 import { checkListening } from '../../src/local/up.js';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../src/aws/clients.js';
 import { SUPPRESSION_TABLE, TRACKING_TABLE } from '../../src/engine/tables.js';
 import { isMailengineError, type MailengineError } from '../../src/errors.js';
-import { RecordingIoHost } from '../../src/io/recording-io-host.js';
+import { RecordingIoHost } from '../helpers/recording-io-host.js';
 import { engineTemplatePath } from '../../src/cfn/template.js';
 import {
   listReceivedEmails,

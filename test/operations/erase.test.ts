@@ -8,7 +8,7 @@ import { documentClient } from '../../src/engine/deps.js';
 import { createFeedback } from '../../src/engine/feedback.js';
 import { createSender } from '../../src/engine/sender.js';
 import { MailengineError } from '../../src/errors.js';
-import { RecordingIoHost } from '../../src/io/recording-io-host.js';
+import { RecordingIoHost } from '../helpers/recording-io-host.js';
 import { batchDelete } from '../../src/operations/batch-delete.js';
 import { eraseAddress, type EraseDeps, type ErasureReceipt } from '../../src/operations/erase.js';
 import { localHashKeyFile } from '../../src/local/hash-key.js';

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { canPrompt, makeChalk } from '../../commands/io.js';
 import { ExitCode, MailengineError } from '../../src/errors.js';
 import type { IoRequest } from '../../src/io/io-host.js';
-import { JsonIoHost } from '../../src/io/json-io-host.js';
-import { NonInteractiveIoHost } from '../../src/io/non-interactive-io-host.js';
-import { RecordingIoHost } from '../../src/io/recording-io-host.js';
+import { JsonIoHost } from '../../commands/terminal/json-io-host.js';
+import { NonInteractiveIoHost } from '../../commands/terminal/non-interactive-io-host.js';
+import { RecordingIoHost } from '../helpers/recording-io-host.js';
 import { captureStreams, hostOptions } from '../helpers/capture.js';
 
 const confirmDelete: IoRequest = { kind: 'confirm', code: 'destroy.confirm', message: 'Delete stack mailengine?', default: false };

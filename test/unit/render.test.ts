@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dataTable, formatRate, keyValueTable } from '../../src/io/render.js';
+import { dataTable, formatRate, keyValueTable } from '../../commands/terminal/render.js';
 
 const trailing = (text: string) => text.split('\n').filter((line) => /\s$/.test(line));
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import type { IoRequest } from '../../src/io/io-host.js';
-import { RecordingIoHost } from '../../src/io/recording-io-host.js';
+import { RecordingIoHost } from '../helpers/recording-io-host.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RecordingIoHost } from '../../src/io/recording-io-host.js';
+import { RecordingIoHost } from '../helpers/recording-io-host.js';
 import type { PullReport } from '../../src/templates/pull.js';
 import { pullTemplates } from '../../src/templates/pull.js';
 import type { PushReport } from '../../src/templates/push.js';

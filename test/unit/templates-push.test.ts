@@ -10,7 +10,7 @@ import { main } from '../../commands/main.js';
 import type { Runtime } from '../../commands/runtime.js';
 import { AwsClientFactory } from '../../src/aws/clients.js';
 import { TemplateSource } from '../../src/engine/template-source.js';
-import { RecordingIoHost } from '../../src/io/recording-io-host.js';
+import { RecordingIoHost } from '../helpers/recording-io-host.js';
 import { preparePushSource } from '../../src/templates/push-source.js';
 import { pushTemplates, type PushReport } from '../../src/templates/push.js';
 import { contentHash, HASH_METADATA_KEY } from '../../src/templates/remote.js';

@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { IoMessage } from './io-host.js';
+import type { IoMessage } from '../../src/io/io-host.js';
 
 /** The bits of a process's stdio a host needs; injected so tests can capture them. */
 export interface OutputStreams {

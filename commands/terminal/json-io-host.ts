@@ -1,4 +1,4 @@
-import type { IoMessage, Progress, ResultRenderer } from './io-host.js';
+import type { IoMessage, Progress, ResultRenderer } from '../../src/io/io-host.js';
 import { NonInteractiveIoHost } from './non-interactive-io-host.js';
 import { ensureNewline, formatMessage } from './streams.js';
 

@@ -1,6 +1,7 @@
 import ora, { type Ora } from 'ora';
-import type { IoMessage, IoRequest, IoResponse, Progress } from './io-host.js';
-import { NonInteractiveIoHost, answerWithoutAsking } from './non-interactive-io-host.js';
+import type { IoMessage, IoRequest, IoResponse, Progress } from '../../src/io/io-host.js';
+import { answerWithoutAsking } from '../../src/io/unanswered.js';
+import { NonInteractiveIoHost } from './non-interactive-io-host.js';
 import { ensureNewline, formatMessage, type HostOptions } from './streams.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { IoHost, IoMessage, IoRequest, IoResponse, Progress, ResultRenderer } from './io-host.js';
-import { answerWithoutAsking } from './non-interactive-io-host.js';
+import type { IoHost, IoMessage, IoRequest, IoResponse, Progress, ResultRenderer } from '../../src/io/io-host.js';
+import { answerWithoutAsking } from '../../src/io/unanswered.js';
 
 export interface RecordedProgress {
   code: string;
