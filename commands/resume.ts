@@ -19,7 +19,7 @@ export function registerResume(program: Command, runtime: Runtime): void {
         const { resumeEngine } = await import('../src/operations/sending-control.js');
         const { resources, target } = await openSendingTarget(ctx);
         const result = await resumeEngine(target, resources.configurationSet, { force: options.force });
-        for (const note of result.notes) ctx.io.notify({ code: 'RESUME_NOTE', level: 'warn', message: note });
+        for (const note of result.notes) ctx.io.notify({ code: 'resume.note', level: 'warn', message: note });
         ctx.io.result({ ...result }, (r) => renderSendingControl({ ...r, notes: [] }));
       }),
     );

@@ -87,7 +87,7 @@ export function registerStats(program: Command, runtime: Runtime): void {
         const { openEngine } = await import('../src/operations/engine-context.js');
         const { collectStats } = await import('../src/operations/stats.js');
         const engine = await openEngine(ctx.aws, ctx.settings, ctx.runtime.cwd);
-        const progress = ctx.io.progress('STATS_READ', `Reading ${options.days} day${options.days === 1 ? '' : 's'} of tracking records ${engine.where}`);
+        const progress = ctx.io.progress('stats.read', `Reading ${options.days} day${options.days === 1 ? '' : 's'} of tracking records ${engine.where}`);
         let report: StatsReport;
         try {
           report = await collectStats(engine.stores.tracking, { stackName: engine.resources.stackName, local: engine.resources.local, days: options.days });

@@ -65,7 +65,7 @@ export function registerDomainCheck(domain: Command, runtime: Runtime): void {
           const { checkDomain } = await import('../../src/domain/check.js');
           const name = parseDomain(options.domain);
           const { ses, region } = await sesForDomains(ctx);
-          const progress = options.wait ? ctx.io.progress('DOMAIN_WAIT', `Checking ${name} until it is verified (at most ${Math.round(options.timeout / 60_000)} min)`) : undefined;
+          const progress = options.wait ? ctx.io.progress('domain.wait', `Checking ${name} until it is verified (at most ${Math.round(options.timeout / 60_000)} min)`) : undefined;
           const result = await checkDomain(ses, region, name, {
             servers: options.resolver,
             wait: options.wait

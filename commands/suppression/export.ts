@@ -28,7 +28,7 @@ export function registerSuppressionExport(suppression: Command, runtime: Runtime
         const { lists } = await openSuppressionLists(ctx, options);
         const { rows, accountListNote } = await exportSuppressions(lists);
         const text = options.format === 'csv' ? toCsv(rows) : toNdjson(rows);
-        if (accountListNote) ctx.io.notify({ code: 'SUPPRESSION_ACCOUNT_LIST_SKIPPED', level: 'warn', message: accountListNote });
+        if (accountListNote) ctx.io.notify({ code: 'suppression.account-list-skipped', level: 'warn', message: accountListNote });
         if (!file) {
           // The file itself is the result; with --json, the rows as one JSON document.
           ctx.io.result(rows, () => text.trimEnd());

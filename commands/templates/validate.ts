@@ -26,7 +26,7 @@ export function registerTemplatesValidate(templates: Command, runtime: Runtime):
           const report = validateTemplates({ dir: dir.path, displayDir: dir.display });
 
           for (const warning of report.templates.flatMap((t) => t.warnings)) {
-            ctx.io.notify({ code: warning.code, level: 'warn', message: formatProblem(warning) });
+            ctx.io.notify({ code: 'templates.problem', level: 'warn', message: formatProblem(warning), data: { problem: warning.code } });
           }
           const chalk = makeChalk(ctx.globals, ctx.runtime.env);
           const width = Math.max(...report.templates.map((t) => t.name.length));

@@ -1,5 +1,6 @@
 import ora, { type Ora } from 'ora';
 import type { IoMessage, IoRequest, IoResponse, Progress } from '../../src/io/io-host.js';
+import type { MessageCode } from '../../src/io/message-codes.js';
 import { answerWithoutAsking } from '../../src/io/unanswered.js';
 import { NonInteractiveIoHost } from './non-interactive-io-host.js';
 import { ensureNewline, formatMessage, type HostOptions } from './streams.js';
@@ -29,7 +30,7 @@ export class InteractiveIoHost extends NonInteractiveIoHost {
     }
   }
 
-  override progress(_code: string, message: string): Progress {
+  override progress(_code: MessageCode, message: string): Progress {
     const spinner = ora({ text: message, stream: this.options.streams.stderr as NodeJS.WritableStream, discardStdin: false }).start();
     this.active = spinner;
     const done = () => {

@@ -1,4 +1,5 @@
 import type { IoMessage, Progress, ResultRenderer } from '../../src/io/io-host.js';
+import type { MessageCode } from '../../src/io/message-codes.js';
 import { NonInteractiveIoHost } from './non-interactive-io-host.js';
 import { ensureNewline, formatMessage } from './streams.js';
 
@@ -14,7 +15,7 @@ export class JsonIoHost extends NonInteractiveIoHost {
     if (show) this.options.streams.stderr.write(ensureNewline(formatMessage(msg, this.options.chalk)));
   }
 
-  override progress(_code: string, _message: string): Progress {
+  override progress(_code: MessageCode, _message: string): Progress {
     return silentProgress;
   }
 

@@ -1,4 +1,5 @@
 import type { IoHost, IoMessage, IoRequest, IoResponse, Progress, ResultRenderer } from '../../src/io/io-host.js';
+import type { MessageCode } from '../../src/io/message-codes.js';
 import { answerWithoutAsking } from '../../src/io/unanswered.js';
 import { ensureNewline, formatMessage, type HostOptions } from './streams.js';
 
@@ -20,7 +21,7 @@ export class NonInteractiveIoHost implements IoHost {
     return answerWithoutAsking(req, this.options.yes === true);
   }
 
-  progress(code: string, message: string): Progress {
+  progress(code: MessageCode, message: string): Progress {
     const line = (text: string) => this.notify({ code, level: 'info', message: text });
     line(`${message}...`);
     return {

@@ -2,19 +2,22 @@
  * The IO port: the only way the core reports progress or asks a question. The shell picks a host
  * (interactive, non-interactive, JSON, or recording in tests); the core never knows which.
  *
- * Every message carries a stable `code` so tests and `--json` consumers match on codes, not prose.
+ * Every message carries a stable `code` (one of MESSAGE_CODES) so tests and `--json` consumers
+ * match on codes, not prose.
  */
+import type { MessageCode } from './message-codes.js';
+
 export type MessageLevel = 'debug' | 'info' | 'success' | 'warn' | 'error';
 
 export interface IoMessage {
-  code: string;
+  code: MessageCode;
   level: MessageLevel;
   message: string;
   data?: Record<string, unknown>;
 }
 
 interface BaseRequest {
-  code: string;
+  code: MessageCode;
   message: string;
 }
 
@@ -71,15 +74,15 @@ export interface IoHost {
   readonly interactive: boolean;
   notify(msg: IoMessage): void;
   requestResponse<R extends IoRequest>(req: R): Promise<IoResponse<R>>;
-  progress(code: string, message: string): Progress;
+  progress(code: MessageCode, message: string): Progress;
   /** The command's result: a human rendering on stdout, or the data as JSON. Called once per command. */
   result<T>(data: T, render: ResultRenderer<T>): void;
 }
 
 /** Convenience helpers so core code reads as prose. */
 export const say = {
-  info: (io: IoHost, code: string, message: string, data?: Record<string, unknown>) => io.notify({ code, level: 'info', message, data }),
-  success: (io: IoHost, code: string, message: string, data?: Record<string, unknown>) => io.notify({ code, level: 'success', message, data }),
-  warn: (io: IoHost, code: string, message: string, data?: Record<string, unknown>) => io.notify({ code, level: 'warn', message, data }),
-  debug: (io: IoHost, code: string, message: string, data?: Record<string, unknown>) => io.notify({ code, level: 'debug', message, data }),
+  info: (io: IoHost, code: MessageCode, message: string, data?: Record<string, unknown>) => io.notify({ code, level: 'info', message, data }),
+  success: (io: IoHost, code: MessageCode, message: string, data?: Record<string, unknown>) => io.notify({ code, level: 'success', message, data }),
+  warn: (io: IoHost, code: MessageCode, message: string, data?: Record<string, unknown>) => io.notify({ code, level: 'warn', message, data }),
+  debug: (io: IoHost, code: MessageCode, message: string, data?: Record<string, unknown>) => io.notify({ code, level: 'debug', message, data }),
 };

@@ -419,7 +419,7 @@ export async function redriveDeadLetters(source: DeadLetterSource, options: { qu
   const count = todo.reduce((n, i) => n + i.messages, 0);
   const confirmed = await io.requestResponse({
     kind: 'confirm',
-    code: 'DLQ_REDRIVE_CONFIRM',
+    code: 'dlq.redrive.confirm',
     message: `Move ${count} message${count === 1 ? '' : 's'} back (${todo.map((i) => `${i.from} → ${i.to}`).join(', ')})? The engine processes them again; emails it already sent are not sent twice.`,
     default: false,
   });

@@ -90,7 +90,7 @@ export async function eraseAddress(deps: EraseDeps, options: EraseOptions): Prom
   if (!nothingFound && !options.dryRun) {
     const confirmed = await deps.io.requestResponse({
       kind: 'confirm',
-      code: 'ERASE_CONFIRM',
+      code: 'erase.confirm',
       message: `Erase ${describeCounts(found)} for ${address}${keepHash ? ', keeping only a keyed hash of it on the suppression list' : ''}? This cannot be undone`,
       default: false,
     });
@@ -125,7 +125,7 @@ export async function eraseAddress(deps: EraseDeps, options: EraseOptions): Prom
 }
 
 async function planErasure(deps: EraseDeps, address: string, options: EraseOptions): Promise<ErasurePlan> {
-  const progress = deps.io.progress('ERASE_FIND', `Finding everything stored about ${address}`);
+  const progress = deps.io.progress('erase.find', `Finding everything stored about ${address}`);
   try {
     const emails: ErasurePlan['emails'] = [];
     let start: PageKey | undefined;
@@ -158,7 +158,7 @@ async function execute(deps: EraseDeps, address: string, plan: ErasurePlan, run:
 
   const keys = plan.emails.flatMap((e) => e.keys);
   if (keys.length > 0) {
-    const progress = deps.io.progress('ERASE_DELETE', `Deleting ${keys.length} tracking items`);
+    const progress = deps.io.progress('erase.delete', `Deleting ${keys.length} tracking items`);
     try {
       await batchDelete(deps.db, deps.trackingTable, keys as unknown as Array<Record<string, unknown>>, {
         ...deps.batch,
@@ -182,7 +182,7 @@ async function execute(deps: EraseDeps, address: string, plan: ErasurePlan, run:
   }
   const forgotten = run.dropHash || (!run.keepHash && plan.plain?.reason !== undefined);
   if (forgotten) {
-    say.warn(deps.io, 'ERASE_SUPPRESSION_FORGOTTEN', `${address} is no longer on the engine's suppression list (it was: ${plan.plain?.reason ?? plan.hash?.reason}); a new request to it will be sent.`);
+    say.warn(deps.io, 'erase.suppression-forgotten', `${address} is no longer on the engine's suppression list (it was: ${plan.plain?.reason ?? plan.hash?.reason}); a new request to it will be sent.`);
   }
   if (plan.accountEntry && deps.account.list) await deps.account.list.remove(address);
 }

@@ -228,12 +228,12 @@ export async function sendTestEmail(deps: SendTestDeps, plan: SendTestPlan): Pro
     const sample = await templateSampleData(deps.s3, deps.engine.templatesBucket, plan.templateName);
     if (!sample.found) {
       io.notify({
-        code: 'SEND_TEST_TEMPLATE_MISSING',
+        code: 'send.test.template-missing',
         level: 'warn',
         message: `There is no template ${plan.templateName} ${deps.engine.where}; sending anyway, so you see what the engine does with it.`,
       });
     } else if (!sample.sampleData) {
-      io.notify({ code: 'SEND_TEST_NO_SAMPLE_DATA', level: 'warn', message: `Template ${plan.templateName} has no sampleData in its metadata.json; sending it with no data (give some with --data).` });
+      io.notify({ code: 'send.test.no-sample-data', level: 'warn', message: `Template ${plan.templateName} has no sampleData in its metadata.json; sending it with no data (give some with --data).` });
     }
     templateData = sample.sampleData ?? {};
   }
@@ -251,11 +251,11 @@ export async function sendTestEmail(deps: SendTestDeps, plan: SendTestPlan): Pro
       details: { errorCode: entry?.ErrorCode },
     });
   }
-  io.notify({ code: 'SEND_TEST_PUBLISHED', level: 'info', message: `Published ${plan.emailId} to ${plan.to} on ${deps.engine.eventBusName} (event ${entry.EventId}).` });
+  io.notify({ code: 'send.test.published', level: 'info', message: `Published ${plan.emailId} to ${plan.to} on ${deps.engine.eventBusName} (event ${entry.EventId}).` });
 
   const started = now();
   const deadline = started + plan.timeoutMs;
-  const progress = io.progress('SEND_TEST_WAIT', `Waiting up to ${seconds(plan.timeoutMs)} for the outcome (expecting ${plan.expected})`);
+  const progress = io.progress('send.test.wait', `Waiting up to ${seconds(plan.timeoutMs)} for the outcome (expecting ${plan.expected})`);
   let record: TrackingRecord | undefined;
   let history: TimelineEntry[] = [];
   let seen = '';

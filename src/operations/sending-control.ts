@@ -169,7 +169,7 @@ export async function pauseEngine(target: SendingTarget, configurationSet: strin
   }
   const confirmed = await io.requestResponse({
     kind: 'confirm',
-    code: 'PAUSE_CONFIRM',
+    code: 'pause.confirm',
     message: `Pause sending for ${target.kind === 'local' ? `the local engine ${target.stackName}` : `stack ${target.stackName}`}? New requests will wait in the send queue (up to 14 days) until \`mailengine resume\`.`,
     default: false,
   });

@@ -183,7 +183,7 @@ export async function destroy(options: DestroyOptions): Promise<DestroyResult> {
   if (waiting.length > 0 && !options.force) {
     const question = {
       kind: 'confirm' as const,
-      code: 'destroy.delete-messages',
+      code: 'destroy.delete-messages' as const,
       message: `Requests are waiting in the queues (${messagesLine(waiting)}). Delete the stack anyway${waiting.every((q) => q.retainedOnDelete) ? ', leaving them in queues nothing processes' : ', and them with it'}?`,
       default: false,
       flag: '--force',

@@ -1,6 +1,7 @@
 import type { AwsClientFactory } from '../aws/clients.js';
 import { ExitCode, MailengineError, isMailengineError } from '../errors.js';
 import { say, type IoHost } from '../io/io-host.js';
+import type { MessageCode } from '../io/message-codes.js';
 import { SANDBOX_LIMITS, readSesAccount, readSesIdentity, type SesAccount, type SesIdentity } from './ses-account.js';
 
 export interface PreflightResult {
@@ -18,7 +19,7 @@ export interface PreflightResult {
  */
 export async function preflight(aws: AwsClientFactory, io: IoHost, input: { region: string; senderIdentity?: string; sendConcurrency?: string }): Promise<PreflightResult> {
   const warnings: string[] = [];
-  const warn = (code: string, message: string) => {
+  const warn = (code: MessageCode, message: string) => {
     warnings.push(message);
     say.warn(io, code, message);
   };

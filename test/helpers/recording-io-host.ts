@@ -1,8 +1,9 @@
 import type { IoHost, IoMessage, IoRequest, IoResponse, Progress, ResultRenderer } from '../../src/io/io-host.js';
+import type { MessageCode } from '../../src/io/message-codes.js';
 import { answerWithoutAsking } from '../../src/io/unanswered.js';
 
 export interface RecordedProgress {
-  code: string;
+  code: MessageCode;
   messages: string[];
   outcome?: 'succeed' | 'fail' | 'stop';
 }
@@ -20,7 +21,7 @@ export class RecordingIoHost implements IoHost {
   readonly rendered: string[] = [];
 
   constructor(
-    private readonly responses: Record<string, boolean | string> = {},
+    private readonly responses: Partial<Record<MessageCode, boolean | string>> = {},
     readonly interactive = false,
     private readonly yes = false,
   ) {}
@@ -35,7 +36,7 @@ export class RecordingIoHost implements IoHost {
     return answerWithoutAsking(req, this.yes);
   }
 
-  progress(code: string, message: string): Progress {
+  progress(code: MessageCode, message: string): Progress {
     const entry: RecordedProgress = { code, messages: [message] };
     this.progressLog.push(entry);
     return {

@@ -8,6 +8,7 @@ import { documentClient } from '../../src/engine/deps.js';
 import { createFeedback } from '../../src/engine/feedback.js';
 import { createSender } from '../../src/engine/sender.js';
 import { MailengineError } from '../../src/errors.js';
+import type { MessageCode } from '../../src/io/message-codes.js';
 import { RecordingIoHost } from '../helpers/recording-io-host.js';
 import { batchDelete } from '../../src/operations/batch-delete.js';
 import { eraseAddress, type EraseDeps, type ErasureReceipt } from '../../src/operations/erase.js';
@@ -39,7 +40,7 @@ beforeEach(() => {
 const tracking = () => senderFor(f).tracking;
 const store = (hashKey?: Buffer) => new SuppressionStore(documentClient(f.settings.clients.dynamodb), { tableName: f.settings.suppressionTable, hashKey });
 
-function deps(overrides: Partial<EraseDeps> = {}, answers: Record<string, boolean> = { ERASE_CONFIRM: true }): EraseDeps & { io: RecordingIoHost } {
+function deps(overrides: Partial<EraseDeps> = {}, answers: Partial<Record<MessageCode, boolean>> = { 'erase.confirm': true }): EraseDeps & { io: RecordingIoHost } {
   const io = new RecordingIoHost(answers);
   return {
     tracking: tracking(),
@@ -108,7 +109,7 @@ describe('erase (core, on DynamoDB Local)', () => {
       suppression: { suppressed: true, reason: 'bounce', kept: 'keyed-hash' },
       accountList: { status: 'skipped' },
     });
-    expect(d.io.requests.map((r) => r.code)).toEqual(['ERASE_CONFIRM']);
+    expect(d.io.requests.map((r) => r.code)).toEqual(['erase.confirm']);
     expect(await tracking().getWithHistory(emailId)).toBeUndefined();
     expect(await remaining(to)).toBe(0);
     expect(await store().get(to)).toBeUndefined();
@@ -178,7 +179,7 @@ describe('erase (core, on DynamoDB Local)', () => {
     expect(pauses).toEqual([100, 200]);
     expect(receipt.deleted).toMatchObject({ emails: 6, trackingRecords: 6, historyEntries: 24 });
     expect(await remaining(to)).toBe(0);
-    expect(d.io.progressLog.find((p) => p.code === 'ERASE_DELETE')?.messages).toContain('DynamoDB left 5 deletes unprocessed; retrying (try 2)');
+    expect(d.io.progressLog.find((p) => p.code === 'erase.delete')?.messages).toContain('DynamoDB left 5 deletes unprocessed; retrying (try 2)');
   });
 
   it('a batch that stays unprocessed fails with exit 1 and says it is safe to run again', async () => {
@@ -203,7 +204,7 @@ describe('erase (core, on DynamoDB Local)', () => {
   it('declining the confirmation erases nothing (exit 1)', async () => {
     const to = 'declined@customer.example';
     await sendWithEvents(to, []);
-    const err = await erase(to, {}, deps({}, { ERASE_CONFIRM: false })).catch((e: unknown) => e);
+    const err = await erase(to, {}, deps({}, { 'erase.confirm': false })).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERASE_DECLINED', exitCode: 1 });
     expect(await remaining(to)).toBe(1);
   });
@@ -219,7 +220,7 @@ describe('erase (core, on DynamoDB Local)', () => {
       expect(err).toMatchObject({ code: 'COMPLAINT_NEEDS_FORCE', exitCode: 2 });
       expect((err as MailengineError).message).toContain('the recipient marked your email as spam');
       expect((err as MailengineError).suggestion).toContain('--force');
-      expect(d.io.codes()).not.toContain('ERASE_CONFIRM');
+      expect(d.io.codes()).not.toContain('erase.confirm');
     }
     expect(await remaining(to)).toBe(before);
     expect((await store().get(to))?.reason).toBe('complaint');
@@ -238,7 +239,7 @@ describe('erase (core, on DynamoDB Local)', () => {
     const receipt = await erase(to, { forgetSuppression: true, force: true }, d);
     expect(receipt.suppression).toEqual({ suppressed: true, reason: 'complaint', kept: 'none' });
     expect(await store(HASH_KEY).check(to)).toBeUndefined();
-    expect(d.io.codes()).toContain('ERASE_SUPPRESSION_FORGOTTEN');
+    expect(d.io.codes()).toContain('erase.suppression-forgotten');
     await createSender(senderFor(f, { hashKey: HASH_KEY }))(batch(requestMessage({ to, templateName: 'receipt', emailId: 'after-forget-1', templateData: { name: 'A', orderId: '1', total: '1' } })), plentyOfTime);
     expect((await tracking().get('after-forget-1'))?.status).toBe('sent');
   });

@@ -8,7 +8,7 @@ import { RecordingIoHost } from '../helpers/recording-io-host.js';
 import { captureStreams, hostOptions } from '../helpers/capture.js';
 
 const confirmDelete: IoRequest = { kind: 'confirm', code: 'destroy.confirm', message: 'Delete stack mailengine?', default: false };
-const askEmail: IoRequest = { kind: 'input', code: 'deploy.admin-email', message: 'Admin email', flag: '--admin-email' };
+const askEmail: IoRequest = { kind: 'input', code: 'deploy.parameter.AdminEmail', message: 'Admin email', flag: '--admin-email' };
 const askRegion: IoRequest = { kind: 'input', code: 'deploy.region', message: 'Region', flag: '--region', default: 'eu-west-1' };
 
 describe('non-interactive host', () => {
@@ -32,14 +32,14 @@ describe('non-interactive host', () => {
     const host = new NonInteractiveIoHost(hostOptions(captureStreams(), { yes: true }));
     expect(await host.requestResponse(confirmDelete)).toBe(true);
     expect(await host.requestResponse(askRegion)).toBe('eu-west-1');
-    expect(await host.requestResponse({ kind: 'type-to-confirm', code: 'x', message: 'Destroy?', expected: 'mailengine' })).toBe(true);
+    expect(await host.requestResponse({ kind: 'type-to-confirm', code: 'destroy.confirm', message: 'Destroy?', expected: 'mailengine' })).toBe(true);
   });
 
   it('progress and notices go to stderr, results to stdout', () => {
     const streams = captureStreams();
     const host = new NonInteractiveIoHost(hostOptions(streams));
-    const p = host.progress('deploy.wait', 'Waiting for the stack');
-    host.notify({ code: 'deploy.note', level: 'warn', message: 'sandbox account' });
+    const p = host.progress('deploy.execute', 'Waiting for the stack');
+    host.notify({ code: 'deploy.preflight.sandbox', level: 'warn', message: 'sandbox account' });
     p.succeed('Stack ready');
     host.result({ ok: true }, () => 'all good');
     expect(streams.out()).toBe('all good\n');
@@ -50,11 +50,11 @@ describe('non-interactive host', () => {
 
   it('debug messages appear only with --debug', () => {
     const quiet = captureStreams();
-    new NonInteractiveIoHost(hostOptions(quiet)).notify({ code: 'aws.call', level: 'debug', message: 'DescribeStacks' });
+    new NonInteractiveIoHost(hostOptions(quiet)).notify({ code: 'info.read', level: 'debug', message: 'DescribeStacks' });
     expect(quiet.err()).toBe('');
     const loud = captureStreams();
-    new NonInteractiveIoHost(hostOptions(loud, { debug: true })).notify({ code: 'aws.call', level: 'debug', message: 'DescribeStacks' });
-    expect(loud.err()).toContain('[aws.call] DescribeStacks');
+    new NonInteractiveIoHost(hostOptions(loud, { debug: true })).notify({ code: 'info.read', level: 'debug', message: 'DescribeStacks' });
+    expect(loud.err()).toContain('[info.read] DescribeStacks');
   });
 });
 
@@ -62,9 +62,9 @@ describe('JSON host', () => {
   it('prints only the result, as one JSON document, on stdout', () => {
     const streams = captureStreams();
     const host = new JsonIoHost(hostOptions(streams));
-    const p = host.progress('x', 'Working');
-    host.notify({ code: 'x.info', level: 'info', message: 'chatter' });
-    host.notify({ code: 'x.ok', level: 'success', message: 'done' });
+    const p = host.progress('deploy.check', 'Working');
+    host.notify({ code: 'deploy.check', level: 'info', message: 'chatter' });
+    host.notify({ code: 'deploy.check', level: 'success', message: 'done' });
     p.succeed();
     host.result({ stack: 'mailengine', count: 2 }, () => 'human text that must not appear');
     expect(JSON.parse(streams.out())).toEqual({ stack: 'mailengine', count: 2 });
@@ -75,7 +75,7 @@ describe('JSON host', () => {
   it('still reports warnings on stderr, never on stdout', () => {
     const streams = captureStreams();
     const host = new JsonIoHost(hostOptions(streams));
-    host.notify({ code: 'x.warn', level: 'warn', message: 'account is in the SES sandbox' });
+    host.notify({ code: 'deploy.preflight.sandbox', level: 'warn', message: 'account is in the SES sandbox' });
     host.result([], () => '');
     expect(JSON.parse(streams.out())).toEqual([]);
     expect(streams.err()).toContain('sandbox');
@@ -90,14 +90,14 @@ describe('JSON host', () => {
 describe('recording host', () => {
   it('records messages, requests, progress and results, answering from its script', async () => {
     const host = new RecordingIoHost({ 'destroy.confirm': true });
-    host.notify({ code: 'a', level: 'info', message: 'one' });
-    const p = host.progress('b', 'step');
+    host.notify({ code: 'deploy.check', level: 'info', message: 'one' });
+    const p = host.progress('deploy.upload', 'step');
     p.update('half');
     p.succeed('done');
     expect(await host.requestResponse(confirmDelete)).toBe(true);
     host.result({ n: 1 }, (d) => `n=${d.n}`);
-    expect(host.codes()).toEqual(['a']);
-    expect(host.progressLog).toEqual([{ code: 'b', messages: ['step', 'half', 'done'], outcome: 'succeed' }]);
+    expect(host.codes()).toEqual(['deploy.check']);
+    expect(host.progressLog).toEqual([{ code: 'deploy.upload', messages: ['step', 'half', 'done'], outcome: 'succeed' }]);
     expect(host.requests.map((r) => r.code)).toEqual(['destroy.confirm']);
     expect(host.results).toEqual([{ n: 1 }]);
     expect(host.rendered).toEqual(['n=1']);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import type { IoRequest } from '../../src/io/io-host.js';
+import type { MessageCode } from '../../src/io/message-codes.js';
 import { RecordingIoHost } from '../helpers/recording-io-host.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -467,7 +468,7 @@ class InterruptingHost extends RecordingIoHost {
   ) {
     super({}, false, true);
   }
-  override progress(code: string, message: string) {
+  override progress(code: MessageCode, message: string) {
     const inner = super.progress(code, message);
     return {
       ...inner,
