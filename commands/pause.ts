@@ -7,7 +7,7 @@ import { defineAction, type CommandContext, type Runtime } from './runtime.js';
 
 const noOptions = z.object({});
 
-const STATE_TEXT = { running: 'running', paused: 'paused', 'partly-paused': 'partly paused (one switch off)' } as const;
+const STATE_TEXT = { running: 'running', paused: 'paused', 'partly-paused': 'partly paused (one switch off)', unknown: 'unknown (neither switch could be read)' } as const;
 
 /** The headline and both switches: what `pause` and `resume` print. */
 export function renderSendingControl(r: SendingControlResult): string {

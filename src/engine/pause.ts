@@ -12,13 +12,43 @@ export interface PauseClients {
   lambda: Pick<LambdaClient, 'send'>;
 }
 
-export interface SendingState {
-  /** SES accepts sends through the configuration set. */
-  sesSendingEnabled: boolean;
-  /** The Sender consumes the send queue (Enabled, or on its way: Enabling/Updating). */
-  senderConsuming: boolean;
-  mappingState: string;
-  paused: boolean;
+/** Where the engine's sending stands, from its two switches. */
+export type SendingVerdict = 'running' | 'paused' | 'partly-paused' | 'unknown';
+
+/** The two switches as read: each absent when it could not be read (its name unknown). */
+export interface SendingSwitches {
+  /** SES accepts sends through the configuration set (absent SendingOptions means on). */
+  sesSendingEnabled?: boolean;
+  /** The Sender's event source mapping State: Enabled, Disabled, Enabling, Disabling, Updating, Creating, Deleting. */
+  mappingState?: string;
+}
+
+export interface SendingState extends SendingSwitches {
+  state: SendingVerdict;
+  /** The Sender consumes the send queue (its mapping Enabled, or on its way there). */
+  senderConsuming?: boolean;
+}
+
+/** Mapping states in which the Sender consumes, or is about to: every other state is off (Disabled, Disabling, Deleting). */
+const CONSUMING = new Set(['Enabled', 'Enabling', 'Updating', 'Creating']);
+
+/**
+ * The one reading of the two switches, used by the Pause function, `pause`, `resume`, `info` and
+ * `deploy`: both off is paused, one off is partly paused (a pause or resume that did not finish),
+ * neither off is running. A switch that could not be read counts as on; none read is unknown.
+ */
+export function classifySending(switches: SendingSwitches): SendingState {
+  const { sesSendingEnabled, mappingState } = switches;
+  const senderConsuming = mappingState === undefined ? undefined : CONSUMING.has(mappingState);
+  const sesOff = sesSendingEnabled === false;
+  const mappingOff = senderConsuming === false;
+  const state: SendingVerdict =
+    sesSendingEnabled === undefined && mappingState === undefined ? 'unknown' : sesOff && mappingOff ? 'paused' : sesOff || mappingOff ? 'partly-paused' : 'running';
+  return {
+    state,
+    ...(sesSendingEnabled !== undefined ? { sesSendingEnabled } : {}),
+    ...(mappingState !== undefined ? { mappingState, senderConsuming } : {}),
+  };
 }
 
 /**
@@ -43,7 +73,7 @@ export async function setSending(clients: PauseClients, target: PauseTarget, ena
  * The two switches as SES and Lambda report them, each read only when its name is known:
  * whether the configuration set sends (absent SendingOptions means on), and the mapping's State.
  */
-export async function readSendingSwitches(clients: PauseClients, target: Partial<PauseTarget>): Promise<{ sesSendingEnabled?: boolean; mappingState?: string }> {
+export async function readSendingSwitches(clients: PauseClients, target: Partial<PauseTarget>): Promise<SendingSwitches> {
   const [set, mapping] = await Promise.all([
     target.configurationSet ? clients.ses.send(new GetConfigurationSetCommand({ ConfigurationSetName: target.configurationSet })) : undefined,
     target.eventSourceMappingId ? clients.lambda.send(new GetEventSourceMappingCommand({ UUID: target.eventSourceMappingId })) : undefined,
@@ -54,12 +84,8 @@ export async function readSendingSwitches(clients: PauseClients, target: Partial
   };
 }
 
-export async function sendingState(clients: PauseClients, target: PauseTarget): Promise<SendingState> {
-  const switches = await readSendingSwitches(clients, target);
-  const sesSendingEnabled = switches.sesSendingEnabled !== false;
-  const mappingState = switches.mappingState ?? 'Unknown';
-  const senderConsuming = ['Enabled', 'Enabling', 'Updating', 'Creating'].includes(mappingState);
-  return { sesSendingEnabled, senderConsuming, mappingState, paused: !sesSendingEnabled || !senderConsuming };
+export async function sendingState(clients: PauseClients, target: Partial<PauseTarget>): Promise<SendingState> {
+  return classifySending(await readSendingSwitches(clients, target));
 }
 
 /** The alarm message SNS delivers to the Pause function. */

@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsClientFactory } from '../aws/clients.js';
-import { setSending, sendingState, type PauseClients, type PauseTarget, type SendingState } from '../engine/pause.js';
+import { setSending, sendingState, type PauseClients, type PauseTarget, type SendingState, type SendingVerdict } from '../engine/pause.js';
 import { ExitCode, MailengineError, isMailengineError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
 import { pauseRunner, resumeRunner, runnerState } from '../local/runner/client.js';
@@ -8,7 +8,7 @@ import type { RunnerState } from '../local/runner/runner.js';
 import { describeAlarm, readAutoPauseAlarms, type AutoPauseAlarm } from '../stack/alarms.js';
 import type { EngineResources } from './engine-resources.js';
 
-export type EngineSendingState = 'running' | 'paused' | 'partly-paused';
+export type EngineSendingState = SendingVerdict;
 
 /** `pause`, `resume`: what the engine's two switches say now, and what the command changed. */
 export interface SendingControlResult {
@@ -43,10 +43,6 @@ interface Snapshot {
   configurationSetSending: boolean;
   senderMapping?: { id: string; state: string };
   waiting?: number;
-}
-
-function stateOf(sesOn: boolean, consuming: boolean): EngineSendingState {
-  return sesOn && consuming ? 'running' : !sesOn && !consuming ? 'paused' : 'partly-paused';
 }
 
 /**
@@ -87,9 +83,9 @@ async function waitingInQueue(target: Extract<SendingTarget, { kind: 'aws' }>): 
 
 function fromAws(state: SendingState, target: Extract<SendingTarget, { kind: 'aws' }>, waiting: number | undefined): Snapshot {
   return {
-    state: stateOf(state.sesSendingEnabled, state.senderConsuming),
-    configurationSetSending: state.sesSendingEnabled,
-    senderMapping: { id: target.target.eventSourceMappingId, state: state.mappingState },
+    state: state.state,
+    configurationSetSending: state.sesSendingEnabled !== false,
+    senderMapping: { id: target.target.eventSourceMappingId, state: state.mappingState ?? 'Unknown' },
     ...(waiting !== undefined ? { waiting } : {}),
   };
 }

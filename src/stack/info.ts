@@ -3,7 +3,7 @@ import { ExitCode, MailengineError, isMailengineError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { compareEngineToCli, stackEngineVersion, type VersionComparison } from './engine-version.js';
 import { readSesAccount, readSesIdentity, type SesAccount, type SesIdentity } from './ses-account.js';
-import { readSendingState, type SendingState } from './sending-state.js';
+import { readSendingState, type SendingView } from './sending-state.js';
 import { readAutoPauseAlarms, type AutoPauseAlarm } from './alarms.js';
 import { queueDepth, type QueueDepth } from './queue-depth.js';
 import { consoleUrl, describeStack } from './stack-status.js';
@@ -28,7 +28,7 @@ export interface StackInfo {
   ses?: SesAccount;
   identity?: SesIdentity;
   queues: QueueDepth[];
-  sending?: SendingState;
+  sending?: SendingView;
   /** The alarms that pause the engine, and their states. */
   alarms?: AutoPauseAlarm[];
   problems: InfoProblem[];

@@ -1,30 +1,25 @@
 import type { AwsClientFactory } from '../aws/clients.js';
-import { readSendingSwitches } from '../engine/pause.js';
+import { sendingState, type SendingVerdict } from '../engine/pause.js';
 
-/**
- * Whether the engine is paused. Pausing switches two things off (the configuration set's sending
- * and the Sender's queue mapping), so both are read: one off and the other on means a pause or
- * resume that did not finish.
- */
-export interface SendingState {
-  /** `running`, `paused`, or `partly paused` when only one of the two switches is off. */
-  state: 'running' | 'paused' | 'partly-paused' | 'unknown';
+/** A deployed engine's sending, as `info` and `deploy` report it (`info --json` prints this shape). */
+export interface SendingView {
+  /** `running`, `paused`, or `partly-paused` when only one of the two switches is off. */
+  state: SendingVerdict;
   configurationSetSending?: boolean;
   /** The queue mapping's State: Enabled, Disabled, Enabling, Disabling, Updating, … */
   senderMapping?: string;
 }
 
-export async function readSendingState(aws: AwsClientFactory, outputs: Record<string, string>): Promise<SendingState> {
+/**
+ * Whether a deployed engine is paused, from the switches its outputs name (each read only when
+ * named); the verdict is the engine's own classification (`classifySending`).
+ */
+export async function readSendingState(aws: AwsClientFactory, outputs: Record<string, string>): Promise<SendingView> {
   const target = { configurationSet: outputs.ConfigurationSetName || undefined, eventSourceMappingId: outputs.SenderEventSourceMappingId || undefined };
-  const clients = { ses: await aws.sesv2(), lambda: await aws.lambda() };
-  const { sesSendingEnabled: configurationSetSending, mappingState: senderMapping } = await readSendingSwitches(clients, target);
-  const sendingOff = configurationSetSending === false;
-  const mappingOff = senderMapping === 'Disabled' || senderMapping === 'Disabling';
-  const known = configurationSetSending !== undefined || senderMapping !== undefined;
-  const state = !known ? 'unknown' : sendingOff && mappingOff ? 'paused' : sendingOff || mappingOff ? 'partly-paused' : 'running';
+  const read = await sendingState({ ses: await aws.sesv2(), lambda: await aws.lambda() }, target);
   return {
-    state,
-    ...(configurationSetSending !== undefined ? { configurationSetSending } : {}),
-    ...(senderMapping !== undefined ? { senderMapping } : {}),
+    state: read.state,
+    ...(read.sesSendingEnabled !== undefined ? { configurationSetSending: read.sesSendingEnabled } : {}),
+    ...(read.mappingState !== undefined ? { senderMapping: read.mappingState } : {}),
   };
 }

@@ -2,7 +2,7 @@ import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCom
 import { GetConfigurationSetCommand, PutConfigurationSetSendingOptionsCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { alarmsFiring, sendingState, setSending } from '../../src/engine/pause.js';
+import { alarmsFiring, classifySending, sendingState, setSending } from '../../src/engine/pause.js';
 
 /**
  * Pause and resume touch SES configuration-set sending and the Lambda event source mapping. No
@@ -33,7 +33,7 @@ describe('pause and resume', () => {
     expect(lambda.commandCalls(UpdateEventSourceMappingCommand)[0].args[0].input).toEqual({ UUID: target.eventSourceMappingId, Enabled: false });
     expect(ses.commandCalls(PutConfigurationSetSendingOptionsCommand)[0].args[0].input).toEqual({ ConfigurationSetName: 'mailengine-prod', SendingEnabled: false });
     expect(lambda.commandCalls(UpdateEventSourceMappingCommand)[0].calledBefore(ses.commandCalls(PutConfigurationSetSendingOptionsCommand)[0])).toBe(true);
-    expect(state).toEqual({ sesSendingEnabled: false, senderConsuming: false, mappingState: 'Disabled', paused: true });
+    expect(state).toEqual({ state: 'paused', sesSendingEnabled: false, senderConsuming: false, mappingState: 'Disabled' });
   });
 
   it('resuming turns SES sending on, then the Sender', async () => {
@@ -42,12 +42,36 @@ describe('pause and resume', () => {
     expect(ses.commandCalls(PutConfigurationSetSendingOptionsCommand)[0].args[0].input.SendingEnabled).toBe(true);
     expect(lambda.commandCalls(UpdateEventSourceMappingCommand)[0].args[0].input.Enabled).toBe(true);
     expect(ses.commandCalls(PutConfigurationSetSendingOptionsCommand)[0].calledBefore(lambda.commandCalls(UpdateEventSourceMappingCommand)[0])).toBe(true);
-    expect(state.paused).toBe(false);
+    expect(state.state).toBe('running');
   });
 
-  it('half paused (SES on, mapping off) counts as paused', async () => {
+  it('half paused (SES on, mapping off) is partly paused', async () => {
     respond(true, 'Disabled');
-    expect((await sendingState(clients(), target)).paused).toBe(true);
+    expect((await sendingState(clients(), target)).state).toBe('partly-paused');
+  });
+
+  it('one classification of the two switches, for every mapping state Lambda reports', () => {
+    const cases: Array<[boolean | undefined, string | undefined, string]> = [
+      [true, 'Enabled', 'running'],
+      [true, 'Enabling', 'running'],
+      [true, 'Updating', 'running'],
+      [true, 'Creating', 'running'],
+      [true, 'Disabling', 'partly-paused'],
+      [true, 'Disabled', 'partly-paused'],
+      // A mapping being deleted consumes nothing: `info` and `pause` both say so.
+      [true, 'Deleting', 'partly-paused'],
+      [false, 'Enabled', 'partly-paused'],
+      [false, 'Disabled', 'paused'],
+      [false, 'Deleting', 'paused'],
+      // A switch that could not be read (its name not in the stack's outputs) counts as on.
+      [false, undefined, 'partly-paused'],
+      [true, undefined, 'running'],
+      [undefined, 'Disabled', 'partly-paused'],
+      [undefined, undefined, 'unknown'],
+    ];
+    for (const [sesSendingEnabled, mappingState, expected] of cases) {
+      expect(classifySending({ sesSendingEnabled, mappingState }).state, `${sesSendingEnabled} / ${mappingState}`).toBe(expected);
+    }
   });
 
   it('only alarms entering ALARM pause; OK transitions and test messages do not', () => {

@@ -14,5 +14,5 @@ export async function handler(event: { Records?: Array<{ Sns?: { Message?: strin
   if (!configurationSet || !eventSourceMappingId) throw new Error('CONFIGURATION_SET and SENDER_EVENT_SOURCE_MAPPING_UUID must be set');
   const state = await setSending(clients, { configurationSet, eventSourceMappingId }, false);
   jsonLogger.warn('engine.paused', { alarms: firing.map((a) => a.AlarmName), reason: firing[0].NewStateReason, state });
-  return { paused: state.paused };
+  return { paused: state.state === 'paused' };
 }
