@@ -95,7 +95,6 @@ export function registerDeploy(program: Command, runtime: Runtime): void {
           flagParameters: flags,
           withRegion: clientsForRegion(ctx),
           requireApproval: options.requireApproval,
-          yes: ctx.globals.yes,
           execute: options.execute,
           wait: options.wait,
           adoptRetained: options.adoptRetained,

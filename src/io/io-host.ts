@@ -19,6 +19,12 @@ export interface IoMessage {
 interface BaseRequest {
   code: MessageCode;
   message: string;
+  /**
+   * The error to stop with when no one can answer and `--yes` does not (no terminal, CI): the
+   * core names what was not done and how to answer up front. Without it the host's generic
+   * PROMPT_REQUIRED error is thrown.
+   */
+  refusal?: () => Error;
 }
 
 /** A yes/no question. Destructive questions must default to `false`. */

@@ -37,9 +37,8 @@ export interface DeployOptions {
   flagParameters: Record<string, string>;
   /** Builds clients for a region chosen at a prompt. */
   withRegion: (region: string) => AwsClientFactory;
+  /** Approvals and defaults are the IO host's to give (`--yes` makes it answer them). */
   requireApproval: ApprovalPolicy;
-  /** `--yes`: approve and accept defaults without asking. */
-  yes: boolean;
   /** False for `--no-execute`: stop after showing the change set. */
   execute: boolean;
   /** False for `--no-wait`: refuse when another operation is running on the stack. */
@@ -110,12 +109,22 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   }
   const { type } = prepared;
 
-  // A first install always creates IAM roles; say so before asking anything else or uploading.
-  if (type === 'CREATE' && options.execute && installNeedsApproval(options.requireApproval) && !options.yes && !io.interactive) {
-    throw new MailengineError('APPROVAL_REQUIRED', `Installing stack ${stackName} creates IAM roles, which --require-approval ${options.requireApproval} asks about, and there is no terminal to ask.`, {
-      exitCode: ExitCode.Usage,
-      suggestion: 'Nothing was changed. Re-run with --yes to approve, with --no-execute to create the change set for review only, or with --require-approval never.',
+  // A first install always creates IAM roles. Where no person can be shown the changes first, the
+  // host answers now (--yes) or refuses, before anything is uploaded; a person is asked after the diff.
+  let approvedUpFront = false;
+  if (type === 'CREATE' && options.execute && installNeedsApproval(options.requireApproval) && !io.interactive) {
+    approvedUpFront = await io.requestResponse({
+      kind: 'confirm',
+      code: 'deploy.approve',
+      message: `Install stack ${stackName}, creating IAM roles?`,
+      default: false,
+      refusal: () =>
+        new MailengineError('APPROVAL_REQUIRED', `Installing stack ${stackName} creates IAM roles, which --require-approval ${options.requireApproval} asks about, and there is no terminal to ask.`, {
+          exitCode: ExitCode.Usage,
+          suggestion: 'Nothing was changed. Re-run with --yes to approve, with --no-execute to create the change set for review only, or with --require-approval never.',
+        }),
     });
+    if (!approvedUpFront) throw declined('Not installed; nothing was changed.', 'Run `mailengine deploy` again when ready, or with --no-execute to create the change set for review only.');
   }
 
   const previous = prepared.stack?.parameters;
@@ -159,11 +168,15 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       return [];
     });
     if (existing.length > 0) {
-      let adopting = options.adoptRetained || options.yes;
-      if (!adopting) {
-        if (!io.interactive) throw retainedDataError(stackName, region, existing, false);
+      if (!options.adoptRetained) {
         say.warn(io, 'deploy.retained', `Data from an earlier stack ${stackName} still exists: ${existing.map((r) => r.name).join(', ')}.`);
-        adopting = await io.requestResponse({ kind: 'confirm', code: 'deploy.adopt-retained', message: `Adopt ${existing.length === 1 ? 'it' : 'them'} into the new stack, keeping the data?`, default: true });
+        const adopting = await io.requestResponse({
+          kind: 'confirm',
+          code: 'deploy.adopt-retained',
+          message: `Adopt ${existing.length === 1 ? 'it' : 'them'} into the new stack, keeping the data?`,
+          default: true,
+          refusal: () => retainedDataError(stackName, region, existing, false),
+        });
         if (!adopting) throw retainedDataError(stackName, region, existing, true);
       }
       if (!options.execute) {
@@ -263,19 +276,22 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   }
 
   const reasons = approvalReasons(diff, options.requireApproval);
-  if (reasons.length > 0 && !options.yes) {
-    if (!io.interactive) {
-      await cleanUp(changeSet);
-      throw new MailengineError('APPROVAL_REQUIRED', `The change to stack ${stackName} needs approval (${reasons.join('; ')}), and there is no terminal to ask.`, {
-        exitCode: ExitCode.Usage,
-        suggestion: 'Nothing was changed; the change set was deleted. Review the changes above, then re-run with --yes, or with --no-execute to keep the change set for review.',
-        details: { reasons },
-      });
-    }
+  if (reasons.length > 0 && !approvedUpFront) {
     let approved: boolean;
     try {
       say.info(io, 'deploy.approval-needed', `Approval needed: ${reasons.join('; ')}.`, { reasons });
-      approved = await io.requestResponse({ kind: 'confirm', code: 'deploy.approve', message: `Deploy these changes to stack ${stackName}?`, default: false });
+      approved = await io.requestResponse({
+        kind: 'confirm',
+        code: 'deploy.approve',
+        message: `Deploy these changes to stack ${stackName}?`,
+        default: false,
+        refusal: () =>
+          new MailengineError('APPROVAL_REQUIRED', `The change to stack ${stackName} needs approval (${reasons.join('; ')}), and there is no terminal to ask.`, {
+            exitCode: ExitCode.Usage,
+            suggestion: 'Nothing was changed; the change set was deleted. Review the changes above, then re-run with --yes, or with --no-execute to keep the change set for review.',
+            details: { reasons },
+          }),
+      });
     } catch (err) {
       await cleanUp(changeSet);
       throw err;

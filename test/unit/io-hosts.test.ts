@@ -28,6 +28,17 @@ describe('non-interactive host', () => {
     expect(err.suggestion).toContain('--admin-email');
   });
 
+  it('a question that brings its own refusal stops with that error when no one can answer, and is answered by --yes', async () => {
+    const refusal = () => new MailengineError('APPROVAL_REQUIRED', 'Installing creates IAM roles, and there is no terminal to ask.', { exitCode: ExitCode.Usage });
+    const approve: IoRequest = { kind: 'confirm', code: 'deploy.approve', message: 'Install?', default: false, refusal };
+    const err = (await new NonInteractiveIoHost(hostOptions(captureStreams())).requestResponse(approve).catch((e: unknown) => e)) as MailengineError;
+    expect(err.code).toBe('APPROVAL_REQUIRED');
+    expect(await new NonInteractiveIoHost(hostOptions(captureStreams(), { yes: true })).requestResponse(approve)).toBe(true);
+    // A question --yes must not answer still refuses in its own words.
+    const guarded: IoRequest = { ...approve, flag: '--force' };
+    expect(((await new NonInteractiveIoHost(hostOptions(captureStreams(), { yes: true })).requestResponse(guarded).catch((e: unknown) => e)) as MailengineError).code).toBe('APPROVAL_REQUIRED');
+  });
+
   it('--yes accepts confirmations and defaults', async () => {
     const host = new NonInteractiveIoHost(hostOptions(captureStreams(), { yes: true }));
     expect(await host.requestResponse(confirmDelete)).toBe(true);

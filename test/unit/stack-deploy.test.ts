@@ -107,7 +107,7 @@ describe('deploy: first install', () => {
   });
 
   it('without a terminal, a required parameter nobody gave stops with exit 2 naming the flag', async () => {
-    const err = await failure(runDeploy(world, host({ yes: true }), { yes: true, flagParameters: { SenderIdentity: 'example.com' } }));
+    const err = await failure(runDeploy(world, host({ yes: true }), { flagParameters: { SenderIdentity: 'example.com' } }));
     // DefaultFromEmail took its offered default (no-reply@example.com); AdminEmail has none.
     expect(err).toMatchObject({ code: 'PROMPT_REQUIRED', exitCode: ExitCode.Usage });
     expect(err.suggestion).toBe('Pass it with --parameters AdminEmail=<value>.');
@@ -115,7 +115,7 @@ describe('deploy: first install', () => {
   });
 
   it('refuses bad parameter values before any AWS call', async () => {
-    const err = await failure(runDeploy(world, host({ yes: true }), { yes: true, flagParameters: { ...FIRST_INSTALL_PARAMETERS, SendConcurrency: '5000', Colour: 'blue', EngineVersion: '9.9.9' } }));
+    const err = await failure(runDeploy(world, host({ yes: true }), { flagParameters: { ...FIRST_INSTALL_PARAMETERS, SendConcurrency: '5000', Colour: 'blue', EngineVersion: '9.9.9' } }));
     expect(err).toMatchObject({ code: 'PARAMETER_INVALID', exitCode: ExitCode.Usage });
     expect(err.message).toContain('SendConcurrency must be at most 1000');
     expect(err.message).toContain('Colour (from --parameters) is not a parameter of the engine template');
@@ -124,7 +124,7 @@ describe('deploy: first install', () => {
   });
 
   it('names the Lambda zip that is missing, before touching AWS', async () => {
-    const err = await failure(runDeploy(world, host({ yes: true }), { yes: true, flagParameters: FIRST_INSTALL_PARAMETERS, files: { template: ENGINE_TEMPLATE, lambdaDir: lambdaDir({}, ['pause']) } }));
+    const err = await failure(runDeploy(world, host({ yes: true }), { flagParameters: FIRST_INSTALL_PARAMETERS, files: { template: ENGINE_TEMPLATE, lambdaDir: lambdaDir({}, ['pause']) } }));
     expect(err).toMatchObject({ code: 'LAMBDA_CODE_MISSING', exitCode: ExitCode.Environment });
     expect(err.message).toMatch(/The Lambda package for pause is missing from .*manifest\.json \(it lists feedback, sender\)/);
     expect(world.calls).toEqual([]);
@@ -132,7 +132,7 @@ describe('deploy: first install', () => {
   });
 
   it('stops on an SES identity that does not exist (exit 4), and warns about the sandbox and the send rate', async () => {
-    const missing = await failure(runDeploy(world, host({ yes: true }), { yes: true, flagParameters: { ...FIRST_INSTALL_PARAMETERS, SenderIdentity: 'exmaple.com', DefaultFromEmail: 'no-reply@exmaple.com' } }));
+    const missing = await failure(runDeploy(world, host({ yes: true }), { flagParameters: { ...FIRST_INSTALL_PARAMETERS, SenderIdentity: 'exmaple.com', DefaultFromEmail: 'no-reply@exmaple.com' } }));
     expect(missing).toMatchObject({ code: 'IDENTITY_NOT_FOUND', exitCode: ExitCode.NotFound });
     expect(missing.suggestion).toContain('aws sesv2 create-email-identity --email-identity exmaple.com --region eu-west-1');
     expect(world.cfn.count('CreateChangeSet')).toBe(0);
@@ -141,7 +141,7 @@ describe('deploy: first install', () => {
     world = createWorld({ production: false });
     world.ses.identities['example.com'] = { ...world.ses.identities['example.com'], VerifiedForSendingStatus: false, VerificationStatus: 'PENDING' };
     const io = host({ yes: true });
-    const result = await runDeploy(world, io, { yes: true, flagParameters: FIRST_INSTALL_PARAMETERS });
+    const result = await runDeploy(world, io, { flagParameters: FIRST_INSTALL_PARAMETERS });
     expect(result.action).toBe('created');
     expect(io.codes()).toEqual(expect.arrayContaining(['deploy.preflight.sandbox', 'deploy.preflight.send-rate', 'deploy.preflight.identity-unverified']));
     expect(result.warnings.find((w) => w.startsWith('SendConcurrency'))).toBe(
@@ -152,7 +152,7 @@ describe('deploy: first install', () => {
   it('an SES account read that fails for another reason than access is a warning that says what SES answered, not a missing stack', async () => {
     world.ses.accountError = new FakeServiceError('NotFoundException', 'Account details not found.', 404);
     const io = host({ yes: true });
-    const result = await runDeploy(world, io, { yes: true, flagParameters: FIRST_INSTALL_PARAMETERS });
+    const result = await runDeploy(world, io, { flagParameters: FIRST_INSTALL_PARAMETERS });
     expect(result.action).toBe('created');
     expect(io.codes()).toContain('deploy.preflight.skipped');
     const warning = result.warnings.find((w) => w.startsWith('Could not check the SES account'));
@@ -162,13 +162,13 @@ describe('deploy: first install', () => {
 
   it('fills MaxSendRate from the SES account unless it was given, and warns when a given one is above the account’s', async () => {
     const io = host({ yes: true });
-    await runDeploy(world, io, { yes: true, flagParameters: FIRST_INSTALL_PARAMETERS });
+    await runDeploy(world, io, { flagParameters: FIRST_INSTALL_PARAMETERS });
     // GetAccount: SendQuota.MaxSendRate 14.
     expect(world.cfn.liveStack(STACK)?.parameters.MaxSendRate).toBe('14');
     expect(io.codes()).not.toContain('deploy.preflight.max-send-rate');
 
     const over = host({ yes: true });
-    const result = await runDeploy(world, over, { yes: true, flagParameters: { MaxSendRate: '50' } });
+    const result = await runDeploy(world, over, { flagParameters: { MaxSendRate: '50' } });
     expect(world.cfn.liveStack(STACK)?.parameters.MaxSendRate).toBe('50');
     expect(over.codes()).toContain('deploy.preflight.max-send-rate');
     expect(result.warnings).toContain(
@@ -176,7 +176,7 @@ describe('deploy: first install', () => {
     );
 
     // Not given again: back to the account's rate.
-    await runDeploy(world, host({ yes: true }), { yes: true });
+    await runDeploy(world, host({ yes: true }), {});
     expect(world.cfn.liveStack(STACK)?.parameters.MaxSendRate).toBe('14');
   });
 
@@ -248,7 +248,7 @@ describe('deploy: upgrades', () => {
     world = createWorld();
     await install(world, { files: { template, lambdaDir: lambdaDir() } });
     const io = host({ yes: true });
-    const result = await runDeploy(world, io, { yes: true, flagParameters: { Note: 'hello' }, files: { template, lambdaDir: lambdaDir() } });
+    const result = await runDeploy(world, io, { flagParameters: { Note: 'hello' }, files: { template, lambdaDir: lambdaDir() } });
     expect(result.action).toBe('updated');
     const message = diffOf(io).message;
     expect(message).toContain('Parameters');
@@ -259,7 +259,7 @@ describe('deploy: upgrades', () => {
 
   it('keeps every parameter not given (UsePreviousValue), and applies the config file and flags', async () => {
     const io = host({ yes: true });
-    const result = await runDeploy(world, io, { yes: true, configParameters: { SendConcurrency: '20' }, flagParameters: { DataRetentionDays: '120' } });
+    const result = await runDeploy(world, io, { configParameters: { SendConcurrency: '20' }, flagParameters: { DataRetentionDays: '120' } });
     expect(result.action).toBe('updated');
     const params = world.cfn.inputsOf('CreateChangeSet')[1].Parameters as Array<{ ParameterKey: string; ParameterValue?: string; UsePreviousValue?: boolean }>;
     const byName = Object.fromEntries(params.map((p) => [p.ParameterKey, p]));
@@ -377,7 +377,7 @@ describe('deploy: upgrades', () => {
   it('an upgrade that fails rolls back and names the first failing resource (exit 1)', async () => {
     world.cfn.failNextExecutionOn('SenderFunction', 'Resource handler returned message: "Code storage limit exceeded."');
     const io = host({ yes: true });
-    const err = await failure(runDeploy(world, io, { yes: true, version: '0.1.1', files: { template: ENGINE_TEMPLATE, lambdaDir: lambdaDir({ sender: 'v2' }) } }));
+    const err = await failure(runDeploy(world, io, { version: '0.1.1', files: { template: ENGINE_TEMPLATE, lambdaDir: lambdaDir({ sender: 'v2' }) } }));
     expect(err).toMatchObject({ code: 'STACK_OPERATION_FAILED', exitCode: ExitCode.Failed });
     expect(err.message).toBe(
       'The upgrade of stack mailengine failed (UPDATE_ROLLBACK_COMPLETE). First failure: SenderFunction (AWS::Lambda::Function) UPDATE_FAILED: Resource handler returned message: "Code storage limit exceeded.".',
@@ -429,7 +429,7 @@ describe('deploy: stack states', () => {
   it('UPDATE_ROLLBACK_FAILED: explains the way out and changes nothing', async () => {
     await install(world);
     world.cfn.forceStatus(STACK, 'UPDATE_ROLLBACK_FAILED', { logicalId: 'SenderFunction', type: 'AWS::Lambda::Function', reason: 'Function not found' });
-    const err = await failure(runDeploy(world, host({ yes: true }), { yes: true }));
+    const err = await failure(runDeploy(world, host({ yes: true }), {}));
     expect(err).toMatchObject({ code: 'STACK_NEEDS_ATTENTION', exitCode: ExitCode.Failed });
     expect(err.message).toContain('UPDATE_ROLLBACK_FAILED');
     expect(err.message).toContain('The first failure: SenderFunction (AWS::Lambda::Function) UPDATE_FAILED: Function not found.');
@@ -484,7 +484,7 @@ describe('deploy: Ctrl-C', () => {
   it('while the stack is being created: exit 130, the stack keeps going, and the way to follow it is printed', async () => {
     const controller = new AbortController();
     const io = new InterruptingHost(controller, 'deploy.execute');
-    const err = await failure(runDeploy(world, io, { yes: true, flagParameters: FIRST_INSTALL_PARAMETERS, signal: controller.signal }));
+    const err = await failure(runDeploy(world, io, { flagParameters: FIRST_INSTALL_PARAMETERS, signal: controller.signal }));
     expect(err).toMatchObject({ code: 'INTERRUPTED', exitCode: ExitCode.Interrupted });
     expect(err.message).toBe('Stopped watching; CloudFormation goes on creating stack mailengine.');
     expect(err.suggestion).toMatch(/^Follow it with `mailengine info --stack mailengine --region eu-west-1`, or in the console: https:\/\/eu-west-1\.console\.aws\.amazon\.com\/cloudformation\//);
@@ -496,7 +496,7 @@ describe('deploy: Ctrl-C', () => {
     await install(world);
     world.cfn.beginForeignUpdate(STACK, 50);
     const controller = new AbortController();
-    const err = await failure(runDeploy(world, new InterruptingHost(controller, 'deploy.wait-busy'), { yes: true, signal: controller.signal }));
+    const err = await failure(runDeploy(world, new InterruptingHost(controller, 'deploy.wait-busy'), { signal: controller.signal }));
     expect(err).toMatchObject({ code: 'INTERRUPTED', exitCode: ExitCode.Interrupted });
     expect(err.message).toContain('This deploy changed nothing');
     expect(world.cfn.count('CreateChangeSet')).toBe(1);
@@ -526,7 +526,7 @@ describe('deploy: data kept by an earlier destroy', () => {
 
   it('--adopt-retained imports them into a new stack first (IMPORT change set), then installs the rest as an update', async () => {
     const io = host({ yes: true });
-    const result = await runDeploy(world, io, { yes: true, adoptRetained: true, flagParameters: FIRST_INSTALL_PARAMETERS });
+    const result = await runDeploy(world, io, { adoptRetained: true, flagParameters: FIRST_INSTALL_PARAMETERS });
     expect(result).toMatchObject({ action: 'created', stackStatus: 'UPDATE_COMPLETE' });
     expect(result.adopted).toEqual(['TrackingTable', 'SuppressionTable', 'SuppressionHashSecret']);
 

@@ -66,7 +66,7 @@ describe('destroy', () => {
     await runDestroy(world, host({ yes: true }));
     const err = await failure(runDeploy(world, host(), { requireApproval: 'never', flagParameters: FIRST_INSTALL_PARAMETERS }));
     expect(err.code).toBe('RETAINED_DATA_EXISTS');
-    const adopted = await runDeploy(world, host({ yes: true }), { yes: true, adoptRetained: true, flagParameters: FIRST_INSTALL_PARAMETERS });
+    const adopted = await runDeploy(world, host({ yes: true }), { adoptRetained: true, flagParameters: FIRST_INSTALL_PARAMETERS });
     // Everything named that RetainData kept; the bucket is unnamed, so a new one is made.
     expect(adopted.adopted.sort()).toEqual(KEPT.filter((id) => id !== 'TemplatesBucket'));
     expect(world.cfn.liveStack(STACK)!.status).toBe('UPDATE_COMPLETE');
@@ -86,7 +86,7 @@ describe('destroy', () => {
   });
 
   it('with RetainData=false: warns loudly, empties the versioned templates bucket first, and keeps nothing', async () => {
-    await runDeploy(world, host({ yes: true }), { yes: true, flagParameters: { RetainData: 'false' } });
+    await runDeploy(world, host({ yes: true }), { flagParameters: { RetainData: 'false' } });
     const templatesBucket = world.cfn.liveStack(STACK)!.outputs.TemplatesBucketName;
     world.s3.buckets.set(templatesBucket, { owner: ACCOUNT, region: REGION, versioning: true, versions: [], settings: {} });
     world.s3.put(templatesBucket, 'templates/a/template.html', 'v1');
@@ -187,7 +187,7 @@ describe('destroy never deletes waiting requests without the user saying so', ()
   });
 
   it('with RetainData=false the refusal says the messages would be deleted', async () => {
-    await runDeploy(world, host({ yes: true }), { yes: true, flagParameters: { RetainData: 'false' } });
+    await runDeploy(world, host({ yes: true }), { flagParameters: { RetainData: 'false' } });
     backlog();
     const err = await failure(runDestroy(world, host({ yes: true })));
     expect(err.message).toContain('deleting the stack deletes them');
@@ -262,7 +262,7 @@ describe('destroy reports what is left, as each service says', () => {
 
 describe('destroy from every stack status', () => {
   it('REVIEW_IN_PROGRESS (a first `deploy --no-execute`): nothing was installed, the review stack is deleted', async () => {
-    await runDeploy(world, host({ yes: true }), { stackName: 'reviewed', yes: true, execute: false, flagParameters: FIRST_INSTALL_PARAMETERS });
+    await runDeploy(world, host({ yes: true }), { stackName: 'reviewed', execute: false, flagParameters: FIRST_INSTALL_PARAMETERS });
     expect(world.cfn.liveStack('reviewed')!.status).toBe('REVIEW_IN_PROGRESS');
     const io = host({ yes: true });
     const result = await runDestroy(world, io, { stackName: 'reviewed' });
