@@ -18,17 +18,16 @@ export async function resolveRegion(aws: AwsClientFactory, io: IoHost, withRegio
     region = undefined;
   }
   if (region) return { aws, region };
-  if (!io.interactive) {
-    throw new MailengineError('REGION_MISSING', 'No AWS region is set, and there is no terminal to ask for one.', {
-      exitCode: ExitCode.Environment,
-      suggestion: 'Pass --region, set "region" for the environment in mailengine.config.json, or set AWS_REGION.',
-    });
-  }
   const answer = await io.requestResponse({
     kind: 'input',
     code: 'deploy.region',
     message: 'AWS region to install the engine in (for example eu-west-1):',
     flag: '--region',
+    refusal: () =>
+      new MailengineError('REGION_MISSING', 'No AWS region is set, and there is no terminal to ask for one.', {
+        exitCode: ExitCode.Environment,
+        suggestion: 'Pass --region, set "region" for the environment in mailengine.config.json, or set AWS_REGION.',
+      }),
     validate: (value) => REGION_PATTERN.test(value.trim()) || 'That is not an AWS region name; for example eu-west-1 or us-east-1.',
   });
   return { aws: withRegion(answer.trim()), region: answer.trim() };
