@@ -46,7 +46,7 @@ export const QUICK: BenchSizes = {
   throughputRequests: 40,
   faultRequests: 40,
   faultOutageMs: 1_500,
-  faultFunctionTimeoutMs: 2_000,
+  faultFunctionTimeoutMs: 10_000,
   sendRate: 20,
   renderSeconds: 0.1,
   lookupSizes: [200, 400],
