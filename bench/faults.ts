@@ -1,12 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { listReceivedEmails } from '../src/local/index.js';
 import { spawnRunner, type RunnerProcess } from '../src/local/parts/eventbridge.js';
 import { findFreePorts } from '../src/local/ports.js';
 import { runnerState } from '../src/local/runner/client.js';
 import { parseRunnerConfig, type RunnerConfig } from '../src/local/runner/config.js';
-import { benchRecipient, benchRequests, publishRequests, readRecords, seedStarters, withoutOutcome } from './lib/engine-run.js';
+import { benchRecipient, benchRequests, publishRequests, seedStarters, waitForOutcomes, withoutOutcome } from './lib/engine-run.js';
 import { startFaultProxy } from './lib/fault-proxy.js';
 import { atMost, figure, type BenchResult } from './lib/figures.js';
 import type { BenchSizes } from './lib/sizes.js';
@@ -23,8 +24,6 @@ const PACE_ABOVE_SES = 2;
  * of the kill or the one before.
  */
 const WINDOW_SLACK_MS = 1_000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The engine under faults, on a runner of its own (so it can be killed) in front of the bench
@@ -96,22 +95,8 @@ export async function benchFaults(sizes: BenchSizes, bench: BenchStack): Promise
     life = { accepted: 0, throttled: 0 };
     runner = await spawnRunner(config, configFile);
 
-    let records = await readRecords(bench, prefix);
-    let state = await runnerState(runner.url);
-    const deadline = Date.now() + (n / rate) * 4000 + 600_000;
-    for (;;) {
-      state = await runnerState(runner.url);
-      life = state.ses;
-      if (state.idle) {
-        records = await readRecords(bench, prefix);
-        if (withoutOutcome(publishedAt.keys(), records).length === 0) break;
-      }
-      if (Date.now() > deadline) {
-        records = await readRecords(bench, prefix);
-        break;
-      }
-      await sleep(1000);
-    }
+    const { state, records } = await waitForOutcomes(bench, runner.url, prefix, publishedAt.keys(), Date.now() + (n / rate) * 4000 + 600_000);
+    life = state.ses;
     const secondsUntilEveryOutcome = (Date.now() - publishBegan) / 1000;
     const accepted = counted.accepted + life.accepted;
     const refused = counted.throttled + life.throttled;
@@ -124,9 +109,10 @@ export async function benchFaults(sizes: BenchSizes, bench: BenchStack): Promise
     for (const email of received) {
       for (const to of email.to) {
         const i = index.get(to);
-        if (i !== undefined) copies.set(i, [...(copies.get(i) ?? []), email.sentAt.getTime()].sort((a, b) => a - b));
+        if (i !== undefined) copies.set(i, [...(copies.get(i) ?? []), email.sentAt.getTime()]);
       }
     }
+    for (const times of copies.values()) times.sort((a, b) => a - b);
     const duplicated = [...copies.values()].filter((c) => c.length > 1);
     const duplicates = duplicated.reduce((d, c) => d + c.length - 1, 0);
     // A copy may follow only a first one SES accepted just before the kill (whole seconds in the store).

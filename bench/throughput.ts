@@ -1,6 +1,5 @@
 import { runnerSends, runnerState } from '../src/local/runner/client.js';
-import type { TrackingRecord } from '../src/tracking/record.js';
-import { benchRequests, publishRequests, PUBLISHERS, readRecords, seedStarters, withoutOutcome } from './lib/engine-run.js';
+import { benchRequests, publishRequests, PUBLISHERS, seedStarters, waitForOutcomes } from './lib/engine-run.js';
 import { atLeast, atMost, figure, type BenchResult } from './lib/figures.js';
 import type { BenchSizes } from './lib/sizes.js';
 import type { BenchStack } from './lib/stack.js';
@@ -29,24 +28,8 @@ export async function benchThroughput(sizes: BenchSizes, bench: BenchStack): Pro
   const publishedAt = await publishRequests(endpoint, entries);
   const publishMs = Date.now() - publishBegan;
 
-  // Wait until every request has an outcome on its record (sent, failed, ...) and the runner has
-  // nothing left to do, not for a quiet spell: a request waiting out a throttle is still coming.
   // The deadline (three times the time R allows, plus two minutes) only stops a run that is stuck.
-  let finalState = await runnerState(endpoint);
-  let records = new Map<string, TrackingRecord>();
-  const deadline = publishBegan + (n / rate) * 3000 + 120_000;
-  for (;;) {
-    finalState = await runnerState(endpoint);
-    if (finalState.idle) {
-      records = await readRecords(bench, prefix);
-      if (withoutOutcome(publishedAt.keys(), records).length === 0) break;
-    }
-    if (Date.now() > deadline) {
-      records = await readRecords(bench, prefix);
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  const { state: finalState, records } = await waitForOutcomes(bench, endpoint, prefix, publishedAt.keys(), publishBegan + (n / rate) * 3000 + 120_000);
   const waitedForOutcomesMs = Date.now() - publishBegan;
   const sender = finalState.functions.sender;
   const stuck = finalState.queues.send.visible + finalState.queues.send.inFlight + finalState.queues.send.delayed;

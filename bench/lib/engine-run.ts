@@ -2,9 +2,12 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LOCAL_REGION } from '../../src/config/settings.js';
 import { RECORD_SORT_KEY, TRACKING_TABLE } from '../../src/engine/tables.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/index.js';
+import { runnerState } from '../../src/local/runner/client.js';
+import type { RunnerState } from '../../src/local/runner/runner.js';
 import { STARTER_DIR_NAME } from '../../src/templates/init.js';
 import { preparePushSource } from '../../src/templates/push-source.js';
 import { pushTemplates } from '../../src/templates/push.js';
@@ -105,4 +108,22 @@ export function withoutOutcome(ids: Iterable<string>, records: Map<string, Track
     const r = records.get(id);
     return !r || IN_FLIGHT.has(r.status);
   });
+}
+
+/**
+ * Waits until every request has an outcome on its record and the runner has nothing left to do,
+ * not for a quiet spell: a request waiting out a throttle is still coming. `deadline` (epoch ms)
+ * only stops a run that is stuck. Returns the runner's last state and the run's records.
+ */
+export async function waitForOutcomes(bench: BenchStack, endpoint: string, prefix: string, ids: Iterable<string>, deadline: number): Promise<{ state: RunnerState; records: Map<string, TrackingRecord> }> {
+  const wanted = [...ids];
+  for (;;) {
+    const state = await runnerState(endpoint);
+    if (state.idle) {
+      const records = await readRecords(bench, prefix);
+      if (withoutOutcome(wanted, records).length === 0) return { state, records };
+    }
+    if (Date.now() > deadline) return { state, records: await readRecords(bench, prefix) };
+    await sleep(1000);
+  }
 }
