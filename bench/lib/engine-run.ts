@@ -3,7 +3,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_REGION } from '../../src/config/settings.js';
-import { RECORD_SORT_KEY, TRACKING_TABLE } from '../../src/engine/tables.js';
+import { RECORD_SORT_KEY, TRACKING_TABLE } from '../../src/model/tables.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/index.js';
 import { STARTER_DIR_NAME } from '../../src/templates/init.js';
 import { preparePushSource } from '../../src/templates/push-source.js';

@@ -1,8 +1,8 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { canonicalTime } from '../engine/event-time.js';
+import { canonicalTime } from '../model/event-time.js';
 import { isConditionFailure } from '../engine/aws-error.js';
-import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk, historySk } from '../engine/tables.js';
-import { DELIVERED_STATUSES, STATUS_RANK, type EmailStatus } from '../engine/statuses.js';
+import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk, historySk } from '../model/tables.js';
+import { DELIVERED_STATUSES, STATUS_RANK, type EmailStatus } from '../model/statuses.js';
 import { dayShardOf, expiryFor, type HistoryEntry, type TrackingRecord } from './record.js';
 
 export interface TrackingStoreOptions {
@@ -251,7 +251,7 @@ export class TrackingStore {
 
   /**
    * Moves the status forward if `status` outranks the current one (the precedence table in
-   * src/engine/statuses.ts). Returns whether it changed. A status that proves delivery sets
+   * src/model/statuses.ts). Returns whether it changed. A status that proves delivery sets
    * `deliveredAt` to the earliest such event's time, whether or not the status moved (an Open
    * may arrive before its Delivery).
    */
