@@ -5,7 +5,7 @@ import type { TrackingStore } from '../tracking/tracking-store.js';
 import { normaliseAddress } from '../model/address.js';
 import type { TrackingRecord } from '../tracking/record.js';
 import type { ClaimResult } from '../tracking/tracking-store.js';
-import { awsErrorName, httpStatus, isThrottling, isTransient } from './aws-error.js';
+import { awsErrorName, httpStatus, isThrottling, isTransient } from '../aws/error-names.js';
 import { ERROR_TYPES, PermanentFailure } from '../model/error-types.js';
 import type { SendPacer } from './pacer.js';
 import { headerTextProblem, isValidAddress, parseRequestMessage, type EmailRequest, type RejectedRequest } from '../model/request.js';

@@ -1,7 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { loadTemplate, type PreparedTemplate } from '../templates/template.js';
 import { MemoryStore, TEMPLATE_FILES } from '../templates/store.js';
-import { awsErrorName, httpStatus } from './aws-error.js';
+import { awsErrorName, httpStatus } from '../aws/error-names.js';
 import { ERROR_TYPES, PermanentFailure } from '../model/error-types.js';
 
 export const TEMPLATES_PREFIX = 'templates/';

@@ -1,6 +1,6 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { canonicalTime } from '../model/event-time.js';
-import { isConditionFailure } from '../engine/aws-error.js';
+import { isConditionFailure } from '../aws/error-names.js';
 import { createHmac } from 'node:crypto';
 import { SUPPRESSION_TABLE } from '../model/tables.js';
 import { normaliseAddress } from '../model/address.js';

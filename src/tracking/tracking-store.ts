@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { canonicalTime } from '../model/event-time.js';
-import { isConditionFailure } from '../engine/aws-error.js';
+import { isConditionFailure } from '../aws/error-names.js';
 import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk, historySk } from '../model/tables.js';
 import { DELIVERED_STATUSES, STATUS_RANK, supersedesCondition, type EmailStatus } from '../model/statuses.js';
 import { dayShardOf, expiryFor, type HistoryEntry, type TrackingRecord } from './record.js';
