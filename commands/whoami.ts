@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { Identity, LocalIdentity } from '../src/aws/identity.js';
+import type { Identity, LocalIdentity } from '../src/operations/whoami.js';
 import { keyValueTable } from './terminal/render.js';
 import { defineAction, type Runtime } from './runtime.js';
 
@@ -32,7 +32,7 @@ export function registerWhoami(program: Command, runtime: Runtime): void {
     .description('the AWS account, identity and region mailengine will act as (STS GetCallerIdentity); with --local, the local endpoints and credentials')
     .action(
       defineAction(runtime, 'whoami', whoamiOptions, async (_options, ctx) => {
-        const { whoAmI } = await import('../src/aws/identity.js');
+        const { whoAmI } = await import('../src/operations/whoami.js');
         ctx.io.result(await whoAmI(ctx.aws, ctx.settings, ctx.io), render);
       }),
     );

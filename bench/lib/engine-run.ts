@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LOCAL_REGION } from '../../src/config/settings.js';
-import { RECORD_SORT_KEY, TRACKING_TABLE } from '../../src/engine/tables.js';
+import { RECORD_SORT_KEY, TRACKING_TABLE } from '../../src/model/tables.js';
 import { LOCAL_CREDENTIALS } from '../../src/local/index.js';
 import { runnerState } from '../../src/local/runner/client.js';
 import type { RunnerState } from '../../src/local/runner/runner.js';

@@ -1,6 +1,6 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { STATUS_RANK } from '../../src/engine/statuses.js';
-import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk, historySk } from '../../src/engine/tables.js';
+import { STATUS_RANK } from '../../src/model/statuses.js';
+import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk, historySk } from '../../src/model/tables.js';
 import { dayShardOf, expiryFor, type HistoryEntry, type TrackingRecord } from '../../src/tracking/record.js';
 
 export interface SeedEmail {

@@ -24,7 +24,7 @@ export function registerTemplatesPull(templates: Command, runtime: Runtime): voi
         pullOptions,
         async (options, ctx) => {
           const { pullTemplates } = await import('../../src/templates/pull.js');
-          const { resolveTemplatesBucket } = await import('../../src/templates/bucket-target.js');
+          const { resolveTemplatesBucket } = await import('../../src/operations/templates-bucket.js');
           const dir = templatesDir(ctx, options.dir);
           const target = await resolveTemplatesBucket(ctx.aws, ctx.settings, ctx.runtime.cwd);
           const report = await pullTemplates({

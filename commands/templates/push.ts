@@ -29,7 +29,7 @@ export function registerTemplatesPush(templates: Command, runtime: Runtime): voi
         async (options, ctx) => {
           const { preparePushSource } = await import('../../src/templates/push-source.js');
           const { pushTemplates, pushFailedError } = await import('../../src/templates/push.js');
-          const { resolveTemplatesBucket } = await import('../../src/templates/bucket-target.js');
+          const { resolveTemplatesBucket } = await import('../../src/operations/templates-bucket.js');
           const { formatProblem } = await import('../../src/templates/problems.js');
           const dir = templatesDir(ctx, options.dir);
           // Validation first: a broken template stops the push before anything talks to AWS.

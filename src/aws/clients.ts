@@ -10,7 +10,7 @@ import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { ExitCode, MailengineError } from '../errors.js';
-import { LOCAL_CREDENTIALS, type LocalEndpoints } from '../local/endpoints.js';
+import { LOCAL_CREDENTIALS, type LocalEndpoints } from '../model/local-stack.js';
 import { VERSION } from '../version.js';
 import { translateAwsError } from './errors.js';
 

@@ -1,4 +1,5 @@
 import { ExitCode, MailengineError } from '../errors.js';
+import { isThrottling } from './error-names.js';
 
 /** What the client boundary knows about the call that failed. */
 export interface AwsCallContext {
@@ -49,18 +50,6 @@ const CREDENTIALS_INVALID = new Set([
   'MissingAuthenticationToken',
 ]);
 const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'Forbidden']);
-const THROTTLED = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'BandwidthLimitExceeded',
-]);
 const NOT_FOUND = new Set([
   'ResourceNotFoundException',
   'NotFoundException',
@@ -275,7 +264,7 @@ export function translateAwsError(err: unknown, ctx: AwsCallContext): Mailengine
   const network = translateNetworkError(err, ctx, fail);
   if (network) return network;
 
-  if (THROTTLED.has(name) || status === 429) {
+  if (isThrottling(err)) {
     const tries = e.$metadata?.attempts ?? ctx.maxAttempts;
     return fail(
       'THROTTLED',

@@ -1,9 +1,9 @@
 import type { SuppressionStore } from '../suppression/suppression-store.js';
 import type { TrackingStore } from '../tracking/tracking-store.js';
 import type { TrackingRecord } from '../tracking/record.js';
-import { awsErrorName, isThrottling } from './aws-error.js';
+import { awsErrorName, isThrottling } from '../aws/error-names.js';
 import { ENGINE_METRIC, noMetrics, type EngineMetrics } from './metrics.js';
-import { parseSesEvent, UnrecognisedEvent, type FeedbackEvent } from './ses-event.js';
+import { parseSesEvent, UnrecognisedEvent, type FeedbackEvent } from '../model/ses-event.js';
 import type { SqsBatchResponse, SqsEvent, SqsRecord } from './sqs.js';
 import { silentLogger, type EngineLogger, type StatusEventPublisher } from './status-events.js';
 

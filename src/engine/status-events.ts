@@ -1,5 +1,5 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { EmailStatus } from './statuses.js';
+import type { EmailStatus } from '../model/statuses.js';
 
 export const STATUS_CHANGED_DETAIL_TYPE = 'Email Status Changed';
 export const ENGINE_EVENT_SOURCE = 'mailengine';

@@ -1,10 +1,9 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { loadTemplate, type PreparedTemplate } from '../templates/template.js';
 import { MemoryStore, TEMPLATE_FILES } from '../templates/store.js';
-import { awsErrorName, httpStatus } from './aws-error.js';
-import { ERROR_TYPES, PermanentFailure } from './error-types.js';
-
-export const TEMPLATES_PREFIX = 'templates/';
+import { TEMPLATES_PREFIX, templateKey } from '../templates/bucket-layout.js';
+import { awsErrorName, httpStatus } from '../aws/error-names.js';
+import { ERROR_TYPES, PermanentFailure } from '../model/error-types.js';
 
 interface CachedTemplate {
   prepared: PreparedTemplate;
@@ -48,7 +47,7 @@ export class TemplateSource {
     const cached = this.cache.get(name);
     if (cached && this.now() - cached.checkedAt < this.freshForMs) return this.touch(name, cached);
 
-    const fetched = await Promise.all(PART_FILES.map((file) => this.fetch(`${TEMPLATES_PREFIX}${name}/${file}`, cached?.etags[file])));
+    const fetched = await Promise.all(PART_FILES.map((file) => this.fetch(templateKey(name, file), cached?.etags[file])));
     if (cached && fetched.every((f) => f.notModified)) {
       cached.checkedAt = this.now();
       return this.touch(name, cached);

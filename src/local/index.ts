@@ -3,12 +3,14 @@
  * and returns everything a client needs, plus `stop()`.
  */
 import type { IoHost } from '../io/io-host.js';
-import { LOCAL_CREDENTIALS, type LocalStackEndpoints } from './endpoints.js';
+import { LOCAL_CREDENTIALS } from '../model/local-stack.js';
+import type { LocalStackEndpoints } from './endpoints.js';
 import { downLocalStack, type DownResult } from './down.js';
 import type { ProvisionResult } from './provision.js';
 import { upLocalStack, type LocalProvisionOptions, type UpOptions, type UpResult } from './up.js';
 
-export { LOCAL_CREDENTIALS, localEnvironment, readLocalEndpoints, type LocalEndpoints, type LocalPorts, type LocalStackEndpoints } from './endpoints.js';
+export { LOCAL_CREDENTIALS, type LocalEndpoints, type LocalPorts } from '../model/local-stack.js';
+export { localEnvironment, readLocalEndpoints, type LocalStackEndpoints } from './endpoints.js';
 export { downLocalStack, type DownOptions, type DownResult } from './down.js';
 export { findFreePorts } from './ports.js';
 export { clearReceivedEmails, listReceivedEmails, waitForReceivedEmail, type ListReceivedOptions, type ReceivedEmail } from './ses-inbox.js';

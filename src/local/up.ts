@@ -3,17 +3,8 @@ import type { AwsClientFactory } from '../aws/clients.js';
 import { LOCAL_REGION } from '../config/settings.js';
 import { ExitCode, MailengineError, usageError } from '../errors.js';
 import { say, type IoHost, type Progress } from '../io/io-host.js';
-import {
-  LOCAL_ENDPOINT_KEYS,
-  LOCAL_HOST,
-  localEndpointsFor,
-  localEnvironment,
-  readLocalPorts,
-  writeLocalEndpoints,
-  type LocalEndpoints,
-  type LocalPorts,
-  type LocalStackEndpoints,
-} from './endpoints.js';
+import { LOCAL_ENDPOINT_KEYS, LOCAL_HOST, type LocalEndpoints, type LocalPorts } from '../model/local-stack.js';
+import { localEndpointsFor, localEnvironment, readLocalPorts, writeLocalEndpoints, type LocalStackEndpoints } from './endpoints.js';
 import { exposureSentence, partListening } from './listening.js';
 import { LOCAL_PARTS, type LocalPart, type LocalPartName } from './parts/index.js';
 import { probePort } from './ports.js';

@@ -1,6 +1,6 @@
-import { isValidAddress } from '../engine/request.js';
+import { isValidAddress } from '../model/request.js';
 import { usageError } from '../errors.js';
-import { normaliseAddress } from '../suppression/suppression-store.js';
+import { normaliseAddress } from '../model/address.js';
 
 /** The same test the engine applies to a request's `to`, so a lookup finds what the Sender stored. */
 export const isEmailAddress = isValidAddress;

@@ -1,4 +1,4 @@
-import { DAY_SHARDS, RECORD_SORT_KEY, TRACKING_TABLE, emailPk } from '../engine/tables.js';
+import { DAY_SHARDS, RECORD_SORT_KEY, TRACKING_TABLE, emailPk } from '../model/tables.js';
 import type { TrackingRecord } from '../tracking/record.js';
 import type { PageKey, TrackingStore } from '../tracking/tracking-store.js';
 import { daysNewestFirst } from './time-range.js';

@@ -7,8 +7,8 @@ import {
   type QueueAttributeName,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { REQUEST_DETAIL_TYPE, parseRequestMessage } from '../engine/request.js';
-import { parseSesEvent } from '../engine/ses-event.js';
+import { REQUEST_DETAIL_TYPE, parseRequestMessage } from '../model/request.js';
+import { parseSesEvent } from '../model/ses-event.js';
 import { ExitCode, MailengineError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
 import { redriveRunnerQueue, runnerQueues, runnerState } from '../local/runner/client.js';

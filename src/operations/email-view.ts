@@ -1,4 +1,4 @@
-import type { FeedbackKind } from '../engine/ses-event.js';
+import type { FeedbackKind } from '../model/ses-event.js';
 import type { HistoryEntry, TrackingRecord } from '../tracking/record.js';
 
 /** One step of an email's timeline, as `status lookup` shows it. */

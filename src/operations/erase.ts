@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { RECORD_SORT_KEY } from '../engine/tables.js';
+import { RECORD_SORT_KEY } from '../model/tables.js';
 import { ExitCode, MailengineError } from '../errors.js';
 import { say, type IoHost } from '../io/io-host.js';
 import { SuppressionStore, type SuppressionEntry, type SuppressionReason } from '../suppression/suppression-store.js';

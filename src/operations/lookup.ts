@@ -1,5 +1,5 @@
-import { EMAIL_ID_PATTERN } from '../engine/request.js';
-import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk } from '../engine/tables.js';
+import { EMAIL_ID_PATTERN } from '../model/request.js';
+import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk } from '../model/tables.js';
 import { ExitCode, MailengineError, usageError } from '../errors.js';
 import type { TrackingRecord } from '../tracking/record.js';
 import type { PageKey, TrackingStore } from '../tracking/tracking-store.js';

@@ -2,9 +2,9 @@ import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventb
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { describeZodIssues } from '../config/zod-issues.js';
-import { TEMPLATES_PREFIX } from '../engine/template-source.js';
-import { EMAIL_ID_PATTERN, REQUEST_DETAIL_TYPE, requestDetailSchema } from '../engine/request.js';
-import { TERMINAL_STATUSES, type EmailStatus } from '../engine/statuses.js';
+import { templateKey } from '../templates/bucket-layout.js';
+import { EMAIL_ID_PATTERN, REQUEST_DETAIL_TYPE, requestDetailSchema } from '../model/request.js';
+import { TERMINAL_STATUSES, type EmailStatus } from '../model/statuses.js';
 import { ExitCode, MailengineError, isMailengineError, usageError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
 import { WaitInterrupted, interrupted, pause } from '../stack/abortable.js';
@@ -182,7 +182,7 @@ function settled(status: EmailStatus, expected: ExpectedOutcome): boolean {
 export async function templateSampleData(s3: Pick<S3Client, 'send'>, bucket: string, template: string): Promise<{ found: boolean; sampleData?: Record<string, unknown> }> {
   let text: string;
   try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${TEMPLATES_PREFIX}${template}/metadata.json` }));
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: templateKey(template, 'metadata.json') }));
     text = (await out.Body?.transformToString('utf8')) ?? '';
   } catch (err) {
     if (isMailengineError(err) && err.exitCode === ExitCode.NotFound) return { found: false };

@@ -1,5 +1,5 @@
-import { DAY_SHARDS } from '../engine/tables.js';
-import type { EmailStatus } from '../engine/statuses.js';
+import { DAY_SHARDS } from '../model/tables.js';
+import type { EmailStatus } from '../model/statuses.js';
 import type { TrackingRecord } from '../tracking/record.js';
 import type { PageKey, TrackingStore } from '../tracking/tracking-store.js';
 import { daysNewestFirst } from './time-range.js';

@@ -1,8 +1,9 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { canonicalTime } from '../engine/event-time.js';
-import { isConditionFailure } from '../engine/aws-error.js';
+import { canonicalTime } from '../model/event-time.js';
+import { isConditionFailure } from '../aws/error-names.js';
 import { createHmac } from 'node:crypto';
-import { SUPPRESSION_TABLE } from '../engine/tables.js';
+import { SUPPRESSION_TABLE } from '../model/tables.js';
+import { normaliseAddress } from '../model/address.js';
 
 /** Why an address is suppressed. Stronger reasons are never replaced by weaker ones. */
 export const SUPPRESSION_REASON_RANK = { soft_bounce: 1, manual: 2, import: 2, bounce: 3, complaint: 4 } as const;
@@ -48,10 +49,6 @@ export interface SuppressionStoreOptions {
 /** BatchGetItem takes at most 100 keys a call. */
 const BATCH_GET_LIMIT = 100;
 const MAX_UNPROCESSED_ROUNDS = 6;
-
-export function normaliseAddress(address: string): string {
-  return address.trim().toLowerCase();
-}
 
 /** The item key that stands in for an erased address: HMAC-SHA256 under the stack's own key. */
 export function hashedAddress(address: string, key: Buffer): string {

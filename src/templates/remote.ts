@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { TEMPLATES_PREFIX } from '../engine/template-source.js';
+import { TEMPLATES_PREFIX, templateKey } from './bucket-layout.js';
 import { TEMPLATE_NAME_PATTERN, type StandaloneFiles } from './template.js';
 
 /**
@@ -45,10 +45,6 @@ export interface RemoteTemplate {
   name: string;
   /** Every object in the folder, template files or not: what a prune removes. */
   objects: RemoteObject[];
-}
-
-export function templateKey(name: string, file: string): string {
-  return `${TEMPLATES_PREFIX}${name}/${file}`;
 }
 
 export function bucketUrl(bucket: string): string {

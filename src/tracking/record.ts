@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DAY_SHARDS } from '../engine/tables.js';
-import type { EmailStatus } from '../engine/statuses.js';
+import { DAY_SHARDS } from '../model/tables.js';
+import type { EmailStatus } from '../model/statuses.js';
 
 /** The tracking record of one email, as stored (bodies are never stored). */
 export interface TrackingRecord {

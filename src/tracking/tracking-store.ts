@@ -1,8 +1,8 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { canonicalTime } from '../engine/event-time.js';
-import { isConditionFailure } from '../engine/aws-error.js';
-import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk, historySk } from '../engine/tables.js';
-import { DELIVERED_STATUSES, STATUS_RANK, type EmailStatus } from '../engine/statuses.js';
+import { canonicalTime } from '../model/event-time.js';
+import { isConditionFailure } from '../aws/error-names.js';
+import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk, historySk } from '../model/tables.js';
+import { DELIVERED_STATUSES, STATUS_RANK, supersedesCondition, type EmailStatus } from '../model/statuses.js';
 import { dayShardOf, expiryFor, type HistoryEntry, type TrackingRecord } from './record.js';
 
 export interface TrackingStoreOptions {
@@ -165,15 +165,16 @@ export class TrackingStore {
    */
   async markSent(emailId: string, sesMessageId: string): Promise<boolean> {
     const now = this.now().toISOString();
+    const precedence = supersedesCondition('sent', { ifUnranked: false });
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.key(emailId),
           UpdateExpression: 'SET sesMessageId = :mid, sentAt = :now, updatedAt = :now, #s = :sent, statusRank = :rank REMOVE leaseUntil, lastError',
-          ConditionExpression: 'attribute_exists(pk) AND statusRank < :rank',
+          ConditionExpression: `attribute_exists(pk) AND ${precedence.condition}`,
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':mid': sesMessageId, ':now': now, ':sent': 'sent', ':rank': STATUS_RANK.sent },
+          ExpressionAttributeValues: { ':mid': sesMessageId, ':now': now, ':sent': 'sent', ...precedence.values },
         }),
       );
       return true;
@@ -250,14 +251,15 @@ export class TrackingStore {
   }
 
   /**
-   * Moves the status forward if `status` outranks the current one (the precedence table in
-   * src/engine/statuses.ts). Returns whether it changed. A status that proves delivery sets
+   * Moves the status forward if `status` outranks the current one (the precedence rule in
+   * src/model/statuses.ts). Returns whether it changed. A status that proves delivery sets
    * `deliveredAt` to the earliest such event's time, whether or not the status moved (an Open
    * may arrive before its Delivery).
    */
   async moveStatus(emailId: string, status: EmailStatus, isoTime: string, extra: Record<string, unknown> = {}): Promise<boolean> {
+    const precedence = supersedesCondition(status, { ifUnranked: true });
     const names: Record<string, string> = { '#s': 'status' };
-    const values: Record<string, unknown> = { ':status': status, ':rank': STATUS_RANK[status], ':now': this.now().toISOString() };
+    const values: Record<string, unknown> = { ':status': status, ...precedence.values, ':now': this.now().toISOString() };
     const sets = ['#s = :status', 'statusRank = :rank', 'updatedAt = :now'];
     Object.entries(extra).forEach(([name, value], i) => {
       if (value === undefined) return;
@@ -277,7 +279,7 @@ export class TrackingStore {
           TableName: this.table,
           Key: this.key(emailId),
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(statusRank) OR statusRank < :rank)',
+          ConditionExpression: `attribute_exists(pk) AND ${precedence.condition}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ...(deliveredAt ? { ReturnValues: 'ALL_OLD' as const } : {}),

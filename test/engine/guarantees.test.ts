@@ -191,7 +191,7 @@ describe('suppression holds for every recipient', () => {
 
 describe('once SES accepted a message, nothing sends it again', () => {
   it('every emailId character reaches SES as tags that lead back to the record', async () => {
-    const { emailIdFromTags } = await import('../../src/engine/ses-tags.js');
+    const { emailIdFromTags } = await import('../../src/model/ses-tags.js');
     for (const [i, emailId] of ['order:1234@shop+eu=1.x', `a.${':.'.repeat(99)}`, 'plain-id-1'].entries()) {
       const { ses, inputs } = recordingSes();
       await createSender({ ...senderFor(f), ses })(batch(requestMessage({ ...order(emailId), to: `tags-${i}@customer.example` })), plentyOfTime);

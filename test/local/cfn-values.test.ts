@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadTemplate, parseTemplate } from '../../src/cfn/template.js';
-import { SUPPRESSION_TABLE, TRACKING_TABLE } from '../../src/engine/tables.js';
+import { SUPPRESSION_TABLE, TRACKING_TABLE } from '../../src/model/tables.js';
 import { isMailengineError } from '../../src/errors.js';
 import { cfnScope, resolveCfnValue, resolveString } from '../../src/local/cfn-values.js';
 import { findJava, parseJavaVersion } from '../../src/local/java.js';
@@ -56,7 +56,7 @@ describe('reading tables and buckets from the template', () => {
     ]);
     expect(buckets).toEqual([{ logicalId: 'TemplatesBucket', name: 'shop-templates-000000000000-us-east-1' }]);
 
-    // The template and src/engine/tables.ts describe the same tables.
+    // The template and src/model/tables.ts describe the same tables.
     for (const [spec, shape] of [
       [tables[0], TRACKING_TABLE],
       [tables[1], SUPPRESSION_TABLE],

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFreePorts } from '../../src/local/ports.js';
-import type { LocalPorts } from '../../src/local/endpoints.js';
+import type { LocalPorts } from '../../src/model/local-stack.js';
 
 // A small template with the engine's table shapes, so these tests do not move with every template change.
 export const FIXTURE_TEMPLATE = fileURLToPath(new URL('../fixtures/local/engine.yaml', import.meta.url));

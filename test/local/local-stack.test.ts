@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../src/aws/clients.js';
-import { SUPPRESSION_TABLE, TRACKING_TABLE } from '../../src/engine/tables.js';
+import { SUPPRESSION_TABLE, TRACKING_TABLE } from '../../src/model/tables.js';
 import { isMailengineError, type MailengineError } from '../../src/errors.js';
 import { RecordingIoHost } from '../helpers/recording-io-host.js';
 import { engineTemplatePath } from '../../src/cfn/template.js';

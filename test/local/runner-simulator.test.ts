@@ -1,6 +1,6 @@
 import { SendEmailCommand, type SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseSesEvent } from '../../src/engine/ses-event.js';
+import { parseSesEvent } from '../../src/model/ses-event.js';
 import type { SqsEvent } from '../../src/engine/sqs.js';
 import { DEFAULT_FEEDBACK_QUEUE } from '../../src/local/runner/config.js';
 import type { BusEvent } from '../../src/local/runner/event-bus.js';

@@ -1,7 +1,7 @@
 import { main } from '../../commands/main.js';
 import type { Runtime } from '../../commands/runtime.js';
 import { AwsClientFactory, type AwsClientSettings } from '../../src/aws/clients.js';
-import type { LocalEndpoints } from '../../src/local/endpoints.js';
+import type { LocalEndpoints } from '../../src/model/local-stack.js';
 import { captureStreams } from '../helpers/capture.js';
 import { TEST_CREDENTIALS } from '../helpers/fake-aws.js';
 

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dayChart, renderStats } from '../../commands/stats.js';
 import { documentClient } from '../../src/engine/deps.js';
-import type { EmailStatus } from '../../src/engine/statuses.js';
+import type { EmailStatus } from '../../src/model/statuses.js';
 import type { LocalStackHandle } from '../../src/local/index.js';
 import { collectStats, estimateCost, percentile, type StatsReport } from '../../src/operations/stats.js';
 import { TrackingStore } from '../../src/tracking/tracking-store.js';

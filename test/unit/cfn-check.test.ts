@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { checkTemplateFile, checkTemplateText, formatFinding, RULES, type RuleId } from '../../src/cfn/check/index.js';
 import { loadTemplate } from '../../src/cfn/template.js';
 import { ENGINE_METRIC, METRIC_NAMESPACE } from '../../src/engine/metrics.js';
-import { TABLES } from '../../src/engine/tables.js';
+import { TABLES } from '../../src/model/tables.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const fixtures = join(root, 'test/fixtures/cfn');
@@ -31,7 +31,7 @@ describe('cfn:check on the engine template', () => {
     expect(renamed).not.toBe(text);
     const findings = await checkTemplateText(renamed);
     expect(findings.map((f) => `${f.resource} ${f.rule}`)).toEqual(['TrackingTable table-contract', 'TrackingTable table-contract']);
-    // The contract is src/engine/tables.ts itself, not a copy.
+    // The contract is src/model/tables.ts itself, not a copy.
     expect(TABLES.map((t) => t.logicalId)).toEqual(['TrackingTable', 'SuppressionTable']);
   });
 

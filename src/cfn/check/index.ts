@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { TableDefinition } from '../../engine/tables.js';
+import type { TableDefinition } from '../../model/tables.js';
 import { parseTemplate, type CfnTemplate } from '../template.js';
 import { checkDependencyCycles } from './dependency-rules.js';
 import { checkBusPolicies } from './event-rules.js';

@@ -1,4 +1,4 @@
-import { TABLES, type TableDefinition } from '../../engine/tables.js';
+import { TABLES, type TableDefinition } from '../../model/tables.js';
 import type { Finding, RuleContext } from './types.js';
 import { alternatives, isObject } from './values.js';
 
@@ -24,7 +24,7 @@ function describeKeys(keys: KeyPair): string {
 
 function compareTable(id: string, properties: Record<string, unknown>, expected: TableDefinition): Finding[] {
   const findings: Finding[] = [];
-  const differ = (message: string) => findings.push({ rule: 'table-contract', resource: id, message: `${message} (src/engine/tables.ts)` });
+  const differ = (message: string) => findings.push({ rule: 'table-contract', resource: id, message: `${message} (src/model/tables.ts)` });
 
   const tableKeys = keysOf(properties.KeySchema);
   if (tableKeys.partitionKey !== expected.partitionKey || tableKeys.sortKey !== expected.sortKey) {
@@ -68,7 +68,7 @@ function compareTable(id: string, properties: Record<string, unknown>, expected:
 
 /**
  * The tables in the template and the code that queries them share one contract: the keys and
- * index names in `src/engine/tables.ts`. A template that declares any DynamoDB table must declare
+ * index names in `src/model/tables.ts`. A template that declares any DynamoDB table must declare
  * every contract table under its logical id, with exactly those keys, indexes and TTL attribute.
  */
 export function checkTableContract({ template }: RuleContext, contract: readonly TableDefinition[] = TABLES): Finding[] {
@@ -78,7 +78,7 @@ export function checkTableContract({ template }: RuleContext, contract: readonly
   return contract.flatMap((expected) => {
     const resource = resources[expected.logicalId];
     if (resource?.Type !== 'AWS::DynamoDB::Table') {
-      return [{ rule: 'table-contract' as const, resource: expected.logicalId, message: 'the code expects a DynamoDB table with this logical id (src/engine/tables.ts)' }];
+      return [{ rule: 'table-contract' as const, resource: expected.logicalId, message: 'the code expects a DynamoDB table with this logical id (src/model/tables.ts)' }];
     }
     return compareTable(expected.logicalId, resource.Properties ?? {}, expected);
   });

@@ -33,7 +33,7 @@ export const RULES = {
   'queue-concurrency-unbounded': 'an SQS event source mapping without ScalingConfig.MaximumConcurrency (a burst takes the account\'s Lambda concurrency)',
   'bus-policy-any-detail-type': 'an event bus policy that allows PutEvents without an events:detail-type condition',
   'lambda-runtime': 'a function on a runtime older than nodejs22.x',
-  'table-contract': 'a table, index, key or TTL attribute that differs from src/engine/tables.ts',
+  'table-contract': 'a table, index, key or TTL attribute that differs from src/model/tables.ts',
   'ses-sending-hardcoded': 'a configuration set that fixes SendingEnabled (an upgrade would undo a pause)',
 } as const;
 

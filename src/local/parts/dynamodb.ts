@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { ExitCode, MailengineError } from '../../errors.js';
-import { LOCAL_CREDENTIALS } from '../endpoints.js';
+import { LOCAL_CREDENTIALS } from '../../model/local-stack.js';
 import { answers } from '../http.js';
 import { findJava } from '../java.js';
 import { EMULATOR_PACKAGES, resolveEmulatorPackage } from '../packages.js';

@@ -1,4 +1,5 @@
-import type { LocalEndpoints, LocalStackEndpoints } from '../endpoints.js';
+import type { LocalEndpoints } from '../../model/local-stack.js';
+import type { LocalStackEndpoints } from '../endpoints.js';
 import type { SpawnSpec } from '../processes.js';
 import type { ProvisionResult } from '../provision.js';
 import type { LocalStatePaths } from '../state.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { buildFeedbackDeps, buildSenderDeps, type EngineSettings } from '../../engine/deps.js';
 import { createFeedback } from '../../engine/feedback.js';
 import { createSender } from '../../engine/sender.js';
-import { LOCAL_CREDENTIALS } from '../endpoints.js';
+import { LOCAL_CREDENTIALS } from '../../model/local-stack.js';
 import { LOCAL_HASH_KEY_FILE_NAME, readLocalHashKey } from '../hash-key.js';
 import type { RunnerConfig } from './config.js';
 import type { EngineFactory } from './runner.js';

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { loadTemplate, type CfnTemplate } from '../../cfn/template.js';
-import { SUPPRESSION_TABLE, TRACKING_TABLE } from '../../engine/tables.js';
+import { SUPPRESSION_TABLE, TRACKING_TABLE } from '../../model/tables.js';
 import { LOCAL_ACCOUNT_ID, cfnScope, resolveCfnValue, type CfnScope } from '../cfn-values.js';
-import type { LocalEndpoints } from '../endpoints.js';
+import type { LocalEndpoints } from '../../model/local-stack.js';
 import type { ProvisionResult } from '../provision.js';
 import { readLocalResources } from '../resources.js';
 import {

@@ -1,7 +1,7 @@
 import type { SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { randomUUID } from 'node:crypto';
-import { REQUEST_DETAIL_TYPE } from '../../engine/request.js';
-import { emailIdFromTags } from '../../engine/ses-tags.js';
+import { REQUEST_DETAIL_TYPE } from '../../model/request.js';
+import { emailIdFromTags } from '../../model/ses-tags.js';
 import { ENGINE_EVENT_SOURCE, STATUS_CHANGED_DETAIL_TYPE, silentLogger, type EngineLogger, type StatusChange, type StatusEventPublisher } from '../../engine/status-events.js';
 import { VERSION } from '../../version.js';
 import type { QueueSettings, RunnerConfig } from './config.js';

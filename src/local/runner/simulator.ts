@@ -1,6 +1,6 @@
 import type { SendEmailCommandInput } from '@aws-sdk/client-sesv2';
 import { randomUUID } from 'node:crypto';
-import type { SesEventRecord } from '../../engine/ses-event.js';
+import type { SesEventRecord } from '../../model/ses-event.js';
 import type { BusEvent } from './event-bus.js';
 import { eventTime } from './put-events.js';
 

@@ -34,9 +34,28 @@ export function statusRank(status: EmailStatus): number {
   return STATUS_RANK[status];
 }
 
-/** Whether an event that implies `next` should replace the current status. */
-export function supersedes(next: EmailStatus, current: EmailStatus | undefined): boolean {
-  return current === undefined || statusRank(next) > statusRank(current);
+/** The attribute of a tracking record that holds its status's rank, which the precedence rule compares. */
+export const STATUS_RANK_ATTRIBUTE = 'statusRank';
+
+/** A DynamoDB condition and the expression values it refers to. */
+export interface StatusCondition {
+  condition: string;
+  values: { ':rank': number };
+}
+
+/**
+ * The precedence rule, written once, as the condition of a DynamoDB write that sets the status
+ * to `next`: the write happens only when `next` ranks above the stored `statusRank`. DynamoDB
+ * checks it atomically with the write, so concurrent and out-of-order events never move a status
+ * back. `ifUnranked` decides an item without a rank: true lets `next` through (nothing to
+ * outrank), false refuses it. The write sets `statusRank` from the same `:rank` value.
+ */
+export function supersedesCondition(next: EmailStatus, options: { ifUnranked: boolean }): StatusCondition {
+  const higher = `${STATUS_RANK_ATTRIBUTE} < :rank`;
+  return {
+    condition: options.ifUnranked ? `(attribute_not_exists(${STATUS_RANK_ATTRIBUTE}) OR ${higher})` : higher,
+    values: { ':rank': statusRank(next) },
+  };
 }
 
 export function isEmailStatus(value: unknown): value is EmailStatus {

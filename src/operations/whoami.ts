@@ -1,8 +1,8 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { LOCAL_REGION, type ResolvedSettings } from '../config/settings.js';
 import type { IoHost } from '../io/io-host.js';
-import { LOCAL_CREDENTIALS, type LocalEndpoints } from '../local/endpoints.js';
-import type { AwsClientFactory } from './clients.js';
+import { LOCAL_CREDENTIALS, type LocalEndpoints } from '../model/local-stack.js';
+import type { AwsClientFactory } from '../aws/clients.js';
 
 export interface Identity {
   account: string;

@@ -12,12 +12,29 @@ export function httpStatus(err: unknown): number | undefined {
   return e?.details?.httpStatusCode ?? e?.$metadata?.httpStatusCode;
 }
 
-const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException', 'Throttling', 'LimitExceededException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'SlowDown', 'THROTTLED']);
+/**
+ * The error names AWS services (and the local stack's emulators) use for "too many requests": the
+ * one list behind the engine's retry decisions and the CLI's THROTTLED message.
+ */
+export const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'LimitExceededException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'BandwidthLimitExceeded',
+  'THROTTLED',
+]);
 const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'TimeoutError', 'RequestTimeout', 'NETWORK_ERROR', 'LOCAL_STACK_DOWN']);
 
 /** The service is refusing for rate or quota (HTTP 429 or a throttling error name): slow down, then try again. */
 export function isThrottling(err: unknown): boolean {
-  return THROTTLING.has(awsErrorName(err) ?? '') || httpStatus(err) === 429;
+  return THROTTLING_ERROR_NAMES.has(awsErrorName(err) ?? '') || httpStatus(err) === 429;
 }
 
 /** Worth another try: throttling, a 5xx, or the network. */
@@ -25,7 +42,7 @@ export function isTransient(err: unknown): boolean {
   const name = awsErrorName(err) ?? '';
   const status = httpStatus(err);
   const code = (err as { code?: string })?.code ?? '';
-  return THROTTLING.has(name) || NETWORK.has(name) || NETWORK.has(code) || (status !== undefined && (status >= 500 || status === 429));
+  return THROTTLING_ERROR_NAMES.has(name) || NETWORK.has(name) || NETWORK.has(code) || (status !== undefined && (status >= 500 || status === 429));
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { AwsClientFactory } from '../aws/clients.js';
 import type { ResolvedSettings } from '../config/settings.js';
-import { resolveEngineResources } from '../operations/engine-resources.js';
+import { resolveEngineResources } from './engine-resources.js';
 
 /** The templates bucket a command works on, and how to name its home in messages. */
 export interface TemplatesBucket {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { normaliseAddress } from '../suppression/suppression-store.js';
+import { normaliseAddress } from './address.js';
 import { ERROR_TYPES, PermanentFailure, type ErrorType } from './error-types.js';
 import { isReservedTagName, isTagValue } from './ses-tags.js';
 
