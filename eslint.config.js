@@ -21,6 +21,19 @@ export default tseslint.config(
     },
   },
   {
+    // The lowest floor: everything may use src/util, so it imports nothing of ours above it.
+    files: ['src/util/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@inquirer/prompts', message: 'Ask through the IoHost (requestResponse).' }],
+          patterns: [{ group: ['../*', '**/src/*', '**/commands/*'], message: 'src/util imports nothing else of ours: it is the floor every other module stands on.' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/io/interactive-io-host.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
