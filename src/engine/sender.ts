@@ -15,11 +15,12 @@ import type { InvocationContext, SqsBatchResponse, SqsEvent, SqsRecord } from '.
 import { silentLogger, type EngineLogger, type StatusEventPublisher } from './status-events.js';
 import { ENGINE_METRIC, noMetrics, type EngineMetrics } from './metrics.js';
 import { templateFailure, type TemplateSource } from './template-source.js';
+import { mapConcurrent } from '../util/pool.js';
 
 export interface SenderConfig {
   configurationSet: string;
   defaultFrom: { email: string; name?: string };
-  /** Records processed at once within one batch. */
+  /** Records processed at once within one batch (default {@link DEFAULT_SENDER_PARALLELISM}). */
   parallelism?: number;
 }
 
@@ -48,6 +49,9 @@ const PERMANENT_SES = new Set(['MessageRejected', 'BadRequestException', 'Invali
 /** Sending is switched off (the engine is paused, or the account is): wait, do not fail. */
 const PAUSED_SES = new Set(['SendingPausedException', 'AccountSuspendedException']);
 
+/** Records of one batch the Sender works on at once when its config does not say. */
+const DEFAULT_SENDER_PARALLELISM = 10;
+
 /** Time kept back at the end of an invocation for the record writes after a send. */
 const SAFETY_MARGIN_MS = 3_000;
 const BASE_BACKOFF_MS = 200;
@@ -73,28 +77,24 @@ export function createSender(deps: SenderDeps) {
   async function handle(event: SqsEvent, context: InvocationContext): Promise<SqsBatchResponse> {
     const failures: string[] = [];
     const invokedAt = Date.now();
-    const parallelism = Math.max(1, deps.config.parallelism ?? 10);
-    const queue = event.Records.map((record, position) => ({ record, position }));
-    const workers = Array.from({ length: Math.min(parallelism, queue.length) }, async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        const { record, position } = next;
-        // Its place in the pacer's line: how long it has waited, across requeues, not when its
-        // claim happened to finish; the batch's own order breaks ties (a thousandth of a ms each).
-        const since = (requeueStateOf(record).waitingSince ?? (Number(record.attributes?.SentTimestamp) || invokedAt)) + position / 1000;
-        try {
-          const outcome = await processRecord(record, context, since);
-          if (outcome === 'retry' || outcome === 'paused') failures.push(record.messageId);
-          if (outcome === 'failed') metrics.count(ENGINE_METRIC.failed);
-          if (outcome === 'retry' || outcome === 'requeued') metrics.count(ENGINE_METRIC.retried);
-        } catch (err) {
-          // Anything unexpected before a claim (a DynamoDB outage, a bug): hand the message back, never lose it.
-          log.error('send.unexpected-error', { messageId: record.messageId, error: String(err), name: awsErrorName(err) });
-          failures.push(record.messageId);
-          metrics.count(ENGINE_METRIC.retried);
-        }
+    const parallelism = Math.max(1, deps.config.parallelism ?? DEFAULT_SENDER_PARALLELISM);
+    // Each record's outcome is settled inside: the pool never sees a failure, so every record runs.
+    await mapConcurrent(event.Records, parallelism, async (record, position) => {
+      // Its place in the pacer's line: how long it has waited, across requeues, not when its
+      // claim happened to finish; the batch's own order breaks ties (a thousandth of a ms each).
+      const since = (requeueStateOf(record).waitingSince ?? (Number(record.attributes?.SentTimestamp) || invokedAt)) + position / 1000;
+      try {
+        const outcome = await processRecord(record, context, since);
+        if (outcome === 'retry' || outcome === 'paused') failures.push(record.messageId);
+        if (outcome === 'failed') metrics.count(ENGINE_METRIC.failed);
+        if (outcome === 'retry' || outcome === 'requeued') metrics.count(ENGINE_METRIC.retried);
+      } catch (err) {
+        // Anything unexpected before a claim (a DynamoDB outage, a bug): hand the message back, never lose it.
+        log.error('send.unexpected-error', { messageId: record.messageId, error: String(err), name: awsErrorName(err) });
+        failures.push(record.messageId);
+        metrics.count(ENGINE_METRIC.retried);
       }
     });
-    await Promise.all(workers);
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
   }
 

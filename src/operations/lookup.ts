@@ -8,6 +8,7 @@ import { listByDay, type DayPosition } from './day-merge.js';
 import { emailView, type EmailView } from './email-view.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { parseTimeOption } from './time-range.js';
+import { mapConcurrent } from '../util/pool.js';
 
 /** What `status lookup` was asked, as typed. Exactly one way of looking is allowed. */
 export interface LookupOptions {
@@ -85,18 +86,16 @@ export async function lookupEmails(tracking: TrackingStore, plan: LookupPlan, wh
   return { query, emails, ...(next ? { next } : {}) };
 }
 
+/** Records and histories read at once for a listed page. */
+const HISTORY_READS_AT_ONCE = 8;
+
 /** Reads each listed email's record and history (by its key) a few at a time. */
 async function withHistories(tracking: TrackingStore, records: TrackingRecord[]): Promise<EmailView[]> {
-  const views: Array<EmailView | undefined> = new Array(records.length);
-  let cursor = 0;
-  const worker = async () => {
-    for (let i = cursor++; i < records.length; i = cursor++) {
-      const found = await tracking.getWithHistory(records[i].emailId);
-      // The index lags the table a little: an email erased a moment ago is simply left out.
-      views[i] = found ? emailView(found.record, found.history) : undefined;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, records.length) }, worker));
+  const views = await mapConcurrent(records, HISTORY_READS_AT_ONCE, async (record) => {
+    const found = await tracking.getWithHistory(record.emailId);
+    // The index lags the table a little: an email erased a moment ago is simply left out.
+    return found ? emailView(found.record, found.history) : undefined;
+  });
   return views.filter((v): v is EmailView => v !== undefined);
 }
 
