@@ -1,5 +1,5 @@
 import { ExitCode, MailengineError } from '../errors.js';
-import { sleep as realSleep, type Sleep } from '../operations/backoff.js';
+import { sleep as realSleep, type Sleep } from '../util/sleep.js';
 
 export interface PollOptions {
   timeoutMs: number;

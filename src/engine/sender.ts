@@ -15,7 +15,9 @@ import type { InvocationContext, SqsBatchResponse, SqsEvent, SqsRecord } from '.
 import { silentLogger, type EngineLogger, type StatusEventPublisher } from './status-events.js';
 import { ENGINE_METRIC, noMetrics, type EngineMetrics } from './metrics.js';
 import { templateFailure, type TemplateSource } from './template-source.js';
+import { backoffDelay } from '../util/backoff.js';
 import { mapConcurrent } from '../util/pool.js';
+import { sleep as realSleep } from '../util/sleep.js';
 
 export interface SenderConfig {
   configurationSet: string;
@@ -70,8 +72,10 @@ type Outcome = 'sent' | 'failed' | 'suppressed' | 'duplicate' | 'retry' | 'pause
 export function createSender(deps: SenderDeps) {
   const log = deps.log ?? silentLogger;
   const metrics = deps.metrics ?? noMetrics;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = deps.sleep ?? realSleep;
   const random = deps.random ?? Math.random;
+  // Half jitter: a retry always leaves SES at least half the backoff before it tries again.
+  const retryDelay = (tries: number) => backoffDelay(tries, { baseMs: BASE_BACKOFF_MS, maxMs: MAX_BACKOFF_MS, jitter: 'half', random });
   const now = deps.now ?? (() => new Date());
 
   async function handle(event: SqsEvent, context: InvocationContext): Promise<SqsBatchResponse> {
@@ -362,7 +366,7 @@ export function createSender(deps: SenderDeps) {
           deps.pacer?.onThrottled();
           metrics.count(ENGINE_METRIC.throttled);
           throttles++;
-          const delay = deps.pacer ? 0 : Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** tries) * (0.5 + random() / 2);
+          const delay = deps.pacer ? 0 : retryDelay(tries);
           if (throttles >= MAX_THROTTLES_PER_INVOCATION || context.getRemainingTimeInMillis() - delay <= SAFETY_MARGIN_MS * 2) {
             return giveBackThrottled(request, message, attempt, lastError);
           }
@@ -371,7 +375,7 @@ export function createSender(deps: SenderDeps) {
           if (delay > 0) await sleep(delay);
           continue;
         }
-        const delay = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** tries) * (0.5 + random() / 2);
+        const delay = retryDelay(tries);
         if (isTransient(err) && context.getRemainingTimeInMillis() - delay > SAFETY_MARGIN_MS * 2) {
           log.warn('send.retrying', { emailId: request.emailId, error: lastError, delayMs: Math.round(delay) });
           await deps.tracking.noteAttempt(request.emailId, lastError);

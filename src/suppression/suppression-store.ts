@@ -3,6 +3,7 @@ import { canonicalTime } from '../engine/event-time.js';
 import { isConditionFailure } from '../engine/aws-error.js';
 import { createHmac } from 'node:crypto';
 import { SUPPRESSION_TABLE } from '../engine/tables.js';
+import { sleep } from '../util/sleep.js';
 
 /** Why an address is suppressed. Stronger reasons are never replaced by weaker ones. */
 export const SUPPRESSION_REASON_RANK = { soft_bounce: 1, manual: 2, import: 2, bounce: 3, complaint: 4 } as const;
@@ -112,7 +113,7 @@ export class SuppressionStore {
       let keys = pending.slice(start, start + BATCH_GET_LIMIT).map((address) => ({ [SUPPRESSION_TABLE.partitionKey]: address }));
       for (let round = 0; keys.length > 0; round++) {
         if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`DynamoDB left ${keys.length} suppression keys unprocessed after ${round} reads`);
-        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+        if (round > 0) await sleep(50 * 2 ** round);
         const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.options.tableName]: { Keys: keys, ConsistentRead: true } } }));
         items.push(...((out.Responses?.[this.options.tableName] ?? []) as SuppressionEntry[]));
         keys = (out.UnprocessedKeys?.[this.options.tableName]?.Keys ?? []) as typeof keys;
