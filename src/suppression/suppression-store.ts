@@ -3,6 +3,7 @@ import { canonicalTime } from '../engine/event-time.js';
 import { isConditionFailure } from '../engine/aws-error.js';
 import { createHmac } from 'node:crypto';
 import { SUPPRESSION_TABLE } from '../engine/tables.js';
+import { readPage } from '../util/paging.js';
 import { sleep } from '../util/sleep.js';
 
 /** Why an address is suppressed. Stronger reasons are never replaced by weaker ones. */
@@ -256,9 +257,7 @@ export class SuppressionStore {
   async listByReason(reason: SuppressionReason, page: { limit: number; since?: string; until?: string; startKey?: Record<string, unknown> }): Promise<SuppressionPage> {
     const index = SUPPRESSION_TABLE.indexes.byReason;
     const ranged = page.since !== undefined || page.until !== undefined;
-    const items: SuppressionEntry[] = [];
-    let start = page.startKey;
-    do {
+    const { items, more } = await readPage(page.limit, page.startKey, async (limit, startKey) => {
       const out = await this.db.send(
         new QueryCommand({
           TableName: this.options.tableName,
@@ -267,15 +266,14 @@ export class SuppressionStore {
           ExpressionAttributeNames: { '#r': index.partitionKey, ...(ranged ? { '#t': index.sortKey } : {}) },
           ExpressionAttributeValues: { ':r': reason, ...(ranged ? { ':since': page.since ?? '0000', ':until': page.until ?? '9999' } : {}) },
           ScanIndexForward: false,
-          Limit: page.limit + 1 - items.length,
-          ExclusiveStartKey: start,
+          Limit: limit,
+          ExclusiveStartKey: startKey,
         }),
       );
-      items.push(...((out.Items ?? []) as SuppressionEntry[]));
-      start = out.LastEvaluatedKey;
-    } while (start && items.length <= page.limit);
-    const entries = items.slice(0, page.limit).map((e) => ({ ...e, hashed: e.address.startsWith('hmac:') }));
-    if (items.length <= page.limit) return { entries };
+      return { items: (out.Items ?? []) as SuppressionEntry[], lastKey: out.LastEvaluatedKey };
+    });
+    const entries = items.map((e) => ({ ...e, hashed: e.address.startsWith('hmac:') }));
+    if (!more) return { entries };
     const last = entries[entries.length - 1];
     return { entries, next: { [SUPPRESSION_TABLE.partitionKey]: last.address, [index.partitionKey]: last.reason, [index.sortKey]: last.suppressedAt } };
   }
