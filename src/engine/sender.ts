@@ -14,6 +14,7 @@ import { emailIdTags, toTagValue } from './ses-tags.js';
 import type { InvocationContext, SqsBatchResponse, SqsEvent, SqsRecord } from './sqs.js';
 import { silentLogger, type EngineLogger, type StatusEventPublisher } from './status-events.js';
 import { ENGINE_METRIC, noMetrics, type EngineMetrics } from './metrics.js';
+import { ENGINE_DEFAULTS } from './defaults.js';
 import { templateFailure, type TemplateSource } from './template-source.js';
 import { backoffDelay } from '../util/backoff.js';
 import { mapConcurrent } from '../util/pool.js';
@@ -22,7 +23,7 @@ import { sleep as realSleep } from '../util/sleep.js';
 export interface SenderConfig {
   configurationSet: string;
   defaultFrom: { email: string; name?: string };
-  /** Records processed at once within one batch (default {@link DEFAULT_SENDER_PARALLELISM}). */
+  /** Records processed at once within one batch (default `ENGINE_DEFAULTS.senderParallelism`). */
   parallelism?: number;
 }
 
@@ -51,9 +52,6 @@ const PERMANENT_SES = new Set(['MessageRejected', 'BadRequestException', 'Invali
 /** Sending is switched off (the engine is paused, or the account is): wait, do not fail. */
 const PAUSED_SES = new Set(['SendingPausedException', 'AccountSuspendedException']);
 
-/** Records of one batch the Sender works on at once when its config does not say. */
-const DEFAULT_SENDER_PARALLELISM = 10;
-
 /** Time kept back at the end of an invocation for the record writes after a send. */
 const SAFETY_MARGIN_MS = 3_000;
 const BASE_BACKOFF_MS = 200;
@@ -81,7 +79,7 @@ export function createSender(deps: SenderDeps) {
   async function handle(event: SqsEvent, context: InvocationContext): Promise<SqsBatchResponse> {
     const failures: string[] = [];
     const invokedAt = Date.now();
-    const parallelism = Math.max(1, deps.config.parallelism ?? DEFAULT_SENDER_PARALLELISM);
+    const parallelism = Math.max(1, deps.config.parallelism ?? ENGINE_DEFAULTS.senderParallelism);
     // Each record's outcome is settled inside: the pool never sees a failure, so every record runs.
     await mapConcurrent(event.Records, parallelism, async (record, position) => {
       // Its place in the pacer's line: how long it has waited, across requeues, not when its

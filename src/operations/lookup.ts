@@ -1,3 +1,4 @@
+import { ENGINE_DEFAULTS } from '../engine/defaults.js';
 import { EMAIL_ID_PATTERN } from '../engine/request.js';
 import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk } from '../engine/tables.js';
 import { ExitCode, MailengineError, usageError } from '../errors.js';
@@ -35,8 +36,8 @@ export interface LookupResult {
   next?: string;
 }
 
-/** The longest `--since/--until` range: the engine keeps records at most 365 days. */
-const MAX_RANGE_DAYS = 366;
+/** The longest `--since/--until` range: the engine keeps records at most this many days (a day more for the partial days at both ends). */
+const MAX_RANGE_DAYS = ENGINE_DEFAULTS.maxDataRetentionDays + 1;
 
 /** A checked lookup: the query, and where a `--next` token resumes it. */
 export interface LookupPlan {
@@ -135,7 +136,7 @@ function resolveQuery(options: LookupOptions, now: Date): { query: LookupQuery; 
     const until = options.until === undefined ? now.toISOString() : parseTimeOption(options.until, '--until', now, true);
     if (since > until) throw usageError('RANGE_EMPTY', `--since (${since}) is after --until (${until}).`);
     if (Date.parse(until) - Date.parse(since) > MAX_RANGE_DAYS * 86_400_000) {
-      throw usageError('RANGE_TOO_LONG', `--since/--until span more than ${MAX_RANGE_DAYS} days.`, 'Records are kept at most 365 days (DataRetentionDays); narrow the range.');
+      throw usageError('RANGE_TOO_LONG', `--since/--until span more than ${MAX_RANGE_DAYS} days.`, `Records are kept at most ${ENGINE_DEFAULTS.maxDataRetentionDays} days (DataRetentionDays); narrow the range.`);
     }
     query = { by: 'time', since, until, limit: options.limit };
   } else {
@@ -178,7 +179,7 @@ function recipientKey(recipient: string, [createdAt, emailId]: [string, string])
 }
 
 function notFound(query: LookupQuery, where: string, paging = false): MailengineError {
-  const retention = 'Records are kept for the stack\'s DataRetentionDays (90 by default), and `mailengine erase` removes them.';
+  const retention = `Records are kept for the stack's DataRetentionDays (${ENGINE_DEFAULTS.dataRetentionDays} by default), and \`mailengine erase\` removes them.`;
   const [code, message, suggestion] = ((): [string, string, string] => {
     switch (query.by) {
       case 'email-id':
