@@ -17,7 +17,7 @@ export interface SuppressionEntry {
   suppressedAt?: string;
   source?: string;
   details?: Record<string, unknown>;
-  /** Soft bounces seen, as `<time>|<eventId>` (see {@link softBounceCount}). */
+  /** Soft bounces seen, as `<time>|<eventId>` (read with {@link softBounceRun}). */
   softBounceEvents?: Set<string>;
   /** Time of the newest delivery that ended a run of soft bounces. */
   softBouncesResetAt?: string;
@@ -69,11 +69,15 @@ function parseSoftBounceEvent(value: string): { time: string; eventId: string } 
   return { time: value.slice(0, bar), eventId: value.slice(bar + 1) };
 }
 
-/** Distinct soft-bounce events newer than the last delivery that reset the count. */
-export function softBounceCount(entry: Pick<SuppressionEntry, 'softBounceEvents' | 'softBouncesResetAt'>): number {
-  const since = entry.softBouncesResetAt ?? '';
-  const events = new Set([...(entry.softBounceEvents ?? [])].map(parseSoftBounceEvent).filter((e) => e.time > since).map((e) => e.eventId));
-  return events.size;
+/** An address's soft bounces as stored: every one kept, and the time of the delivery that last ended a run. */
+export interface SoftBounceRun {
+  bounces: Array<{ time: string; eventId: string }>;
+  resetAt?: string;
+}
+
+/** The soft bounces an item holds, read from their stored form. */
+export function softBounceRun(entry: Pick<SuppressionEntry, 'softBounceEvents' | 'softBouncesResetAt'>): SoftBounceRun {
+  return { bounces: [...(entry.softBounceEvents ?? [])].map(parseSoftBounceEvent), ...(entry.softBouncesResetAt !== undefined ? { resetAt: entry.softBouncesResetAt } : {}) };
 }
 
 /**
@@ -154,12 +158,11 @@ export class SuppressionStore {
   }
 
   /**
-   * Counts one soft bounce on `address`, once per SES event however often and in whatever order
-   * events are delivered, and returns how many soft bounces newer than the last delivery the
-   * address has had. Deciding what that count means (suppression) is the caller's business.
-   * A bounce no newer than the last delivery is kept but not counted.
+   * Stores one soft bounce on `address`, once per SES event however often and in whatever order
+   * events are delivered, and returns every soft bounce the address now holds with the time of the
+   * last delivery. Which of them count, and what the count means, is Feedback's to decide.
    */
-  async recordSoftBounce(address: string, eventId: string, time: string): Promise<number> {
+  async recordSoftBounce(address: string, eventId: string, time: string): Promise<SoftBounceRun> {
     const out = await this.db.send(
       new UpdateCommand({
         TableName: this.options.tableName,
@@ -170,7 +173,7 @@ export class SuppressionStore {
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return softBounceCount((out.Attributes ?? {}) as SuppressionEntry);
+    return softBounceRun((out.Attributes ?? {}) as SuppressionEntry);
   }
 
   /**
