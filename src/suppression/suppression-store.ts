@@ -3,6 +3,7 @@ import { canonicalTime } from '../engine/event-time.js';
 import { isConditionFailure } from '../engine/aws-error.js';
 import { createHmac } from 'node:crypto';
 import { SUPPRESSION_TABLE } from '../engine/tables.js';
+import { backoffCeiling } from '../util/backoff.js';
 import { readPage } from '../util/paging.js';
 import { sleep } from '../util/sleep.js';
 
@@ -118,7 +119,7 @@ export class SuppressionStore {
       let keys = pending.slice(start, start + BATCH_GET_LIMIT).map((address) => ({ [SUPPRESSION_TABLE.partitionKey]: address }));
       for (let round = 0; keys.length > 0; round++) {
         if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`DynamoDB left ${keys.length} suppression keys unprocessed after ${round} reads`);
-        if (round > 0) await sleep(50 * 2 ** round);
+        if (round > 0) await sleep(backoffCeiling(round, { baseMs: 50, maxMs: 50 * 2 ** MAX_UNPROCESSED_ROUNDS }));
         const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.options.tableName]: { Keys: keys, ConsistentRead: true } } }));
         items.push(...((out.Responses?.[this.options.tableName] ?? []) as SuppressionEntry[]));
         keys = (out.UnprocessedKeys?.[this.options.tableName]?.Keys ?? []) as typeof keys;
