@@ -32,4 +32,24 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The lowest floor: everything may use src/util, so it imports nothing of ours above it.
+    files: ['src/util/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'chalk', message: 'Colour is the terminal host\'s business (commands/terminal/).' },
+            { name: 'ora', message: 'Report progress through the IoHost (io.progress).' },
+            { name: 'cli-table3', message: 'Return data; commands/terminal/render.ts draws tables.' },
+          ],
+          patterns: [
+            { group: ['@inquirer/*'], message: 'Ask through the IoHost (requestResponse).' },
+            { group: ['../*', '**/src/*', '**/commands/*'], message: 'src/util imports nothing else of ours: it is the floor every other module stands on.' },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { alignColumns } from '../../src/util/columns.js';
 
 /**
  * A borderless two-column table of labels and values, for `info`-style results. cli-table3 pads
@@ -32,9 +33,7 @@ export function dataTable(head: string[], rows: ReadonlyArray<ReadonlyArray<stri
  * trailing blanks where the last cells are empty.
  */
 export function columns(head: string[], rows: ReadonlyArray<ReadonlyArray<string | number | undefined>>): string {
-  const cells = [head, ...rows.map((row) => row.map((cell) => (cell === undefined ? '-' : String(cell))))];
-  const widths = head.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
-  return cells.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+  return alignColumns([head, ...rows.map((row) => row.map((cell) => (cell === undefined ? '-' : String(cell))))]).join('\n');
 }
 
 /** Rates are shown with this many decimals everywhere, so a column of them lines up. */

@@ -1,5 +1,6 @@
 import { ExitCode, MailengineError } from '../errors.js';
-import { sleep as realSleep, type Sleep } from '../operations/backoff.js';
+import { pollUntil as poll, type PollOptions as UtilPollOptions } from '../util/poll.js';
+import { sleep as realSleep, type Sleep } from '../util/sleep.js';
 
 export interface PollOptions {
   timeoutMs: number;
@@ -10,7 +11,7 @@ export interface PollOptions {
   sleep?: Sleep;
   now?: () => number;
   /** Told before each pause, so the shell can show what it waits for. */
-  onWait?: (delayMs: number, attempt: number) => void;
+  onWait?: UtilPollOptions['onWait'];
 }
 
 /**
@@ -19,22 +20,29 @@ export interface PollOptions {
  * only spends API calls. Returns the last result either way; `done` says which.
  */
 export async function pollUntil<T>(attempt: () => Promise<{ done: boolean; value: T }>, options: PollOptions): Promise<{ done: boolean; value: T; attempts: number }> {
-  const now = options.now ?? Date.now;
-  const wait = options.sleep ?? realSleep;
-  const deadline = now() + options.timeoutMs;
-  let delay = options.initialDelayMs ?? 5_000;
-  for (let n = 1; ; n += 1) {
-    const result = await attempt();
-    if (result.done) return { ...result, attempts: n };
-    const left = deadline - now();
-    if (left <= 0) return { ...result, attempts: n };
-    const pause = Math.min(delay, left);
-    options.onWait?.(pause, n);
-    try {
-      await wait(pause, options.signal);
-    } catch {
-      throw new MailengineError('INTERRUPTED', 'Stopped waiting.', { exitCode: ExitCode.Interrupted });
-    }
-    delay = Math.min(delay * 2, options.maxDelayMs ?? 60_000);
+  const sleep = options.sleep ?? realSleep;
+  let interrupted = false;
+  try {
+    return await poll(attempt, {
+      timeoutMs: options.timeoutMs,
+      delayMs: options.initialDelayMs ?? 5_000,
+      factor: 2,
+      maxDelayMs: options.maxDelayMs ?? 60_000,
+      signal: options.signal,
+      now: options.now,
+      onWait: options.onWait,
+      // Only a failed pause is an interruption; the attempt's own errors pass through as they are.
+      sleep: async (ms, signal) => {
+        try {
+          await sleep(ms, signal);
+        } catch (err) {
+          interrupted = true;
+          throw err;
+        }
+      },
+    });
+  } catch (err) {
+    if (interrupted) throw new MailengineError('INTERRUPTED', 'Stopped waiting.', { exitCode: ExitCode.Interrupted });
+    throw err;
   }
 }

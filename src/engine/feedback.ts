@@ -1,4 +1,4 @@
-import type { SuppressionStore } from '../suppression/suppression-store.js';
+import type { SoftBounceRun, SuppressionStore } from '../suppression/suppression-store.js';
 import type { TrackingStore } from '../tracking/tracking-store.js';
 import type { TrackingRecord } from '../tracking/record.js';
 import { awsErrorName, isThrottling } from '../aws/error-names.js';
@@ -157,7 +157,7 @@ export function createFeedback(deps: FeedbackDeps) {
           await deps.suppression.suppress(address, 'complaint', 'ses', details);
           break;
         case 'soft_bounce': {
-          const count = await deps.suppression.recordSoftBounce(address, event.eventId, event.time);
+          const count = softBouncesSinceDelivery(await deps.suppression.recordSoftBounce(address, event.eventId, event.time));
           // Also on a repeat of the event that reached the threshold, in case the first try stopped here.
           if (count >= deps.config.softBounceThreshold) await deps.suppression.suppress(address, 'soft_bounce', 'ses', { ...details, consecutiveSoftBounces: count });
           break;
@@ -178,4 +178,13 @@ export function createFeedback(deps: FeedbackDeps) {
 function receiveCount(record: SqsRecord): number {
   const count = Number(record.attributes?.ApproximateReceiveCount);
   return Number.isInteger(count) && count > 0 ? count : 1;
+}
+
+/**
+ * The soft bounces that count toward suppression: distinct SES events newer than the last
+ * delivery (a bounce no newer than it is kept but not counted), however often each was delivered.
+ */
+export function softBouncesSinceDelivery(run: SoftBounceRun): number {
+  const since = run.resetAt ?? '';
+  return new Set(run.bounces.filter((b) => b.time > since).map((b) => b.eventId)).size;
 }

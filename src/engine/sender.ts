@@ -14,12 +14,16 @@ import { emailIdTags, toTagValue } from '../model/ses-tags.js';
 import type { InvocationContext, SqsBatchResponse, SqsEvent, SqsRecord } from './sqs.js';
 import { silentLogger, type EngineLogger, type StatusEventPublisher } from './status-events.js';
 import { ENGINE_METRIC, noMetrics, type EngineMetrics } from './metrics.js';
+import { ENGINE_DEFAULTS } from './defaults.js';
 import { templateFailure, type TemplateSource } from './template-source.js';
+import { backoffDelay } from '../util/backoff.js';
+import { mapConcurrent } from '../util/pool.js';
+import { sleep as realSleep } from '../util/sleep.js';
 
 export interface SenderConfig {
   configurationSet: string;
   defaultFrom: { email: string; name?: string };
-  /** Records processed at once within one batch. */
+  /** Records processed at once within one batch (default `ENGINE_DEFAULTS.senderParallelism`). */
   parallelism?: number;
 }
 
@@ -66,35 +70,33 @@ type Outcome = 'sent' | 'failed' | 'suppressed' | 'duplicate' | 'retry' | 'pause
 export function createSender(deps: SenderDeps) {
   const log = deps.log ?? silentLogger;
   const metrics = deps.metrics ?? noMetrics;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = deps.sleep ?? realSleep;
   const random = deps.random ?? Math.random;
+  // Half jitter: a retry always leaves SES at least half the backoff before it tries again.
+  const retryDelay = (tries: number) => backoffDelay(tries, { baseMs: BASE_BACKOFF_MS, maxMs: MAX_BACKOFF_MS, jitter: 'half', random });
   const now = deps.now ?? (() => new Date());
 
   async function handle(event: SqsEvent, context: InvocationContext): Promise<SqsBatchResponse> {
     const failures: string[] = [];
     const invokedAt = Date.now();
-    const parallelism = Math.max(1, deps.config.parallelism ?? 10);
-    const queue = event.Records.map((record, position) => ({ record, position }));
-    const workers = Array.from({ length: Math.min(parallelism, queue.length) }, async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        const { record, position } = next;
-        // Its place in the pacer's line: how long it has waited, across requeues, not when its
-        // claim happened to finish; the batch's own order breaks ties (a thousandth of a ms each).
-        const since = (requeueStateOf(record).waitingSince ?? (Number(record.attributes?.SentTimestamp) || invokedAt)) + position / 1000;
-        try {
-          const outcome = await processRecord(record, context, since);
-          if (outcome === 'retry' || outcome === 'paused') failures.push(record.messageId);
-          if (outcome === 'failed') metrics.count(ENGINE_METRIC.failed);
-          if (outcome === 'retry' || outcome === 'requeued') metrics.count(ENGINE_METRIC.retried);
-        } catch (err) {
-          // Anything unexpected before a claim (a DynamoDB outage, a bug): hand the message back, never lose it.
-          log.error('send.unexpected-error', { messageId: record.messageId, error: String(err), name: awsErrorName(err) });
-          failures.push(record.messageId);
-          metrics.count(ENGINE_METRIC.retried);
-        }
+    const parallelism = Math.max(1, deps.config.parallelism ?? ENGINE_DEFAULTS.senderParallelism);
+    // Each record's outcome is settled inside: the pool never sees a failure, so every record runs.
+    await mapConcurrent(event.Records, parallelism, async (record, position) => {
+      // Its place in the pacer's line: how long it has waited, across requeues, not when its
+      // claim happened to finish; the batch's own order breaks ties (a thousandth of a ms each).
+      const since = (requeueStateOf(record).waitingSince ?? (Number(record.attributes?.SentTimestamp) || invokedAt)) + position / 1000;
+      try {
+        const outcome = await processRecord(record, context, since);
+        if (outcome === 'retry' || outcome === 'paused') failures.push(record.messageId);
+        if (outcome === 'failed') metrics.count(ENGINE_METRIC.failed);
+        if (outcome === 'retry' || outcome === 'requeued') metrics.count(ENGINE_METRIC.retried);
+      } catch (err) {
+        // Anything unexpected before a claim (a DynamoDB outage, a bug): hand the message back, never lose it.
+        log.error('send.unexpected-error', { messageId: record.messageId, error: String(err), name: awsErrorName(err) });
+        failures.push(record.messageId);
+        metrics.count(ENGINE_METRIC.retried);
       }
     });
-    await Promise.all(workers);
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
   }
 
@@ -362,7 +364,7 @@ export function createSender(deps: SenderDeps) {
           deps.pacer?.onThrottled();
           metrics.count(ENGINE_METRIC.throttled);
           throttles++;
-          const delay = deps.pacer ? 0 : Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** tries) * (0.5 + random() / 2);
+          const delay = deps.pacer ? 0 : retryDelay(tries);
           if (throttles >= MAX_THROTTLES_PER_INVOCATION || context.getRemainingTimeInMillis() - delay <= SAFETY_MARGIN_MS * 2) {
             return giveBackThrottled(request, message, attempt, lastError);
           }
@@ -371,7 +373,7 @@ export function createSender(deps: SenderDeps) {
           if (delay > 0) await sleep(delay);
           continue;
         }
-        const delay = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** tries) * (0.5 + random() / 2);
+        const delay = retryDelay(tries);
         if (isTransient(err) && context.getRemainingTimeInMillis() - delay > SAFETY_MARGIN_MS * 2) {
           log.warn('send.retrying', { emailId: request.emailId, error: lastError, delayMs: Math.round(delay) });
           await deps.tracking.noteAttempt(request.emailId, lastError);

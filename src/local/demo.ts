@@ -14,6 +14,7 @@ import { findFreePorts, probePort } from './ports.js';
 import { runnerSends, runnerState, waitForRunnerIdle } from './runner/client.js';
 import { listReceivedEmails } from './ses-inbox.js';
 import { localStackStatus } from './status.js';
+import { pollUntil } from '../util/poll.js';
 
 /** The stack name the demo provisions when it starts the local stack itself. */
 export const DEMO_STACK = 'mailengine-demo';
@@ -229,10 +230,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       // The retry goes out once the original is claimed, so the table shows which copy sent.
       const claimDeadline = Date.now() + 15_000;
       for (const emailId of new Set(later.map((r) => String(r.detail.emailId)))) {
-        while (!(await tracking.get(emailId))) {
-          if (Date.now() > claimDeadline) throw new MailengineError('DEMO_TIMEOUT', `The Sender did not take up ${emailId} within 15 s.`, { exitCode: ExitCode.Failed, suggestion: 'See .mailengine/local/logs/eventbridge.log.' });
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        const claimed = await pollUntil(async () => ({ done: (await tracking.get(emailId)) !== undefined, value: undefined }), { timeoutMs: Math.max(0, claimDeadline - Date.now()), delayMs: 50 });
+        if (!claimed.done) throw new MailengineError('DEMO_TIMEOUT', `The Sender did not take up ${emailId} within 15 s.`, { exitCode: ExitCode.Failed, suggestion: 'See .mailengine/local/logs/eventbridge.log.' });
       }
       const laterIds = later.length > 0 ? await publish(events, state.engine.bus, later, samples) : [];
       const eventIds = requests.map((r) => (r.later ? laterIds[later.indexOf(r)] : firstIds[first.indexOf(r)]));

@@ -3,6 +3,7 @@ import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { ExitCode, MailengineError } from '../errors.js';
+import { pollUntil } from '../util/poll.js';
 
 const run = promisify(execFile);
 const isWindows = process.platform === 'win32';
@@ -143,12 +144,8 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 }
 
 async function waitUntilGone(pgid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if ((await processGroupMembers(pgid)).length === 0) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const gone = await pollUntil(async () => ({ done: (await processGroupMembers(pgid)).length === 0, value: undefined }), { timeoutMs, delayMs: 50 });
+  return gone.done;
 }
 
 export interface StopOutcome {

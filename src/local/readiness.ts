@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { ExitCode, MailengineError } from '../errors.js';
 import type { LocalPart } from './parts/index.js';
 import { isProcessAlive } from './processes.js';
+import { pollUntil } from '../util/poll.js';
 
 const POLL_MS = 100;
 const PROBE_TIMEOUT_MS = 2000;
@@ -37,30 +38,32 @@ export async function waitForReady(options: WaitForReadyOptions): Promise<void> 
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const onExit = (code: number | null, sig: NodeJS.Signals | null) => (exited = { code, signal: sig });
   child?.once('exit', onExit);
-  const deadline = Date.now() + options.timeoutMs;
   try {
-    for (;;) {
-      if (signal?.aborted) {
-        throw new MailengineError('INTERRUPTED', `Interrupted while waiting for ${part.label}.`, { exitCode: ExitCode.Interrupted });
-      }
-      if (await part.isHealthy(endpoint, PROBE_TIMEOUT_MS)) return;
-      if (exited || !isProcessAlive(pid)) {
-        const how = exited ? (exited.signal ? `was killed by ${exited.signal}` : `exited with code ${exited.code}`) : 'exited';
-        const tail = await logTail(logFile);
-        throw new MailengineError('LOCAL_START_FAILED', `${part.label} ${how} before it answered on ${endpoint}.${tail ? `\nLast lines of its log:\n${tail}` : ''}`, {
-          exitCode: ExitCode.Environment,
-          suggestion: `See its log: ${logFile}`,
-          details: { part: part.name, endpoint, log: logFile, ...exited },
-        });
-      }
-      if (Date.now() >= deadline) {
-        throw new MailengineError('LOCAL_START_TIMEOUT', `${part.label} did not answer on ${endpoint} within ${options.timeoutMs < 1000 ? `${options.timeoutMs} ms` : `${Math.round(options.timeoutMs / 100) / 10} s`}.`, {
-          exitCode: ExitCode.Environment,
-          suggestion: `See its log: ${logFile}. A slow machine may need a longer --timeout.`,
-          details: { part: part.name, endpoint, log: logFile, timeoutMs: options.timeoutMs },
-        });
-      }
-      await new Promise((r) => setTimeout(r, POLL_MS));
+    const ready = await pollUntil(
+      async () => {
+        if (signal?.aborted) {
+          throw new MailengineError('INTERRUPTED', `Interrupted while waiting for ${part.label}.`, { exitCode: ExitCode.Interrupted });
+        }
+        if (await part.isHealthy(endpoint, PROBE_TIMEOUT_MS)) return { done: true, value: undefined };
+        if (exited || !isProcessAlive(pid)) {
+          const how = exited ? (exited.signal ? `was killed by ${exited.signal}` : `exited with code ${exited.code}`) : 'exited';
+          const tail = await logTail(logFile);
+          throw new MailengineError('LOCAL_START_FAILED', `${part.label} ${how} before it answered on ${endpoint}.${tail ? `\nLast lines of its log:\n${tail}` : ''}`, {
+            exitCode: ExitCode.Environment,
+            suggestion: `See its log: ${logFile}`,
+            details: { part: part.name, endpoint, log: logFile, ...exited },
+          });
+        }
+        return { done: false, value: undefined };
+      },
+      { timeoutMs: options.timeoutMs, delayMs: POLL_MS },
+    );
+    if (!ready.done) {
+      throw new MailengineError('LOCAL_START_TIMEOUT', `${part.label} did not answer on ${endpoint} within ${options.timeoutMs < 1000 ? `${options.timeoutMs} ms` : `${Math.round(options.timeoutMs / 100) / 10} s`}.`, {
+        exitCode: ExitCode.Environment,
+        suggestion: `See its log: ${logFile}. A slow machine may need a longer --timeout.`,
+        details: { part: part.name, endpoint, log: logFile, timeoutMs: options.timeoutMs },
+      });
     }
   } finally {
     child?.off('exit', onExit);

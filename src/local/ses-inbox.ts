@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ExitCode, MailengineError } from '../errors.js';
 import { httpRequest } from './http.js';
+import { pollUntil } from '../util/poll.js';
 
 /**
  * The SES emulator's record of what was sent, as its `GET /store` API returns it (its web inbox
@@ -113,18 +114,20 @@ export async function waitForReceivedEmail(
   match: (email: ReceivedEmail) => boolean,
   options: ListReceivedOptions & { waitMs?: number } = {},
 ): Promise<ReceivedEmail> {
-  const deadline = Date.now() + (options.waitMs ?? 10_000);
-  for (;;) {
-    const found = (await listReceivedEmails(sesEndpoint, options)).find(match);
-    if (found) return found;
-    if (Date.now() >= deadline) {
-      throw new MailengineError('LOCAL_EMAIL_NOT_RECEIVED', `No matching email reached the SES emulator within ${options.waitMs ?? 10_000} ms.`, {
-        exitCode: ExitCode.NotFound,
-        suggestion: `Open the inbox at ${sesEndpoint.replace(/\/+$/, '')}/ to see what did arrive.`,
-      });
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  const { value: found } = await pollUntil(
+    async () => {
+      const found = (await listReceivedEmails(sesEndpoint, options)).find(match);
+      return { done: found !== undefined, value: found };
+    },
+    { timeoutMs: options.waitMs ?? 10_000, delayMs: 100 },
+  );
+  if (!found) {
+    throw new MailengineError('LOCAL_EMAIL_NOT_RECEIVED', `No matching email reached the SES emulator within ${options.waitMs ?? 10_000} ms.`, {
+      exitCode: ExitCode.NotFound,
+      suggestion: `Open the inbox at ${sesEndpoint.replace(/\/+$/, '')}/ to see what did arrive.`,
+    });
   }
+  return found;
 }
 
 /** Empties the emulator's inbox (and the templates it stores). */

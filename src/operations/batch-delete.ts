@@ -1,6 +1,7 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ExitCode, MailengineError } from '../errors.js';
-import { backoffDelay, sleep as realSleep, type Sleep } from './backoff.js';
+import { backoffDelay } from '../util/backoff.js';
+import { sleep as realSleep, type Sleep } from '../util/sleep.js';
 
 /** BatchWriteItem takes at most 25 requests. */
 export const BATCH_WRITE_LIMIT = 25;
@@ -49,7 +50,7 @@ export async function batchDelete(db: DynamoDBDocumentClient, table: string, key
       }
       result.retries += 1;
       options.onRetry?.(unprocessed.length, attempt);
-      await wait(backoffDelay(attempt - 1, { baseMs: options.baseDelayMs ?? 100, maxMs: options.maxDelayMs ?? 5_000, random: options.random }));
+      await wait(backoffDelay(attempt - 1, { baseMs: options.baseDelayMs ?? 100, maxMs: options.maxDelayMs ?? 5_000, jitter: 'full', random: options.random }));
       requests = unprocessed;
     }
   }

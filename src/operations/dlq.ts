@@ -14,6 +14,7 @@ import type { IoHost } from '../io/io-host.js';
 import { redriveRunnerQueue, runnerQueues, runnerState } from '../local/runner/client.js';
 import type { TrackingRecord } from '../tracking/record.js';
 import type { TrackingStore } from '../tracking/tracking-store.js';
+import { mapConcurrent } from '../util/pool.js';
 import type { EngineResources } from './engine-resources.js';
 
 export type DlqQueue = 'send' | 'feedback';
@@ -357,11 +358,8 @@ function reasonFor(letter: Omit<DeadLetter, 'reason' | 'reasonFrom'>, raw: RawDe
   return { reason: `no error recorded (the record is ${record.status}): see the ${queue === 'send' ? 'Sender' : 'Feedback'} function's logs`, reasonFrom: 'none', ...recordFacts, ...withNote };
 }
 
-async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
-  return out;
-}
+/** Dead letters matched to their tracking records at once. */
+const RECORD_READS_AT_ONCE = 10;
 
 /**
  * `dlq list`: up to `limit` messages of each DLQ, each read (request or SES event) and matched to
@@ -378,7 +376,7 @@ export async function listDeadLetters(
   for (const queue of options.queues) {
     const peek = await source.peek(queue, options.limit);
     if (peek.releaseFailed) notes.push(`The messages peeked in ${peek.name} could not be made visible again (${peek.releaseFailed}); they reappear within ${PEEK_HOLD_SECONDS} s by themselves.`);
-    const messages = await inBatches(peek.messages, 10, async (raw): Promise<DeadLetter> => {
+    const messages = await mapConcurrent(peek.messages, RECORD_READS_AT_ONCE, async (raw): Promise<DeadLetter> => {
       const letter = readDeadLetter(raw);
       const emailId = letter.emailId ?? (letter.sesMessageId ? await tracking.findEmailIdByMessageId(letter.sesMessageId) : undefined);
       const record = emailId ? await tracking.get(emailId) : undefined;

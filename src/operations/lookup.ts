@@ -1,3 +1,4 @@
+import { ENGINE_DEFAULTS } from '../engine/defaults.js';
 import { EMAIL_ID_PATTERN } from '../model/request.js';
 import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk } from '../model/tables.js';
 import { ExitCode, MailengineError, usageError } from '../errors.js';
@@ -8,6 +9,7 @@ import { listByDay, type DayPosition } from './day-merge.js';
 import { emailView, type EmailView } from './email-view.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { parseTimeOption } from './time-range.js';
+import { mapConcurrent } from '../util/pool.js';
 
 /** What `status lookup` was asked, as typed. Exactly one way of looking is allowed. */
 export interface LookupOptions {
@@ -34,8 +36,8 @@ export interface LookupResult {
   next?: string;
 }
 
-/** The longest `--since/--until` range: the engine keeps records at most 365 days. */
-const MAX_RANGE_DAYS = 366;
+/** The longest `--since/--until` range: the engine keeps records at most this many days (a day more for the partial days at both ends). */
+const MAX_RANGE_DAYS = ENGINE_DEFAULTS.maxDataRetentionDays + 1;
 
 /** A checked lookup: the query, and where a `--next` token resumes it. */
 export interface LookupPlan {
@@ -85,18 +87,16 @@ export async function lookupEmails(tracking: TrackingStore, plan: LookupPlan, wh
   return { query, emails, ...(next ? { next } : {}) };
 }
 
+/** Records and histories read at once for a listed page. */
+const HISTORY_READS_AT_ONCE = 8;
+
 /** Reads each listed email's record and history (by its key) a few at a time. */
 async function withHistories(tracking: TrackingStore, records: TrackingRecord[]): Promise<EmailView[]> {
-  const views: Array<EmailView | undefined> = new Array(records.length);
-  let cursor = 0;
-  const worker = async () => {
-    for (let i = cursor++; i < records.length; i = cursor++) {
-      const found = await tracking.getWithHistory(records[i].emailId);
-      // The index lags the table a little: an email erased a moment ago is simply left out.
-      views[i] = found ? emailView(found.record, found.history) : undefined;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, records.length) }, worker));
+  const views = await mapConcurrent(records, HISTORY_READS_AT_ONCE, async (record) => {
+    const found = await tracking.getWithHistory(record.emailId);
+    // The index lags the table a little: an email erased a moment ago is simply left out.
+    return found ? emailView(found.record, found.history) : undefined;
+  });
   return views.filter((v): v is EmailView => v !== undefined);
 }
 
@@ -136,7 +136,7 @@ function resolveQuery(options: LookupOptions, now: Date): { query: LookupQuery; 
     const until = options.until === undefined ? now.toISOString() : parseTimeOption(options.until, '--until', now, true);
     if (since > until) throw usageError('RANGE_EMPTY', `--since (${since}) is after --until (${until}).`);
     if (Date.parse(until) - Date.parse(since) > MAX_RANGE_DAYS * 86_400_000) {
-      throw usageError('RANGE_TOO_LONG', `--since/--until span more than ${MAX_RANGE_DAYS} days.`, 'Records are kept at most 365 days (DataRetentionDays); narrow the range.');
+      throw usageError('RANGE_TOO_LONG', `--since/--until span more than ${MAX_RANGE_DAYS} days.`, `Records are kept at most ${ENGINE_DEFAULTS.maxDataRetentionDays} days (DataRetentionDays); narrow the range.`);
     }
     query = { by: 'time', since, until, limit: options.limit };
   } else {
@@ -179,7 +179,7 @@ function recipientKey(recipient: string, [createdAt, emailId]: [string, string])
 }
 
 function notFound(query: LookupQuery, where: string, paging = false): MailengineError {
-  const retention = 'Records are kept for the stack\'s DataRetentionDays (90 by default), and `mailengine erase` removes them.';
+  const retention = `Records are kept for the stack's DataRetentionDays (${ENGINE_DEFAULTS.dataRetentionDays} by default), and \`mailengine erase\` removes them.`;
   const [code, message, suggestion] = ((): [string, string, string] => {
     switch (query.by) {
       case 'email-id':

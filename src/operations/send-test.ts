@@ -10,6 +10,7 @@ import type { IoHost } from '../io/io-host.js';
 import { WaitInterrupted, interrupted, pause } from '../stack/abortable.js';
 import type { TrackingRecord } from '../tracking/record.js';
 import type { TrackingStore } from '../tracking/tracking-store.js';
+import { pollUntil } from '../util/poll.js';
 import { parseAddress } from './address.js';
 import { emailView, type TimelineEntry } from './email-view.js';
 import { EXPECTED_OUTCOME, SIMULATIONS, SIMULATOR_MAILBOXES, type ExpectedOutcome, type Simulation } from './simulations.js';
@@ -254,36 +255,30 @@ export async function sendTestEmail(deps: SendTestDeps, plan: SendTestPlan): Pro
   io.notify({ code: 'send.test.published', level: 'info', message: `Published ${plan.emailId} to ${plan.to} on ${deps.engine.eventBusName} (event ${entry.EventId}).` });
 
   const started = now();
-  const deadline = started + plan.timeoutMs;
   const progress = io.progress('send.test.wait', `Waiting up to ${seconds(plan.timeoutMs)} for the outcome (expecting ${plan.expected})`);
   let record: TrackingRecord | undefined;
   let history: TimelineEntry[] = [];
   let seen = '';
-  let delay = 200;
   let historyGrace: number | undefined;
-  try {
-    for (;;) {
-      const found = await deps.tracking.getWithHistory(plan.emailId);
-      if (found) {
-        record = found.record;
-        history = emailView(found.record, found.history).history;
-        if (record.status !== seen) {
-          seen = record.status;
-          progress.update(`${plan.emailId}: ${record.status} after ${seconds(now() - started)}${history.length ? ` (last event: ${history[history.length - 1].event})` : ''}`);
-        }
-        // The engine moves the status first and writes its history entry just after: wait (briefly)
-        // for that entry, so the timeline printed ends with the event that settled it.
-        if (settled(record.status, plan.expected)) {
-          const status = record.status;
-          if (history.some((h) => h.status === status)) break;
-          historyGrace ??= now() + HISTORY_GRACE_MS;
-          if (now() >= historyGrace) break;
-        }
-      }
-      if (now() >= deadline) break;
-      await wait(Math.min(delay, Math.max(0, deadline - now())), deps.signal);
-      delay = Math.min(1000, Math.round(delay * 1.5));
+  const look = async (): Promise<boolean> => {
+    const found = await deps.tracking.getWithHistory(plan.emailId);
+    if (!found) return false;
+    record = found.record;
+    history = emailView(found.record, found.history).history;
+    if (record.status !== seen) {
+      seen = record.status;
+      progress.update(`${plan.emailId}: ${record.status} after ${seconds(now() - started)}${history.length ? ` (last event: ${history[history.length - 1].event})` : ''}`);
     }
+    // The engine moves the status first and writes its history entry just after: wait (briefly)
+    // for that entry, so the timeline printed ends with the event that settled it.
+    if (!settled(record.status, plan.expected)) return false;
+    const status = record.status;
+    if (history.some((h) => h.status === status)) return true;
+    historyGrace ??= now() + HISTORY_GRACE_MS;
+    return now() >= historyGrace;
+  };
+  try {
+    await pollUntil(async () => ({ done: await look(), value: undefined }), { timeoutMs: plan.timeoutMs, delayMs: 200, factor: 1.5, maxDelayMs: 1000, signal: deps.signal, sleep: wait, now });
   } catch (err) {
     progress.stop();
     if (err instanceof WaitInterrupted) {

@@ -3,6 +3,7 @@ import { SUPPRESSION_REASONS, type SuppressionEntry, type SuppressionReason, typ
 import { addSuppression, type ChangeOutcome, type SuppressionLists } from './suppression.js';
 import type { ExportRow, FileRow } from './suppression-files.js';
 import { engineReasonFor } from './suppression-sync.js';
+import { mapConcurrent } from '../util/pool.js';
 
 export type ImportOutcome = 'added' | 'already' | 'would-add' | 'invalid' | 'duplicate' | 'failed';
 
@@ -26,6 +27,9 @@ export interface ImportReport {
   accountListNote?: string;
 }
 
+/** Rows imported at once: each writes the engine table and SES's account list. */
+const IMPORTS_AT_ONCE = 4;
+
 /**
  * Imports checked file rows into both lists, a few at a time. Bad rows and repeats are reported,
  * never guessed at; a row SES refuses is reported as failed while the others go on.
@@ -39,25 +43,20 @@ export async function importSuppressions(lists: SuppressionLists, rows: Readonly
     return { line: row.line, address: row.address, reason: row.reason, outcome: 'added' };
   });
   const todo = report.filter((r) => r.outcome === 'added');
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < todo.length; i = next++) {
-      const row = todo[i];
-      try {
-        const out = await addSuppression(lists, row.address as string, { reason: row.reason as SuppressionReason, dryRun: options.dryRun, source: 'import' });
-        row.engine = out.engine;
-        row.account = out.account;
-        if (out.accountError) row.accountError = out.accountError;
-        row.outcome = out.account === 'failed' ? 'failed' : changed(out.engine) || changed(out.account) ? (options.dryRun ? 'would-add' : 'added') : 'already';
-      } catch (err) {
-        // Credentials, permissions and an unreachable service fail every row alike: stop there.
-        if (!isMailengineError(err) || err.exitCode === ExitCode.Environment) throw err;
-        row.outcome = 'failed';
-        row.message = err.message;
-      }
+  await mapConcurrent(todo, IMPORTS_AT_ONCE, async (row) => {
+    try {
+      const out = await addSuppression(lists, row.address as string, { reason: row.reason as SuppressionReason, dryRun: options.dryRun, source: 'import' });
+      row.engine = out.engine;
+      row.account = out.account;
+      if (out.accountError) row.accountError = out.accountError;
+      row.outcome = out.account === 'failed' ? 'failed' : changed(out.engine) || changed(out.account) ? (options.dryRun ? 'would-add' : 'added') : 'already';
+    } catch (err) {
+      // Credentials, permissions and an unreachable service fail every row alike: stop there.
+      if (!isMailengineError(err) || err.exitCode === ExitCode.Environment) throw err;
+      row.outcome = 'failed';
+      row.message = err.message;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(4, todo.length) }, worker));
+  });
   const counts = { added: 0, already: 0, 'would-add': 0, invalid: 0, duplicate: 0, failed: 0 } as Record<ImportOutcome, number>;
   for (const r of report) counts[r.outcome] += 1;
   return { dryRun: options.dryRun, rows: report, counts, ...(lists.account.list ? {} : { accountListNote: lists.account.note }) };

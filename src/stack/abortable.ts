@@ -1,5 +1,5 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { ExitCode, MailengineError } from '../errors.js';
+import { sleep } from '../util/sleep.js';
 
 /** Thrown when Ctrl-C arrives while the core waits; `commands/main.ts` turns it into exit 130. */
 export class WaitInterrupted extends Error {
@@ -13,7 +13,7 @@ export class WaitInterrupted extends Error {
 export async function pause(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) throw new WaitInterrupted();
   try {
-    await delay(ms, undefined, { signal });
+    await sleep(ms, signal);
   } catch (err) {
     if (signal?.aborted) throw new WaitInterrupted();
     throw err;

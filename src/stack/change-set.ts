@@ -2,6 +2,7 @@ import type { Parameter, ResourceChange, ResourceToImport, Tag } from '@aws-sdk/
 import { randomBytes } from 'node:crypto';
 import type { AwsClientFactory } from '../aws/clients.js';
 import { MailengineError, isMailengineError } from '../errors.js';
+import { pollUntil } from '../util/poll.js';
 import { WaitInterrupted, pause } from './abortable.js';
 
 /** The template uses AWS::LanguageExtensions (a macro) and creates IAM roles without names. */
@@ -65,28 +66,31 @@ export async function createChangeSet(aws: AwsClientFactory, request: ChangeSetR
   );
   const id = created.Id ?? request.changeSetName;
   const stackId = created.StackId ?? request.stackName;
+  const describe = () => cfn.send(new DescribeChangeSetCommand({ ChangeSetName: id, StackName: stackId }));
+  let described: Awaited<ReturnType<typeof describe>>;
   try {
-    for (;;) {
-      const described = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: id, StackName: stackId }));
-      const status = described.Status ?? '';
-      if (status === 'CREATE_COMPLETE') break;
-      if (status === 'FAILED') {
-        const reason = described.StatusReason ?? '';
-        await deleteChangeSet(aws, stackId, id);
-        if (NO_CHANGES.some((pattern) => pattern.test(reason))) {
-          return { id, name: request.changeSetName, stackId, hasChanges: false, changes: [], statusReason: reason };
-        }
-        throw new MailengineError('CHANGE_SET_FAILED', `CloudFormation could not prepare the change: ${reason || 'no reason given'}`, {
-          suggestion: 'Nothing was changed. Fix what the reason names (a parameter value, a permission, a resource limit) and deploy again.',
-          details: { changeSet: id, statusReason: reason },
-        });
-      }
-      await pause(wait.pollMs, wait.signal);
-    }
+    ({ value: described } = await pollUntil(
+      async () => {
+        const out = await describe();
+        return { done: out.Status === 'CREATE_COMPLETE' || out.Status === 'FAILED', value: out };
+      },
+      { delayMs: wait.pollMs, signal: wait.signal, sleep: pause },
+    ));
   } catch (err) {
     // Interrupted while CloudFormation was still working it out: leave nothing behind.
     if (err instanceof WaitInterrupted) await deleteChangeSet(aws, stackId, id);
     throw err;
+  }
+  if (described.Status === 'FAILED') {
+    const reason = described.StatusReason ?? '';
+    await deleteChangeSet(aws, stackId, id);
+    if (NO_CHANGES.some((pattern) => pattern.test(reason))) {
+      return { id, name: request.changeSetName, stackId, hasChanges: false, changes: [], statusReason: reason };
+    }
+    throw new MailengineError('CHANGE_SET_FAILED', `CloudFormation could not prepare the change: ${reason || 'no reason given'}`, {
+      suggestion: 'Nothing was changed. Fix what the reason names (a parameter value, a permission, a resource limit) and deploy again.',
+      details: { changeSet: id, statusReason: reason },
+    });
   }
   const readChanges = async (withValues: boolean) => {
     const changes: ResourceChange[] = [];

@@ -1,3 +1,4 @@
+import { alignColumns } from '../util/columns.js';
 import type { ResourceAction, ResourceDiff, StackDiff } from './diff.js';
 
 const MARK: Record<ResourceAction, string> = {
@@ -25,11 +26,6 @@ function shorten(text: string, max = 100): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-function columns(rows: string[][]): string[] {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
-}
-
 function changedProperties(resource: ResourceDiff): string {
   const names = [...new Set(resource.properties.map((p) => (p.attribute === 'Properties' || !p.attribute ? p.path.replace(/^\/Properties\//, '').split('/')[0] : p.attribute)))];
   return names.join(', ');
@@ -45,7 +41,7 @@ export function renderDiff(diff: StackDiff, heading: string): string {
   if (diff.parameters.length > 0) {
     lines.push('Parameters');
     const shown = (value: string | undefined, absent: string) => (value === undefined ? absent : value === '' ? '(empty)' : value);
-    lines.push(...columns(diff.parameters.map((p) => ['  ' + p.name, `${shown(p.before, '(new)')} -> ${shown(p.after, '(removed)')}`])));
+    lines.push(...alignColumns(diff.parameters.map((p) => ['  ' + p.name, `${shown(p.before, '(new)')} -> ${shown(p.after, '(removed)')}`])));
     lines.push('');
   }
   if (diff.type === 'CREATE') {
@@ -53,14 +49,14 @@ export function renderDiff(diff: StackDiff, heading: string): string {
     for (const r of diff.resources) if (r.action === 'add') byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
     const adopted = diff.resources.filter((r) => r.action === 'import');
     lines.push(`Resources to create (${diff.resources.length - adopted.length})`);
-    lines.push(...columns([...byType.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([type, n]) => ['  [+]', String(n), type])));
+    lines.push(...alignColumns([...byType.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([type, n]) => ['  [+]', String(n), type])));
     if (adopted.length > 0) {
       lines.push('', `Existing resources to adopt (${adopted.length})`);
-      lines.push(...columns(adopted.map((r) => ['  [<-]', r.logicalId, r.type, r.physicalId ?? ''])));
+      lines.push(...alignColumns(adopted.map((r) => ['  [<-]', r.logicalId, r.type, r.physicalId ?? ''])));
     }
   } else if (diff.resources.length > 0) {
     lines.push(`Resources (${diff.resources.length} to change)`);
-    lines.push(...columns(diff.resources.map((r) => ['  ' + MARK[r.action], r.logicalId, r.type, WORD[r.action], changedProperties(r)])));
+    lines.push(...alignColumns(diff.resources.map((r) => ['  ' + MARK[r.action], r.logicalId, r.type, WORD[r.action], changedProperties(r)])));
   } else {
     lines.push('Resources: none change; only the parameter values above do.');
   }

@@ -1,5 +1,6 @@
 import type { AwsClientFactory } from '../aws/clients.js';
 import { say, type IoHost, type Progress } from '../io/io-host.js';
+import { pollUntil } from '../util/poll.js';
 import { pause } from './abortable.js';
 import { StackEventReader, formatEventLine, type StackEventLine } from './stack-events.js';
 import { describeStackById, type StackSnapshot } from './stack-status.js';
@@ -48,14 +49,15 @@ export async function waitForStack(options: WaitForStackOptions): Promise<WaitFo
       options.progress.update(formatEventLine(event));
     }
   };
-  for (;;) {
-    (await reader.poll()).forEach(show);
-    const stack = await describeStackById(options.aws, options.stackId);
-    if (!stack || !stack.status.endsWith('_IN_PROGRESS')) {
-      // Events written between the last read and the status change.
+  const { value: stack } = await pollUntil(
+    async () => {
       (await reader.poll()).forEach(show);
-      return { stack, events: reader.collected };
-    }
-    await pause(options.pollMs, options.signal);
-  }
+      const stack = await describeStackById(options.aws, options.stackId);
+      return { done: !stack || !stack.status.endsWith('_IN_PROGRESS'), value: stack };
+    },
+    { delayMs: options.pollMs, signal: options.signal, sleep: pause },
+  );
+  // Events written between the last read and the status change.
+  (await reader.poll()).forEach(show);
+  return { stack, events: reader.collected };
 }

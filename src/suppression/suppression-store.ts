@@ -4,6 +4,9 @@ import { isConditionFailure } from '../aws/error-names.js';
 import { createHmac } from 'node:crypto';
 import { SUPPRESSION_TABLE } from '../model/tables.js';
 import { normaliseAddress } from '../model/address.js';
+import { backoffCeiling } from '../util/backoff.js';
+import { readPage } from '../util/paging.js';
+import { sleep } from '../util/sleep.js';
 
 /** Why an address is suppressed. Stronger reasons are never replaced by weaker ones. */
 export const SUPPRESSION_REASON_RANK = { soft_bounce: 1, manual: 2, import: 2, bounce: 3, complaint: 4 } as const;
@@ -16,7 +19,7 @@ export interface SuppressionEntry {
   suppressedAt?: string;
   source?: string;
   details?: Record<string, unknown>;
-  /** Soft bounces seen, as `<time>|<eventId>` (see {@link softBounceCount}). */
+  /** Soft bounces seen, as `<time>|<eventId>` (read with {@link softBounceRun}). */
   softBounceEvents?: Set<string>;
   /** Time of the newest delivery that ended a run of soft bounces. */
   softBouncesResetAt?: string;
@@ -64,11 +67,15 @@ function parseSoftBounceEvent(value: string): { time: string; eventId: string } 
   return { time: value.slice(0, bar), eventId: value.slice(bar + 1) };
 }
 
-/** Distinct soft-bounce events newer than the last delivery that reset the count. */
-export function softBounceCount(entry: Pick<SuppressionEntry, 'softBounceEvents' | 'softBouncesResetAt'>): number {
-  const since = entry.softBouncesResetAt ?? '';
-  const events = new Set([...(entry.softBounceEvents ?? [])].map(parseSoftBounceEvent).filter((e) => e.time > since).map((e) => e.eventId));
-  return events.size;
+/** An address's soft bounces as stored: every one kept, and the time of the delivery that last ended a run. */
+export interface SoftBounceRun {
+  bounces: Array<{ time: string; eventId: string }>;
+  resetAt?: string;
+}
+
+/** The soft bounces an item holds, read from their stored form. */
+export function softBounceRun(entry: Pick<SuppressionEntry, 'softBounceEvents' | 'softBouncesResetAt'>): SoftBounceRun {
+  return { bounces: [...(entry.softBounceEvents ?? [])].map(parseSoftBounceEvent), ...(entry.softBouncesResetAt !== undefined ? { resetAt: entry.softBouncesResetAt } : {}) };
 }
 
 /**
@@ -109,7 +116,7 @@ export class SuppressionStore {
       let keys = pending.slice(start, start + BATCH_GET_LIMIT).map((address) => ({ [SUPPRESSION_TABLE.partitionKey]: address }));
       for (let round = 0; keys.length > 0; round++) {
         if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`DynamoDB left ${keys.length} suppression keys unprocessed after ${round} reads`);
-        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+        if (round > 0) await sleep(backoffCeiling(round, { baseMs: 50, maxMs: 50 * 2 ** MAX_UNPROCESSED_ROUNDS }));
         const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.options.tableName]: { Keys: keys, ConsistentRead: true } } }));
         items.push(...((out.Responses?.[this.options.tableName] ?? []) as SuppressionEntry[]));
         keys = (out.UnprocessedKeys?.[this.options.tableName]?.Keys ?? []) as typeof keys;
@@ -149,12 +156,11 @@ export class SuppressionStore {
   }
 
   /**
-   * Counts one soft bounce on `address`, once per SES event however often and in whatever order
-   * events are delivered, and returns how many soft bounces newer than the last delivery the
-   * address has had. Deciding what that count means (suppression) is the caller's business.
-   * A bounce no newer than the last delivery is kept but not counted.
+   * Stores one soft bounce on `address`, once per SES event however often and in whatever order
+   * events are delivered, and returns every soft bounce the address now holds with the time of the
+   * last delivery. Which of them count, and what the count means, is Feedback's to decide.
    */
-  async recordSoftBounce(address: string, eventId: string, time: string): Promise<number> {
+  async recordSoftBounce(address: string, eventId: string, time: string): Promise<SoftBounceRun> {
     const out = await this.db.send(
       new UpdateCommand({
         TableName: this.options.tableName,
@@ -165,7 +171,7 @@ export class SuppressionStore {
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return softBounceCount((out.Attributes ?? {}) as SuppressionEntry);
+    return softBounceRun((out.Attributes ?? {}) as SuppressionEntry);
   }
 
   /**
@@ -252,9 +258,7 @@ export class SuppressionStore {
   async listByReason(reason: SuppressionReason, page: { limit: number; since?: string; until?: string; startKey?: Record<string, unknown> }): Promise<SuppressionPage> {
     const index = SUPPRESSION_TABLE.indexes.byReason;
     const ranged = page.since !== undefined || page.until !== undefined;
-    const items: SuppressionEntry[] = [];
-    let start = page.startKey;
-    do {
+    const { items, more } = await readPage(page.limit, page.startKey, async (limit, startKey) => {
       const out = await this.db.send(
         new QueryCommand({
           TableName: this.options.tableName,
@@ -263,15 +267,14 @@ export class SuppressionStore {
           ExpressionAttributeNames: { '#r': index.partitionKey, ...(ranged ? { '#t': index.sortKey } : {}) },
           ExpressionAttributeValues: { ':r': reason, ...(ranged ? { ':since': page.since ?? '0000', ':until': page.until ?? '9999' } : {}) },
           ScanIndexForward: false,
-          Limit: page.limit + 1 - items.length,
-          ExclusiveStartKey: start,
+          Limit: limit,
+          ExclusiveStartKey: startKey,
         }),
       );
-      items.push(...((out.Items ?? []) as SuppressionEntry[]));
-      start = out.LastEvaluatedKey;
-    } while (start && items.length <= page.limit);
-    const entries = items.slice(0, page.limit).map((e) => ({ ...e, hashed: e.address.startsWith('hmac:') }));
-    if (items.length <= page.limit) return { entries };
+      return { items: (out.Items ?? []) as SuppressionEntry[], lastKey: out.LastEvaluatedKey };
+    });
+    const entries = items.map((e) => ({ ...e, hashed: e.address.startsWith('hmac:') }));
+    if (!more) return { entries };
     const last = entries[entries.length - 1];
     return { entries, next: { [SUPPRESSION_TABLE.partitionKey]: last.address, [index.partitionKey]: last.reason, [index.sortKey]: last.suppressedAt } };
   }

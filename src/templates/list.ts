@@ -1,5 +1,6 @@
 import type { IoHost } from '../io/io-host.js';
-import { mapConcurrent, S3_CONCURRENCY } from './concurrency.js';
+import { mapConcurrent } from '../util/pool.js';
+import { S3_CONCURRENCY } from './concurrency.js';
 import { bucketUrl, listRemoteTemplates, readRemoteBytes, remoteFile, STANDALONE_FILE_NAMES, versionOf, type S3Sender, type TemplateFileName } from './remote.js';
 
 export interface ListedTemplate {

@@ -2,7 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, MailengineError, usageError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
-import { mapConcurrent, S3_CONCURRENCY } from './concurrency.js';
+import { mapConcurrent } from '../util/pool.js';
+import { S3_CONCURRENCY } from './concurrency.js';
 import { bucketUrl, listRemoteTemplates, readRemoteBytes, remoteFile, STANDALONE_FILE_NAMES, versionOf, type S3Sender, type TemplateFileName } from './remote.js';
 import { TEMPLATE_NAME_PATTERN } from './template.js';
 

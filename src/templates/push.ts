@@ -1,6 +1,7 @@
 import { ExitCode, MailengineError } from '../errors.js';
 import { say, type IoHost } from '../io/io-host.js';
-import { mapConcurrent, S3_CONCURRENCY } from './concurrency.js';
+import { mapConcurrent } from '../util/pool.js';
+import { S3_CONCURRENCY } from './concurrency.js';
 import type { LocalTemplate, PushSource } from './push-source.js';
 import { templateKey } from './bucket-layout.js';
 import { bucketUrl, deleteRemoteObject, listRemoteTemplates, remoteContentHash, remoteFile, uploadTemplateFile, type RemoteTemplate, type S3Sender } from './remote.js';

@@ -4,6 +4,7 @@ import { isConditionFailure } from '../aws/error-names.js';
 import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk, historySk } from '../model/tables.js';
 import { DELIVERED_STATUSES, STATUS_RANK, supersedesCondition, type EmailStatus } from '../model/statuses.js';
 import { dayShardOf, expiryFor, type HistoryEntry, type TrackingRecord } from './record.js';
+import { readPage } from '../util/paging.js';
 
 export interface TrackingStoreOptions {
   tableName: string;
@@ -428,9 +429,7 @@ export class TrackingStore {
     condition: { keyCondition: string; values: Record<string, unknown> },
     page: { limit: number; startKey?: PageKey },
   ): Promise<RecordPage> {
-    const items: TrackingRecord[] = [];
-    let start = page.startKey;
-    do {
+    const { items: records, more } = await readPage(page.limit, page.startKey, async (limit, startKey) => {
       const out = await this.db.send(
         new QueryCommand({
           TableName: this.table,
@@ -439,15 +438,13 @@ export class TrackingStore {
           ExpressionAttributeNames: { '#k': index.partitionKey, ...(condition.keyCondition.includes('#s') ? { '#s': index.sortKey } : {}) },
           ExpressionAttributeValues: condition.values,
           ScanIndexForward: false,
-          Limit: page.limit + 1 - items.length,
-          ExclusiveStartKey: start,
+          Limit: limit,
+          ExclusiveStartKey: startKey,
         }),
       );
-      items.push(...((out.Items ?? []) as TrackingRecord[]));
-      start = out.LastEvaluatedKey;
-    } while (start && items.length <= page.limit);
-    if (items.length <= page.limit) return { records: items };
-    const records = items.slice(0, page.limit);
+      return { items: (out.Items ?? []) as TrackingRecord[], lastKey: out.LastEvaluatedKey };
+    });
+    if (!more) return { records };
     return { records, next: indexKey(records[records.length - 1], index) };
   }
 }

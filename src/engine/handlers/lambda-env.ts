@@ -4,6 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { ENGINE_DEFAULTS } from '../defaults.js';
 import type { EngineSettings } from '../deps.js';
 import { SqsRequeue } from '../requeue.js';
 import type { EngineLogger, StatusChange, StatusEventPublisher } from '../status-events.js';
@@ -85,8 +86,8 @@ export async function engineSettingsFromEnvironment(): Promise<EngineSettings> {
     configurationSet,
     eventBusName,
     defaultFrom: { email: required('DEFAULT_FROM_EMAIL'), name: process.env.DEFAULT_FROM_NAME || undefined },
-    softBounceThreshold: Number(process.env.SOFT_BOUNCE_THRESHOLD ?? 3),
-    retentionDays: Number(process.env.DATA_RETENTION_DAYS ?? 90),
+    softBounceThreshold: Number(process.env.SOFT_BOUNCE_THRESHOLD ?? ENGINE_DEFAULTS.softBounceThreshold),
+    retentionDays: Number(process.env.DATA_RETENTION_DAYS ?? ENGINE_DEFAULTS.dataRetentionDays),
     hashKey,
     ...sendPacing(),
     statusEvents: withMetrics(new EventBridgeStatusPublisher(eventbridge, eventBusName), configurationSet),

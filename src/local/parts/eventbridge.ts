@@ -11,6 +11,7 @@ import { answers } from '../http.js';
 import { runnerState } from '../runner/client.js';
 import type { RunnerConfig } from '../runner/config.js';
 import { nodeChildEnv, type LocalPart } from './part.js';
+import { pollUntil } from '../../util/poll.js';
 
 /** How the runner's entry is started: the built file, or the source through tsx in development. */
 interface RunnerEntry {
@@ -131,18 +132,17 @@ export async function spawnRunner(config: Pick<RunnerConfig, 'host' | 'port' | '
       await exited;
     },
   };
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the runner exited with ${child.exitCode}: ${output.slice(-3000)}`);
-    try {
-      await runnerState(running.url);
-      return running;
-    } catch {
-      if (Date.now() > deadline) {
-        await running.kill();
-        throw new Error(`the runner did not answer within ${timeoutMs} ms: ${output.slice(-3000)}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  const answered = await pollUntil(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the runner exited with ${child.exitCode}: ${output.slice(-3000)}`);
+      const state = await runnerState(running.url).catch(() => undefined);
+      return { done: state !== undefined, value: undefined };
+    },
+    { timeoutMs, delayMs: 100 },
+  );
+  if (!answered.done) {
+    await running.kill();
+    throw new Error(`the runner did not answer within ${timeoutMs} ms: ${output.slice(-3000)}`);
   }
+  return running;
 }

@@ -3,6 +3,7 @@ import { httpRequest } from '../http.js';
 import type { RecordedEvent } from './event-bus.js';
 import type { QueueDepth, QueuedMessage } from './queue.js';
 import type { RecordedSend, RunnerState } from './runner.js';
+import { pollUntil } from '../../util/poll.js';
 
 /**
  * Talks to a running engine runner's `/_mailengine/*` endpoints: for the demo, tests, and the
@@ -79,19 +80,21 @@ export async function runnerSends(endpoint: string, emailId?: string): Promise<R
  */
 export async function waitForRunnerIdle(endpoint: string, options: { timeoutMs?: number; until?: (state: RunnerState) => boolean | Promise<boolean> } = {}): Promise<RunnerState> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await runnerState(endpoint);
-    if (state.idle && (!options.until || (await options.until(state)))) return state;
-    if (Date.now() >= deadline) {
-      throw new MailengineError('LOCAL_RUNNER_BUSY', `The local engine did not settle within ${Math.round(timeoutMs / 1000)} s (send queue ${state.queues.send.visible} waiting, ${state.queues.send.inFlight} in flight, ${state.queues.send.delayed} delayed; ${state.pendingSesEvents} SES events pending).`, {
-        exitCode: ExitCode.Failed,
-        suggestion: 'See .mailengine/local/logs/eventbridge.log for what the Sender and Feedback did.',
-        details: { state },
-      });
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  const { done, value: state } = await pollUntil(
+    async () => {
+      const state = await runnerState(endpoint);
+      return { done: state.idle && (!options.until || (await options.until(state))), value: state };
+    },
+    { timeoutMs, delayMs: 100 },
+  );
+  if (!done) {
+    throw new MailengineError('LOCAL_RUNNER_BUSY', `The local engine did not settle within ${Math.round(timeoutMs / 1000)} s (send queue ${state.queues.send.visible} waiting, ${state.queues.send.inFlight} in flight, ${state.queues.send.delayed} delayed; ${state.pendingSesEvents} SES events pending).`, {
+      exitCode: ExitCode.Failed,
+      suggestion: 'See .mailengine/local/logs/eventbridge.log for what the Sender and Feedback did.',
+      details: { state },
+    });
   }
+  return state;
 }
 
 /** One of the runner's queues with every message it holds, as `GET /_mailengine/queues` reports it. */

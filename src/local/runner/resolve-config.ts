@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { loadTemplate, type CfnTemplate } from '../../cfn/template.js';
+import { ENGINE_DEFAULTS } from '../../engine/defaults.js';
 import { SUPPRESSION_TABLE, TRACKING_TABLE } from '../../model/tables.js';
 import { LOCAL_ACCOUNT_ID, cfnScope, resolveCfnValue, type CfnScope } from '../cfn-values.js';
 import type { LocalEndpoints } from '../../model/local-stack.js';
@@ -140,8 +141,8 @@ export async function resolveRunnerConfig(options: ResolveRunnerConfigOptions): 
           email: text(options.env[RUNNER_ENV.defaultFrom]) ?? text(parameter('DefaultFromEmail')) ?? LOCAL_DEFAULT_FROM,
           ...(defaultFromName ? { name: defaultFromName } : {}),
         },
-        softBounceThreshold: positive(parameter('SoftBounceThreshold')) ?? 3,
-        retentionDays: positive(parameter('DataRetentionDays')) ?? 90,
+        softBounceThreshold: positive(parameter('SoftBounceThreshold')) ?? ENGINE_DEFAULTS.softBounceThreshold,
+        retentionDays: positive(parameter('DataRetentionDays')) ?? ENGINE_DEFAULTS.dataRetentionDays,
       };
     }
   }
