@@ -17,7 +17,13 @@ export default tseslint.config(
     rules: {
       'no-console': 'error',
       'no-restricted-properties': ['error', { object: 'process', property: 'exit', message: 'Throw a MailengineError; commands/main.ts decides the exit code.' }],
-      'no-restricted-imports': ['error', { paths: [{ name: '@inquirer/prompts', message: 'Ask through the IoHost (requestResponse).' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@inquirer/prompts', message: 'Ask through the IoHost (requestResponse).' }],
+          patterns: [{ group: ['**/tools/**'], message: 'tools/ holds development tools; the product never imports them.' }],
+        },
+      ],
     },
   },
   {

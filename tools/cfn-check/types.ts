@@ -1,26 +1,14 @@
-import type { CfnTemplate } from '../template.js';
+import type { CfnTemplate } from '../../src/cfn/template.js';
 import type { SourceMap } from './source-map.js';
 
 /**
+ * The rules this template holds itself to beyond what AWS's cfn-lint checks (CloudFormation's
+ * grammar, the resource spec, references, cycles and unused parameters are cfn-lint's).
  * Every rule has a stable id: tests and CI logs match on it, people read the message.
  * The README section on `npm run cfn:check` lists them with what each one guards against.
  */
 export const RULES = {
-  'template-unknown-key': 'a template section, resource attribute or parameter key CloudFormation does not know',
   'template-transform-missing': 'an intrinsic function that needs the AWS::LanguageExtensions transform without it',
-  'spec-unknown-type': 'a resource type missing from the CloudFormation resource database',
-  'spec-unknown-property': 'a property (at any depth) the resource type does not have',
-  'spec-missing-property': 'a required property (at any depth) that is absent',
-  'spec-wrong-shape': 'a value of the wrong kind: a list where an object is expected, and so on',
-  'spec-invalid-value': 'a literal outside the values the resource database allows',
-  'ref-dangling': 'a Ref to no parameter, resource or pseudo parameter',
-  'getatt-dangling': 'a GetAtt to no resource, or to an attribute the resource type does not have',
-  'sub-dangling': 'a ${Name} or ${Resource.Attribute} inside Fn::Sub that resolves to nothing',
-  'condition-dangling': 'a condition name used but never defined',
-  'depends-on-dangling': 'a DependsOn entry naming no resource',
-  'mapping-dangling': 'a Fn::FindInMap naming no mapping',
-  'dependency-cycle': 'resources that depend on each other in a circle (CloudFormation rejects the template)',
-  'parameter-unused': 'a parameter nothing refers to',
   'parameter-undocumented': 'a parameter without a Description',
   'iam-star-action': 'an Allow statement granting "*" or "service:*"',
   'iam-star-resource': 'an Allow statement on Resource "*" without an allow-star-resource comment saying why',

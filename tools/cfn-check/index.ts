@@ -1,14 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import type { TableDefinition } from '../../engine/tables.js';
-import { parseTemplate, type CfnTemplate } from '../template.js';
-import { checkDependencyCycles } from './dependency-rules.js';
+import type { TableDefinition } from '../../src/engine/tables.js';
+import { parseTemplate, type CfnTemplate } from '../../src/cfn/template.js';
 import { checkBusPolicies } from './event-rules.js';
 import { checkIamPolicies } from './iam-rules.js';
 import { checkRuntimes } from './lambda-rules.js';
-import { checkReferences } from './reference-rules.js';
 import { checkSesSending } from './ses-rules.js';
 import { SourceMap } from './source-map.js';
-import { checkAgainstSpec } from './spec-rules.js';
 import { checkEncryption, checkPublicAccess, checkQueues } from './storage-rules.js';
 import { checkTableContract } from './table-rules.js';
 import { checkTemplateStructure } from './template-rules.js';
@@ -27,9 +24,6 @@ export async function checkTemplate(template: CfnTemplate, source?: SourceMap, o
   const context: RuleContext = { template, source };
   const groups = await Promise.all([
     checkTemplateStructure(context),
-    checkAgainstSpec(context),
-    checkReferences(context),
-    checkDependencyCycles(context),
     checkIamPolicies(context),
     checkBusPolicies(context),
     checkEncryption(context),

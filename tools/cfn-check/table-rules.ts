@@ -1,4 +1,4 @@
-import { TABLES, type TableDefinition } from '../../engine/tables.js';
+import { TABLES, type TableDefinition } from '../../src/engine/tables.js';
 import type { Finding, RuleContext } from './types.js';
 import { alternatives, isObject } from './values.js';
 

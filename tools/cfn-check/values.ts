@@ -1,18 +1,7 @@
-import type { CfnTemplate } from '../template.js';
+import type { CfnTemplate } from '../../src/cfn/template.js';
 
 /** A JSON path into the template, as keys and list indexes. */
 export type Path = readonly (string | number)[];
-
-export const PSEUDO_PARAMETERS = new Set([
-  'AWS::AccountId',
-  'AWS::NotificationARNs',
-  'AWS::NoValue',
-  'AWS::Partition',
-  'AWS::Region',
-  'AWS::StackId',
-  'AWS::StackName',
-  'AWS::URLSuffix',
-]);
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
