@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
@@ -21,6 +22,11 @@ export default defineConfig({
       AWS_CONFIG_FILE: '/nonexistent/mailengine-test/config',
     },
     testTimeout: 20_000,
+    // Vitest's default for a run is one worker less than the cores: on 2 cores, one file at a
+    // time. Most integration and e2e files spend their time waiting on child processes (the
+    // emulators, the built CLI, the browser), so run one and a half files per core. All projects
+    // share one pool, so the setting is the root's.
+    maxWorkers: Math.max(2, Math.ceil(availableParallelism() * 1.5)),
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'] } },
