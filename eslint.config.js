@@ -27,7 +27,10 @@ export default tseslint.config(
             { name: 'ora', message: 'Report progress through the IoHost (io.progress).' },
             { name: 'cli-table3', message: 'Return data; commands/terminal/render.ts draws tables.' },
           ],
-          patterns: [{ group: ['@inquirer/*'], message: 'Ask through the IoHost (requestResponse).' }],
+          patterns: [
+            { group: ['@inquirer/*'], message: 'Ask through the IoHost (requestResponse).' },
+            { group: ['**/tools/**'], message: 'tools/ holds development tools; the product never imports them.' },
+          ],
         },
       ],
     },

@@ -10,7 +10,7 @@ import { DEFAULT_FEEDBACK_QUEUE, DEFAULT_SEND_QUEUE, type RunnerConfig } from '.
 import { findStarterDir } from '../../src/templates/init.js';
 import { DirectoryStore } from '../../src/templates/store.js';
 import { loadTemplate, standaloneFiles } from '../../src/templates/template.js';
-import { freePorts, processesMentioning } from '../local/helpers.js';
+import { freePorts, processesMentioning } from './local.js';
 import { STACK_FRAME, type CliRun } from './cli.js';
 
 /**

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { checkTemplateFile, checkTemplateText, formatFinding, RULES, type RuleId } from '../../src/cfn/check/index.js';
+import { checkTemplateFile, checkTemplateText, formatFinding, RULES, type RuleId } from '../../tools/cfn-check/index.js';
+import { findCfnLint } from '../../tools/cfn-check/cfn-lint.js';
 import { loadTemplate } from '../../src/cfn/template.js';
 import { ENGINE_METRIC, METRIC_NAMESPACE } from '../../src/engine/metrics.js';
 import { TABLES } from '../../src/model/tables.js';
@@ -13,6 +14,7 @@ const fixtures = join(root, 'test/fixtures/cfn');
 const engineTemplate = join(root, 'cfn/mailengine.yaml');
 const tsx = join(root, 'node_modules/.bin/tsx');
 const run = promisify(execFile);
+const cfnLint = findCfnLint();
 
 /** Bad samples are named after the rule they break: `<rule>.yaml` or `<rule>--<variant>.yaml`. */
 const badSamples = readdirSync(fixtures)
@@ -92,7 +94,7 @@ describe('the engine template guards its per-message outcomes and its bus', () =
     const text = readFileSync(engineTemplate, 'utf8');
     const unbounded = text.replace(/\n {6}ScalingConfig:\n {8}MaximumConcurrency: !Ref FeedbackConcurrency/, '');
     expect(unbounded).not.toBe(text);
-    expect((await checkTemplateText(unbounded)).map((f) => `${f.resource} ${f.rule}`)).toEqual(['FeedbackEventSourceMapping queue-concurrency-unbounded', 'FeedbackConcurrency parameter-unused'].sort());
+    expect((await checkTemplateText(unbounded)).map((f) => `${f.resource} ${f.rule}`)).toEqual(['FeedbackEventSourceMapping queue-concurrency-unbounded']);
   });
 
   it('denies everyone but the Sender and Feedback roles any detail-type other than Email Request, publishers listed or not', async () => {
@@ -240,51 +242,6 @@ Resources:
     expect(findings.map((f) => `${f.resource} ${f.rule}`)).toEqual(['QueuePolicy iam-star-action']);
   });
 
-  it('resolves Sub variables, pseudo parameters, escapes and dotted attributes', async () => {
-    const text = `
-Parameters:
-  Stage:
-    Type: String
-    Description: Stage name.
-Resources:
-  Queue:
-    Type: AWS::SQS::Queue
-    Properties:
-      SqsManagedSseEnabled: true
-      QueueName: !Sub
-        - '\${AWS::StackName}-\${Stage}-\${Suffix}-\${!NotAVariable}'
-        - Suffix: send
-Outputs:
-  Arn:
-    Value: !Sub '\${Queue.Arn} in \${AWS::Region}'
-  Missing:
-    Value: !Sub '\${Queue.Nope} \${Nothing}'
-`;
-    const findings = await checkTemplateText(text);
-    expect(findings.map((f) => `${f.resource} ${f.rule}`)).toEqual(['Missing sub-dangling', 'Missing sub-dangling']);
-  });
-
-  it('checks nested properties inside Fn::If branches', async () => {
-    const text = `
-Parameters:
-  Domain:
-    Type: String
-    Description: Tracking domain.
-Conditions:
-  HasDomain: !Not [!Equals [!Ref Domain, '']]
-Resources:
-  ConfigurationSet:
-    Type: AWS::SES::ConfigurationSet
-    Properties:
-      TrackingOptions: !If
-        - HasDomain
-        - { CustomRedirectDomain: !Ref Domain, HttpsPolicie: OPTIONAL }
-        - !Ref AWS::NoValue
-`;
-    const findings = await checkTemplateText(text);
-    expect(findings.map((f) => f.message)).toEqual(['Properties.TrackingOptions.HttpsPolicie is not a property of TrackingOptions (did you mean HttpsPolicy?)']);
-  });
-
   it('reads visibility timeouts and function timeouts from parameter defaults', async () => {
     const text = readFileSync(join(fixtures, 'queue-visibility-timeout.yaml'), 'utf8')
       .replace('VisibilityTimeout: 60', 'VisibilityTimeout: !Ref Visibility')
@@ -295,7 +252,7 @@ Resources:
 
 describe('npm run cfn:check', () => {
   it('exits 1 and names the resource and rule for a bad template', async () => {
-    const failure = await run(tsx, ['scripts/cfn-check.ts', join(fixtures, 'lambda-runtime.yaml')], { cwd: root }).then(
+    const failure = await run(tsx, ['tools/cfn-check/main.ts', join(fixtures, 'lambda-runtime.yaml')], { cwd: root }).then(
       () => undefined,
       (error: { code?: number; stdout?: string }) => error,
     );
@@ -304,7 +261,31 @@ describe('npm run cfn:check', () => {
   });
 
   it('exits 0 on the engine template (its default)', async () => {
-    const { stderr } = await run(tsx, ['scripts/cfn-check.ts'], { cwd: root });
-    expect(stderr).toContain('cfn/mailengine.yaml passed');
+    const { stderr } = await run(tsx, ['tools/cfn-check/main.ts'], { cwd: root });
+    expect(stderr).toContain('cfn-check: cfn/mailengine.yaml passed');
+    expect(stderr).toMatch(cfnLint && !('skipped' in cfnLint) ? /cfn-lint: cfn\/mailengine.yaml passed/ : /cfn-lint: skipped: cfn-lint not found \(.+\)/);
+  });
+
+  it('reports cfn-lint as skipped, with the reason, when it cannot be found', async () => {
+    const { stderr } = await run(tsx, ['tools/cfn-check/main.ts'], { cwd: root, env: { ...process.env, CFN_LINT: join(root, 'no-such-cfn-lint') } });
+    expect(stderr).toContain('cfn-check: cfn/mailengine.yaml passed');
+    expect(stderr).toMatch(/cfn-lint: skipped: cfn-lint not found \(CFN_LINT=.*no-such-cfn-lint does not exist/);
+  });
+});
+
+// The generic rules are cfn-lint's: each sample under fixtures/cfn/cfn-lint/ is named after the
+// cfn-lint rule that must reject it (`<rule>--<what it breaks>.yaml`).
+describe.skipIf(!cfnLint || 'skipped' in cfnLint)('cfn-lint on bad samples', () => {
+  it('rejects every sample with the rule it is named after', async () => {
+    const dir = join(fixtures, 'cfn-lint');
+    const samples = readdirSync(dir).filter((file) => file.endsWith('.yaml'));
+    expect(samples.length).toBeGreaterThan(10);
+    const command = (cfnLint as { command: string }).command;
+    const output = await run(command, ['--format', 'parseable', '--', ...samples], { cwd: dir }).then(
+      () => '',
+      (error: { stdout?: string }) => error.stdout ?? '',
+    );
+    const found = new Set(output.split('\n').filter(Boolean).map((line) => `${line.split(':')[0]} ${line.split(':')[5]}`));
+    expect(samples.filter((file) => !found.has(`${file} ${file.split('--')[0]}`))).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AwsClientFactory, type AwsClientSettings } from '../../src/aws/clients.js';
-import { runInProcess } from '../operations/in-process.js';
+import { runInProcess } from '../helpers/in-process.js';
 
 /** A factory that fails the test if anything asks STS: `whoami --local` has no AWS to ask. */
 function noSts(settings: AwsClientSettings): AwsClientFactory {
