@@ -23,7 +23,7 @@ export async function benchErase(sizes: BenchSizes, bench: BenchStack): Promise<
     hashKey: async () => undefined,
     account: { skipped: 'local', note: 'The local stack has no SES account-level suppression list.' },
     io: silentIo,
-    engine: { stackName: BENCH_STACK, local: true },
+    engine: { stackName: BENCH_STACK, facts: () => ({ target: 'local', backups: { pointInTimeRecovery: false, windowDays: 0, note: 'The local stack keeps no backups.' }, notes: [] }) },
   };
   const figures: Figure[] = [];
   const perEmailMs: number[] = [];

@@ -79,18 +79,8 @@ export function registerDeploy(program: Command, runtime: Runtime): void {
       defineAction(runtime, 'deploy', deployOptions, async (options, ctx) => {
         const { parseParameterFlags } = await import('../src/stack/parameters.js');
         const flags = parseParameterFlags(options.parameters);
-        if (ctx.settings.local) {
-          const { deployLocal } = await import('../src/stack/deploy-local.js');
-          const result = await deployLocal({ aws: ctx.aws, io: ctx.io, cwd: ctx.runtime.cwd, stackName: ctx.settings.stackName, parameters: { ...ctx.settings.parameters, ...flags } });
-          ctx.io.result(result, renderLocal);
-          return;
-        }
-        const { deploy } = await import('../src/stack/deploy.js');
         const { orderedOutputs } = await import('../src/stack/stack-outputs.js');
-        const result = await deploy({
-          aws: ctx.aws,
-          io: ctx.io,
-          stackName: ctx.settings.stackName,
+        const result = await (await ctx.target()).deploy(ctx.io, {
           configParameters: ctx.settings.parameters,
           flagParameters: flags,
           withRegion: clientsForRegion(ctx),
@@ -102,7 +92,7 @@ export function registerDeploy(program: Command, runtime: Runtime): void {
           cwd: ctx.runtime.cwd,
           signal: ctx.runtime.signal,
         });
-        ctx.io.result(result, (r) => render(r, orderedOutputs, ctx.runtime.cwd));
+        ctx.io.result(result, (r) => (r.action === 'provisioned' ? renderLocal(r) : render(r, orderedOutputs, ctx.runtime.cwd)));
       }),
     );
 }

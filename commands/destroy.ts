@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { usageError } from '../src/errors.js';
 import type { DestroyResult } from '../src/stack/destroy.js';
 import { clientsForRegion } from './deploy.js';
 import { defineAction, type Runtime } from './runtime.js';
@@ -49,15 +48,10 @@ export function registerDestroy(program: Command, runtime: Runtime): void {
     .addHelpText('after', '\nOn a terminal you type the stack name to confirm; without one, pass --yes.\nWith requests waiting in a queue or DLQ it asks first (or needs --force), naming the counts.')
     .action(
       defineAction(runtime, 'destroy', destroyOptions, async (options, ctx) => {
-        if (ctx.settings.local) {
-          throw usageError('LOCAL_UNSUPPORTED', 'destroy --local is not needed: the local stack has no CloudFormation stack to delete.', 'Use `mailengine local down --purge` to stop it and delete its tables and buckets.');
-        }
-        const { destroy, describeDataItem } = await import('../src/stack/destroy.js');
+        const target = await ctx.target();
+        const { describeDataItem } = await import('../src/stack/destroy.js');
         const { formatUsd } = await import('../src/stack/retained-cost.js');
-        const result = await destroy({
-          aws: ctx.aws,
-          io: ctx.io,
-          stackName: ctx.settings.stackName,
+        const result = await target.destroy(ctx.io, {
           withRegion: clientsForRegion(ctx),
           purgeArtifacts: options.purgeArtifacts,
           wait: options.wait,

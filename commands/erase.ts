@@ -60,20 +60,19 @@ export function registerErase(program: Command, runtime: Runtime): void {
           const receiptFile = options.receipt ? outputFile(ctx.runtime.cwd, options.receipt, options.force) : undefined;
           if (receiptFile) await assertWritable(receiptFile, '--receipt');
           const { openEngine } = await import('../src/operations/engine-context.js');
-          const { openAccountList } = await import('../src/operations/suppression-sync.js');
-          const { resolveHashKey } = await import('../src/operations/hash-key.js');
           const { eraseAddress } = await import('../src/operations/erase.js');
-          const engine = await openEngine(ctx.aws, ctx.settings, ctx.runtime.cwd);
+          const target = await ctx.target();
+          const engine = await openEngine(ctx.aws, target);
           const receipt = await eraseAddress(
             {
               tracking: engine.stores.tracking,
               db: engine.stores.db,
               trackingTable: engine.resources.trackingTable,
               suppressionTable: engine.resources.suppressionTable,
-              hashKey: (create) => resolveHashKey(ctx.aws, engine.resources, ctx.runtime.cwd, { create }),
-              account: await openAccountList(ctx.aws, { local: engine.resources.local }),
+              hashKey: (create) => target.hashKey({ create }),
+              account: await target.accountSuppressionList(),
               io: ctx.io,
-              engine: { stackName: engine.resources.stackName, local: engine.resources.local, region: ctx.settings.region },
+              engine: { stackName: target.stackName, facts: (finishedAt) => target.erasureFacts(finishedAt) },
             },
             { address: options.address, dryRun: options.dryRun, forgetSuppression: options.forgetSuppression, force: options.force },
           );

@@ -77,24 +77,11 @@ export function registerInfo(program: Command, runtime: Runtime): void {
     .description('the deployed engine: stack status, versions, outputs, SES account and identity, queue depths, paused or not')
     .action(
       defineAction(runtime, 'info', infoOptions, async (_options, ctx) => {
-        if (ctx.settings.local) {
-          const { localStackInfo } = await import('../src/stack/info-local.js');
-          const result = await localStackInfo({ aws: ctx.aws, cwd: ctx.runtime.cwd, stackName: ctx.settings.stackName });
-          ctx.io.result(result, renderLocal);
-          return;
-        }
-        const progress = ctx.io.progress('info.read', `Reading stack ${ctx.settings.stackName}`);
-        const { stackInfo, incompleteInfoError } = await import('../src/stack/info.js');
         const { orderedOutputs } = await import('../src/stack/stack-outputs.js');
-        let result: StackInfo;
-        try {
-          result = await stackInfo({ aws: ctx.aws, stackName: ctx.settings.stackName });
-        } finally {
-          progress.stop();
-        }
-        ctx.io.result(result, (r) => render(r, orderedOutputs));
+        const { info, incomplete } = await (await ctx.target()).info(ctx.io);
+        ctx.io.result(info, (r) => (r.target === 'local' ? renderLocal(r) : render(r, orderedOutputs)));
         // A partial read is not a clean exit: the result above shows what could be read.
-        if (result.problems.length > 0) throw incompleteInfoError(result.problems);
+        if (incomplete) throw incomplete;
       }),
     );
 }

@@ -11,13 +11,13 @@ const STATE_TEXT = { running: 'running', paused: 'paused', 'partly-paused': 'par
 
 /** The headline and both switches: what `pause` and `resume` print. */
 export function renderSendingControl(r: SendingControlResult): string {
-  const name = r.local ? `The local engine ${r.stackName}` : `Stack ${r.stackName}`;
+  const name = r.title.charAt(0).toUpperCase() + r.title.slice(1);
   const verb = r.action === 'pause' ? 'paused' : 'resumed';
   const head = r.changed ? `${name} is ${verb}.` : `${name} is already ${STATE_TEXT[r.state]}; nothing was changed.`;
   const rows: Array<[string, string | undefined]> = [
     ['state', STATE_TEXT[r.state]],
     [`configuration set ${r.configurationSet}`, r.configurationSetSending ? 'sending on' : 'sending off'],
-    ['Sender queue mapping', r.senderMapping ? `${r.senderMapping.state} (${r.senderMapping.id})` : r.local ? (r.state === 'paused' ? 'not consuming' : 'consuming') : undefined],
+    ['Sender queue mapping', r.senderMapping ? `${r.senderMapping.state} (${r.senderMapping.id})` : r.state === 'paused' ? 'not consuming' : 'consuming'],
   ];
   const requests = (n: number) => `${n} request${n === 1 ? '' : 's'}`;
   if (r.action === 'resume' && r.changed && r.waitingBefore !== undefined) rows.push(['had waited in the send queue', `${requests(r.waitingBefore)} (now being sent)`]);
@@ -30,10 +30,9 @@ export function renderSendingControl(r: SendingControlResult): string {
 
 /** Opens the engine's two switches (stack outputs, or the local runner). */
 export async function openSendingTarget(ctx: CommandContext) {
-  const { resolveEngineResources } = await import('../src/operations/engine-resources.js');
-  const { sendingTarget } = await import('../src/operations/sending-control.js');
-  const resources = await resolveEngineResources(ctx.aws, ctx.settings, ctx.runtime.cwd);
-  return { resources, target: await sendingTarget(ctx.aws, resources) };
+  const engine = await ctx.target();
+  const switches = await engine.sendingSwitches();
+  return { resources: await engine.resources(), target: switches };
 }
 
 export function registerPause(program: Command, runtime: Runtime): void {

@@ -8,6 +8,7 @@ import { usageError } from '../src/errors.js';
 import type { IoHost } from '../src/io/io-host.js';
 import type { OutputStreams } from './terminal/streams.js';
 import { readLocalEndpoints } from '../src/local/endpoints.js';
+import type { EngineTarget } from '../src/target/engine-target.js';
 import { createIoHost, makeChalk } from './io.js';
 import { globalOptionsSchema, globalsFromEnvironment, type GlobalOptions } from './global-options.js';
 
@@ -30,6 +31,8 @@ export interface CommandContext {
   aws: AwsClientFactory;
   globals: GlobalOptions;
   runtime: Runtime;
+  /** The engine the settings name (a deployed stack, or the local stack), opened on first use. */
+  target(): Promise<EngineTarget>;
 }
 
 /**
@@ -91,5 +94,7 @@ export async function createContext(globals: GlobalOptions, runtime: Runtime): P
     local: settings.local ? readLocalEndpoints(runtime.cwd) : undefined,
   };
   const aws = runtime.awsFactory ? runtime.awsFactory(awsSettings) : new AwsClientFactory(awsSettings);
-  return { io, settings, aws, globals, runtime };
+  let target: Promise<EngineTarget> | undefined;
+  const openTarget = async () => (await import('../src/target/engine-target.js')).openEngineTarget(aws, settings, runtime.cwd);
+  return { io, settings, aws, globals, runtime, target: () => (target ??= openTarget()) };
 }

@@ -90,7 +90,7 @@ export function registerSend(program: Command, runtime: Runtime): void {
         // Bad input stops here, before any AWS call.
         const plan = planSendTest({ ...options, dataFile, timeoutSeconds: options.timeout });
         const { openEngine } = await import('../src/operations/engine-context.js');
-        const engine = await openEngine(ctx.aws, ctx.settings, ctx.runtime.cwd);
+        const engine = await openEngine(ctx.aws, await ctx.target());
         const result = await sendTestEmail(
           {
             events: await ctx.aws.eventbridge(),

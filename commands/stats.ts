@@ -43,7 +43,7 @@ function latencyRow(label: string, l: LatencyStats): [string, string, string, st
 }
 
 export function renderStats(r: StatsReport): string {
-  const where = r.local ? `the local engine ${r.stackName}` : `stack ${r.stackName}`;
+  const where = r.title;
   const head = `Last ${r.days} day${r.days === 1 ? '' : 's'} for ${where}: ${r.since.slice(0, 10)} – ${r.until.slice(0, 16).replace('T', ' ')} UTC`;
   if (r.counts.requests === 0) return `${head}\nNo emails in this period.`;
   const c = r.counts;
@@ -86,11 +86,11 @@ export function registerStats(program: Command, runtime: Runtime): void {
       defineAction(runtime, 'stats', statsOptions, async (options, ctx) => {
         const { openEngine } = await import('../src/operations/engine-context.js');
         const { collectStats } = await import('../src/operations/stats.js');
-        const engine = await openEngine(ctx.aws, ctx.settings, ctx.runtime.cwd);
+        const engine = await openEngine(ctx.aws, await ctx.target());
         const progress = ctx.io.progress('stats.read', `Reading ${options.days} day${options.days === 1 ? '' : 's'} of tracking records ${engine.where}`);
         let report: StatsReport;
         try {
-          report = await collectStats(engine.stores.tracking, { stackName: engine.resources.stackName, local: engine.resources.local, days: options.days });
+          report = await collectStats(engine.stores.tracking, { stackName: engine.resources.stackName, local: engine.target.local, title: engine.target.title, days: options.days });
         } catch (err) {
           progress.fail();
           throw err;

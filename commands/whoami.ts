@@ -32,8 +32,7 @@ export function registerWhoami(program: Command, runtime: Runtime): void {
     .description('the AWS account, identity and region mailengine will act as (STS GetCallerIdentity); with --local, the local endpoints and credentials')
     .action(
       defineAction(runtime, 'whoami', whoamiOptions, async (_options, ctx) => {
-        const { whoAmI } = await import('../src/operations/whoami.js');
-        ctx.io.result(await whoAmI(ctx.aws, ctx.settings, ctx.io), render);
+        ctx.io.result(await (await ctx.target()).identity(ctx.io), render);
       }),
     );
 }

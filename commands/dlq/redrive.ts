@@ -23,7 +23,7 @@ function outcome(i: RedriveItem): string {
 }
 
 export function renderRedrive(r: RedriveReport): string {
-  const head = r.dryRun ? 'Dry run: nothing was moved.' : r.items.every((i) => i.action === 'empty') ? 'The dead-letter queues are empty; nothing to redrive.' : `Redrive ${r.local ? 'on the local stack' : `for stack ${r.stackName}`}:`;
+  const head = r.dryRun ? 'Dry run: nothing was moved.' : r.items.every((i) => i.action === 'empty') ? 'The dead-letter queues are empty; nothing to redrive.' : `Redrive for ${r.title}:`;
   const table = dataTable(
     ['queue', 'from', 'to', 'messages', 'result'],
     r.items.map((i) => [i.queue, i.from, i.to, i.messages, outcome(i)]),

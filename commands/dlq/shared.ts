@@ -12,8 +12,8 @@ export function queuesFor(queue: DlqQueue | undefined): DlqQueue[] {
 /** The engine's DLQs (stack outputs, or the local runner) and its tracking records for the reasons. */
 export async function openDeadLetters(ctx: CommandContext) {
   const { openEngine } = await import('../../src/operations/engine-context.js');
-  const { deadLetterSource } = await import('../../src/operations/dlq.js');
-  const engine = await openEngine(ctx.aws, ctx.settings, ctx.runtime.cwd);
-  const source = deadLetterSource(engine.resources, engine.resources.local ? { localEndpoint: ctx.aws.settings.local?.eventbridge } : { sqs: await ctx.aws.sqs() });
+  const target = await ctx.target();
+  const engine = await openEngine(ctx.aws, target);
+  const source = await target.deadLetters();
   return { engine, source };
 }

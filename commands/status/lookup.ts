@@ -95,7 +95,7 @@ export function registerStatusLookup(status: Command, runtime: Runtime): void {
         const { lookupEmails, planLookup } = await import('../../src/operations/lookup.js');
         const { openEngine } = await import('../../src/operations/engine-context.js');
         const plan = planLookup(options);
-        const engine = await openEngine(ctx.aws, ctx.settings, ctx.runtime.cwd);
+        const engine = await openEngine(ctx.aws, await ctx.target());
         const result = await lookupEmails(engine.stores.tracking, plan, engine.where);
         ctx.io.result(result, (r) => renderLookup(r, { wide: options.wide }));
       }),

@@ -5,9 +5,10 @@ import type { CommandContext } from '../runtime.js';
 /** Opens both lists for a command: the engine's table (with the hash key) and the SES account list. */
 export async function openSuppressionLists(ctx: CommandContext, options: { engineOnly?: boolean }) {
   const { openEngine } = await import('../../src/operations/engine-context.js');
-  const { openAccountList } = await import('../../src/operations/suppression-sync.js');
-  const engine = await openEngine(ctx.aws, ctx.settings, ctx.runtime.cwd, { hashKey: 'read' });
-  const account = await openAccountList(ctx.aws, { local: engine.resources.local, engineOnly: options.engineOnly });
+  const { ENGINE_ONLY } = await import('../../src/operations/suppression-sync.js');
+  const target = await ctx.target();
+  const engine = await openEngine(ctx.aws, target, { hashKey: 'read' });
+  const account = options.engineOnly ? ENGINE_ONLY : await target.accountSuppressionList();
   return { engine, lists: { store: engine.stores.suppression, account } };
 }
 

@@ -14,7 +14,7 @@ export function registerTemplatesList(templates: Command, runtime: Runtime): voi
       defineAction(runtime, 'templates list', listOptions, async (_options, ctx) => {
         const { listTemplates } = await import('../../src/templates/list.js');
         const { resolveTemplatesBucket } = await import('../../src/operations/templates-bucket.js');
-        const target = await resolveTemplatesBucket(ctx.aws, ctx.settings, ctx.runtime.cwd);
+        const target = await resolveTemplatesBucket(ctx.aws, await ctx.target());
         const report = await listTemplates({ s3: target.s3, bucket: target.bucket, where: target.where, io: ctx.io, signal: ctx.runtime.signal });
         for (const t of report.templates.filter((t) => t.missing.length > 0)) {
           ctx.io.notify({ code: 'templates.list.incomplete', level: 'warn', message: `${t.name} has no ${t.missing.join(' or ')}; the Sender cannot use it until it is pushed again.` });

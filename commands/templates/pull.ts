@@ -26,7 +26,7 @@ export function registerTemplatesPull(templates: Command, runtime: Runtime): voi
           const { pullTemplates } = await import('../../src/templates/pull.js');
           const { resolveTemplatesBucket } = await import('../../src/operations/templates-bucket.js');
           const dir = templatesDir(ctx, options.dir);
-          const target = await resolveTemplatesBucket(ctx.aws, ctx.settings, ctx.runtime.cwd);
+          const target = await resolveTemplatesBucket(ctx.aws, await ctx.target());
           const report = await pullTemplates({
             s3: target.s3,
             bucket: target.bucket,

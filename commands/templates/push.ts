@@ -36,7 +36,7 @@ export function registerTemplatesPush(templates: Command, runtime: Runtime): voi
           const source = preparePushSource({ dir: dir.path, displayDir: dir.display, names: options.names, allowAbsent: options.prune });
           for (const warning of source.warnings) ctx.io.notify({ code: 'templates.problem', level: 'warn', message: formatProblem(warning), data: { problem: warning.code } });
 
-          const target = await resolveTemplatesBucket(ctx.aws, ctx.settings, ctx.runtime.cwd);
+          const target = await resolveTemplatesBucket(ctx.aws, await ctx.target());
           const report = await pushTemplates({ s3: target.s3, bucket: target.bucket, where: target.where, source, prune: options.prune, dryRun: options.dryRun, io: ctx.io, signal: ctx.runtime.signal });
           ctx.io.result(report, renderPush);
           if (!report.ok) throw pushFailedError(report);

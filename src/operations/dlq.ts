@@ -1,21 +1,10 @@
-import {
-  ChangeMessageVisibilityBatchCommand,
-  GetQueueAttributesCommand,
-  ListMessageMoveTasksCommand,
-  ReceiveMessageCommand,
-  StartMessageMoveTaskCommand,
-  type QueueAttributeName,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
 import { REQUEST_DETAIL_TYPE, parseRequestMessage } from '../model/request.js';
 import { parseSesEvent } from '../model/ses-event.js';
 import { ExitCode, MailengineError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
-import { redriveRunnerQueue, runnerQueues, runnerState } from '../local/runner/client.js';
 import type { TrackingRecord } from '../tracking/record.js';
 import type { TrackingStore } from '../tracking/tracking-store.js';
 import { mapConcurrent } from '../util/pool.js';
-import type { EngineResources } from './engine-resources.js';
 
 export type DlqQueue = 'send' | 'feedback';
 export const DLQ_QUEUES: readonly DlqQueue[] = ['send', 'feedback'];
@@ -85,6 +74,7 @@ export interface DlqQueueReport {
 export interface DlqListReport {
   stackName: string;
   local: boolean;
+  title: string;
   queues: DlqQueueReport[];
   /** Messages across the queues, as the queues report them. */
   total: number;
@@ -106,11 +96,12 @@ export interface RedriveItem {
 export interface RedriveReport {
   stackName: string;
   local: boolean;
+  title: string;
   dryRun: boolean;
   items: RedriveItem[];
 }
 
-interface RedrivePlan {
+export interface RedrivePlan {
   from: string;
   to: string;
   messages: number;
@@ -121,180 +112,12 @@ interface RedrivePlan {
 export interface DeadLetterSource {
   readonly stackName: string;
   readonly local: boolean;
+  /** "stack prod" or "the local engine mailengine". */
+  readonly title: string;
   peek(queue: DlqQueue, limit: number): Promise<QueuePeek & { releaseFailed?: string }>;
   planRedrive(queue: DlqQueue): Promise<RedrivePlan>;
-  redrive(queue: DlqQueue, plan: RedrivePlan): Promise<Pick<RedriveItem, 'taskHandle' | 'moved'>>;
-}
-
-const queueName = (url: string) => url.split('/').pop() ?? url;
-
-/** A deployed engine's DLQs, through SQS. */
-export class SqsDeadLetters implements DeadLetterSource {
-  readonly local = false;
-
-  constructor(
-    private readonly sqs: Pick<SQSClient, 'send'>,
-    readonly stackName: string,
-    private readonly urls: Record<DlqQueue, { source: string; dlq: string }>,
-  ) {}
-
-  private async attributes(url: string, names: QueueAttributeName[]): Promise<Record<string, string>> {
-    // GetQueueAttributes: every attribute value is a string (API reference).
-    const out = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: names }));
-    return (out.Attributes ?? {}) as Record<string, string>;
-  }
-
-  async peek(queue: DlqQueue, limit: number): Promise<QueuePeek & { releaseFailed?: string }> {
-    const url = this.urls[queue].dlq;
-    const attrs = await this.attributes(url, ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible']);
-    const seen = new Map<string, RawDeadLetter>();
-    const handles: string[] = [];
-    let releaseFailed: string | undefined;
-    try {
-      while (seen.size < limit) {
-        // ReceiveMessage (API reference): Messages[] with MessageId, ReceiptHandle, Body, Attributes
-        // (system attributes as strings) and MessageAttributes ({ StringValue, DataType }).
-        const out = await this.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: url,
-            MaxNumberOfMessages: Math.min(10, limit - seen.size),
-            VisibilityTimeout: PEEK_HOLD_SECONDS,
-            // A short long-poll asks every SQS server, so a small queue is not missed by sampling.
-            WaitTimeSeconds: 1,
-            MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
-            MessageAttributeNames: ['All'],
-          }),
-        );
-        const batch = out.Messages ?? [];
-        if (batch.length === 0) break;
-        for (const m of batch) {
-          if (m.ReceiptHandle) handles.push(m.ReceiptHandle);
-          if (!m.MessageId || seen.has(m.MessageId)) continue;
-          const count = Number(m.Attributes?.ApproximateReceiveCount);
-          const sent = Number(m.Attributes?.SentTimestamp);
-          seen.set(m.MessageId, {
-            messageId: m.MessageId,
-            body: m.Body ?? '',
-            ...(Number.isFinite(count) ? { receiveCount: Math.max(0, count - 1) } : {}),
-            ...(Number.isFinite(sent) ? { sentAt: sent } : {}),
-            attributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).flatMap(([k, v]) => (v.StringValue !== undefined ? [[k, v.StringValue]] : []))),
-          });
-        }
-      }
-    } finally {
-      releaseFailed = await this.release(url, handles);
-    }
-    return {
-      name: queueName(url),
-      approximate: Number(attrs.ApproximateNumberOfMessages ?? 0),
-      inFlight: Number(attrs.ApproximateNumberOfMessagesNotVisible ?? 0),
-      messages: [...seen.values()],
-      ...(releaseFailed ? { releaseFailed } : {}),
-    };
-  }
-
-  /** Makes the peeked messages visible again at once. Returns why it failed, if it did. */
-  private async release(url: string, handles: string[]): Promise<string | undefined> {
-    try {
-      for (let i = 0; i < handles.length; i += 10) {
-        const entries = handles.slice(i, i + 10).map((ReceiptHandle, j) => ({ Id: `m${i + j}`, ReceiptHandle, VisibilityTimeout: 0 }));
-        await this.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: entries }));
-      }
-      return undefined;
-    } catch (err) {
-      return (err as Error).message;
-    }
-  }
-
-  async planRedrive(queue: DlqQueue): Promise<RedrivePlan> {
-    const { source, dlq } = this.urls[queue];
-    const [dlqAttrs, sourceAttrs] = await Promise.all([this.attributes(dlq, ['QueueArn', 'ApproximateNumberOfMessages']), this.attributes(source, ['QueueArn'])]);
-    const from = dlqAttrs.QueueArn;
-    const to = sourceAttrs.QueueArn;
-    if (!from || !to) throw new MailengineError('QUEUE_ARN_MISSING', `SQS did not report the ARN of ${from ? queueName(source) : queueName(dlq)}.`, { suggestion: 'Run it again; if it persists, check the queue in the SQS console.' });
-    // ListMessageMoveTasks: Results[] with Status RUNNING | COMPLETED | CANCELLING | CANCELLED | FAILED (API reference).
-    const tasks = await this.sqs.send(new ListMessageMoveTasksCommand({ SourceArn: from, MaxResults: 1 }));
-    const running = tasks.Results?.find((t) => t.Status === 'RUNNING');
-    return {
-      from,
-      to,
-      messages: Number(dlqAttrs.ApproximateNumberOfMessages ?? 0),
-      ...(running
-        ? {
-            runningTask: {
-              status: running.Status ?? 'RUNNING',
-              moved: running.ApproximateNumberOfMessagesMoved,
-              toMove: running.ApproximateNumberOfMessagesToMove,
-              ...(running.StartedTimestamp ? { startedAt: new Date(running.StartedTimestamp).toISOString() } : {}),
-            },
-          }
-        : {}),
-    };
-  }
-
-  async redrive(_queue: DlqQueue, plan: RedrivePlan): Promise<Pick<RedriveItem, 'taskHandle'>> {
-    // StartMessageMoveTask: SourceArn (the DLQ), DestinationArn (named, because the send DLQ also
-    // holds events the EventBridge rule could not deliver, which have no SQS source queue to go back to).
-    const out = await this.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: plan.from, DestinationArn: plan.to }));
-    return { taskHandle: out.TaskHandle };
-  }
-}
-
-/** The local engine runner's DLQs, through its control endpoints. Reading them hides nothing. */
-export class RunnerDeadLetters implements DeadLetterSource {
-  readonly local = true;
-  private checked = false;
-
-  constructor(
-    private readonly endpoint: string,
-    readonly stackName: string,
-  ) {}
-
-  private async queues() {
-    if (!this.checked) {
-      const state = await runnerState(this.endpoint);
-      if (state.engine.stackName !== this.stackName) {
-        throw new MailengineError('LOCAL_ENGINE_NOT_FOUND', `The local engine runner serves ${state.engine.stackName ? `stack ${state.engine.stackName}` : 'no engine'}, not ${this.stackName}.`, {
-          exitCode: ExitCode.NotFound,
-          suggestion: `Run \`mailengine local up --stack ${this.stackName}\`, or name the stack it serves with --stack.`,
-        });
-      }
-      this.checked = true;
-    }
-    return runnerQueues(this.endpoint);
-  }
-
-  async peek(queue: DlqQueue, limit: number): Promise<QueuePeek> {
-    const dlq = (await this.queues())[`${queue}Dlq`];
-    return {
-      name: dlq.name,
-      approximate: dlq.visible,
-      inFlight: dlq.inFlight,
-      messages: dlq.messages.slice(0, limit).map((m) => ({ messageId: m.messageId, body: m.body, receiveCount: m.receiveCount, sentAt: m.sentAt })),
-    };
-  }
-
-  async planRedrive(queue: DlqQueue): Promise<RedrivePlan> {
-    const all = await this.queues();
-    return { from: all[`${queue}Dlq`].name, to: all[queue].name, messages: all[`${queue}Dlq`].visible };
-  }
-
-  async redrive(queue: DlqQueue): Promise<Pick<RedriveItem, 'moved'>> {
-    return { moved: (await redriveRunnerQueue(this.endpoint, queue)).moved };
-  }
-}
-
-/** The dead letters of the engine the resources describe. */
-export function deadLetterSource(resources: EngineResources, clients: { sqs?: Pick<SQSClient, 'send'>; localEndpoint?: string }): DeadLetterSource {
-  if (resources.local) {
-    if (!clients.localEndpoint) throw new MailengineError('LOCAL_STACK_DOWN', 'The local stack has no engine runner endpoint.', { exitCode: ExitCode.Environment, suggestion: 'Start it with `mailengine local up`.' });
-    return new RunnerDeadLetters(clients.localEndpoint, resources.stackName);
-  }
-  if (!resources.queues || !clients.sqs) {
-    throw new MailengineError('STACK_INCOMPLETE', `Stack ${resources.stackName} does not name its queues in its outputs.`, { exitCode: ExitCode.NotFound, suggestion: 'Upgrade it with `mailengine deploy`.' });
-  }
-  const q = resources.queues;
-  return new SqsDeadLetters(clients.sqs, resources.stackName, { send: { source: q.send, dlq: q.sendDlq }, feedback: { source: q.feedback, dlq: q.feedbackDlq } });
+  /** Starts the move (SQS: a move task, reported `started`) or makes it (the local runner: `moved`). */
+  redrive(queue: DlqQueue, plan: RedrivePlan): Promise<Partial<Pick<RedriveItem, 'taskHandle' | 'moved' | 'action'>>>;
 }
 
 /** What a dead letter is, from its body alone. */
@@ -392,7 +215,7 @@ export async function listDeadLetters(
     });
     queues.push({ queue, name: peek.name, approximate: peek.approximate, ...(peek.inFlight !== undefined ? { inFlight: peek.inFlight } : {}), messages, more: peek.approximate > messages.length });
   }
-  return { stackName: source.stackName, local: source.local, queues, total: queues.reduce((n, q) => n + Math.max(q.approximate, q.messages.length), 0), notes };
+  return { stackName: source.stackName, local: source.local, title: source.title, queues, total: queues.reduce((n, q) => n + Math.max(q.approximate, q.messages.length), 0), notes };
 }
 
 /**
@@ -410,7 +233,7 @@ export async function redriveDeadLetters(source: DeadLetterSource, options: { qu
     action: plan.runningTask ? 'already-running' : plan.messages === 0 ? 'empty' : options.dryRun ? 'would-move' : 'started',
     ...(plan.runningTask ? { runningTask: plan.runningTask } : {}),
   }));
-  const report: RedriveReport = { stackName: source.stackName, local: source.local, dryRun: options.dryRun, items };
+  const report: RedriveReport = { stackName: source.stackName, local: source.local, title: source.title, dryRun: options.dryRun, items };
   const todo = items.filter((i) => i.action === 'started');
   if (todo.length === 0) return report;
 
@@ -426,7 +249,7 @@ export async function redriveDeadLetters(source: DeadLetterSource, options: { qu
   for (const item of todo) {
     const plan = plans.find((p) => p.queue === item.queue)!.plan;
     const done = await source.redrive(item.queue, plan);
-    Object.assign(item, source.local ? { action: 'moved' } : {}, done);
+    Object.assign(item, done);
   }
   return report;
 }

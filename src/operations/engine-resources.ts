@@ -1,13 +1,6 @@
-import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import type { AwsClientFactory } from '../aws/clients.js';
-import type { ResolvedSettings } from '../config/settings.js';
-import { ExitCode, MailengineError } from '../errors.js';
-import { localStackResources } from '../local/resources.js';
-
-/** The engine's resources that operations commands read and write. */
+/** The engine's resources that operations commands read and write (see src/target/ for where they come from). */
 export interface EngineResources {
   stackName: string;
-  local: boolean;
   trackingTable: string;
   suppressionTable: string;
   templatesBucket: string;
@@ -19,58 +12,4 @@ export interface EngineResources {
   alarmTopicArn?: string;
   /** Every output as CloudFormation reported it (empty locally). */
   outputs: Record<string, string>;
-}
-
-/**
- * Finds the engine named by the settings: a deployed stack's outputs, or with `--local` the names
- * the local stack recorded when it provisioned the tables and bucket from the same template.
- */
-export async function resolveEngineResources(aws: AwsClientFactory, settings: ResolvedSettings, cwd: string): Promise<EngineResources> {
-  if (settings.local) {
-    const names = localStackResources(cwd, settings.stackName);
-    if (!names?.TrackingTable || !names.SuppressionTable || !names.TemplatesBucket) {
-      throw new MailengineError('LOCAL_NOT_PROVISIONED', `The local stack has no engine named ${settings.stackName}.`, {
-        exitCode: ExitCode.NotFound,
-        suggestion: `Run \`mailengine local up${settings.stackName === 'mailengine' ? '' : ` --stack ${settings.stackName}`}\` in this directory first.`,
-      });
-    }
-    return {
-      stackName: settings.stackName,
-      local: true,
-      trackingTable: names.TrackingTable,
-      suppressionTable: names.SuppressionTable,
-      templatesBucket: names.TemplatesBucket,
-      configurationSet: settings.stackName,
-      eventBusName: `${settings.stackName}-bus`,
-      outputs: {},
-    };
-  }
-
-  const cfn = await aws.cloudformation();
-  const out = await cfn.send(new DescribeStacksCommand({ StackName: settings.stackName }));
-  const stack = out.Stacks?.[0];
-  const outputs = Object.fromEntries((stack?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
-  const need = (key: string) => {
-    const value = outputs[key];
-    if (!value) {
-      throw new MailengineError('STACK_INCOMPLETE', `Stack ${settings.stackName} (${stack?.StackStatus ?? 'unknown status'}) has no output ${key}.`, {
-        exitCode: ExitCode.NotFound,
-        suggestion: 'Is this a mailengine stack? `mailengine info` shows its state; `mailengine deploy` completes or upgrades it.',
-      });
-    }
-    return value;
-  };
-  return {
-    stackName: settings.stackName,
-    local: false,
-    trackingTable: need('TrackingTableName'),
-    suppressionTable: need('SuppressionTableName'),
-    templatesBucket: need('TemplatesBucketName'),
-    configurationSet: need('ConfigurationSetName'),
-    eventBusName: need('EventBusName'),
-    queues: { send: need('SendQueueUrl'), sendDlq: need('SendDeadLetterQueueUrl'), feedback: need('FeedbackQueueUrl'), feedbackDlq: need('FeedbackDeadLetterQueueUrl') },
-    senderEventSourceMappingId: outputs.SenderEventSourceMappingId,
-    alarmTopicArn: outputs.AlarmTopicArn,
-    outputs,
-  };
 }

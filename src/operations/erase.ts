@@ -36,10 +36,21 @@ export interface EraseDeps {
   hashKey(create: boolean): Promise<Buffer | undefined>;
   account: AccountListAccess;
   io: IoHost;
-  engine: { stackName: string; local: boolean; region?: string };
+  engine: { stackName: string; facts(finishedAt: string): ErasureFacts };
   batch?: BatchDeleteOptions;
   now?: () => Date;
 }
+
+/** What a receipt says of where the erasure ran: which engine, its backups, what erase cannot reach. */
+export interface ErasureFacts {
+  target: ErasureReceipt['target'];
+  region?: string;
+  backups: ErasureReceipt['backups'];
+  notes: string[];
+}
+
+/** The request still waiting in a queue is a copy every target has. */
+export const QUEUED_COPIES_NOTE = 'Requests still waiting in the send queue or its dead-letter queue (kept up to 14 days) carry the address; `mailengine dlq list` shows them.';
 
 /** What `erase` reports and `--receipt` writes. */
 export interface ErasureReceipt {
@@ -99,14 +110,15 @@ export async function eraseAddress(deps: EraseDeps, options: EraseOptions): Prom
   }
 
   const finishedAt = now().toISOString();
+  const facts = deps.engine.facts(finishedAt);
   const suppressedReason = plan.plain?.reason ?? plan.hash?.reason;
   return {
     receipt: 'mailengine-erasure',
     version: 1,
     address,
     stack: deps.engine.stackName,
-    target: deps.engine.local ? 'local' : 'aws',
-    ...(deps.engine.region && !deps.engine.local ? { region: deps.engine.region } : {}),
+    target: facts.target,
+    ...(facts.region ? { region: facts.region } : {}),
     dryRun: options.dryRun,
     startedAt,
     finishedAt,
@@ -119,8 +131,8 @@ export async function eraseAddress(deps: EraseDeps, options: EraseOptions): Prom
       kept: (keepHash || (plan.hash !== undefined && !options.forgetSuppression)) ? 'keyed-hash' : 'none',
     },
     accountList: accountListOutcome(deps.account, plan.accountEntry, options.dryRun),
-    backups: backups(deps.engine.local, finishedAt),
-    notes: notes(deps.engine.local),
+    backups: facts.backups,
+    notes: facts.notes,
   };
 }
 
@@ -202,22 +214,4 @@ function accountListOutcome(access: AccountListAccess, entry: AccountEntry | und
   if (!access.list) return { status: 'skipped', note: access.note };
   if (!entry) return { status: 'not-listed' };
   return { status: dryRun ? 'would-remove' : 'removed', reason: entry.reason };
-}
-
-function backups(local: boolean, finishedAt: string): ErasureReceipt['backups'] {
-  if (local) return { pointInTimeRecovery: false, windowDays: 0, note: 'The local stack keeps no backups.' };
-  return {
-    pointInTimeRecovery: true,
-    windowDays: PITR_WINDOW_DAYS,
-    deletedDataRecoverableUntil: new Date(Date.parse(finishedAt) + PITR_WINDOW_DAYS * 86_400_000).toISOString(),
-    note: `Both tables keep point-in-time recovery for ${PITR_WINDOW_DAYS} days: until then a restore to an earlier time would bring the erased items back. Erase the address again after any such restore.`,
-  };
-}
-
-function notes(local: boolean): string[] {
-  const list = [
-    'Requests still waiting in the send queue or its dead-letter queue (kept up to 14 days) carry the address; `mailengine dlq list` shows them.',
-  ];
-  if (!local) list.push("The functions' CloudWatch Logs (kept LogRetentionDays) may quote the address in the error of a rejected request; erase does not edit logs.");
-  return list;
 }

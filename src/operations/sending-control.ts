@@ -1,12 +1,7 @@
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { AwsClientFactory } from '../aws/clients.js';
-import { setSending, sendingState, type PauseClients, type PauseTarget, type SendingState, type SendingVerdict } from '../engine/pause.js';
+import type { SendingVerdict } from '../engine/pause.js';
 import { ExitCode, MailengineError, isMailengineError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
-import { pauseRunner, resumeRunner, runnerState } from '../local/runner/client.js';
-import type { RunnerState } from '../local/runner/runner.js';
-import { describeAlarm, readAutoPauseAlarms, type AutoPauseAlarm } from '../stack/alarms.js';
-import type { EngineResources } from './engine-resources.js';
+import { describeAlarm, type AutoPauseAlarm } from '../stack/alarms.js';
 
 export type EngineSendingState = SendingVerdict;
 
@@ -15,6 +10,8 @@ export interface SendingControlResult {
   action: 'pause' | 'resume';
   stackName: string;
   local: boolean;
+  /** "stack prod" or "the local engine mailengine". */
+  title: string;
   /** False when the engine already was in the state asked for. */
   changed: boolean;
   state: EngineSendingState;
@@ -33,12 +30,8 @@ export interface SendingControlResult {
   notes: string[];
 }
 
-/** Where the two switches are: a deployed stack's SES configuration set and Lambda mapping, or the local runner. */
-export type SendingTarget =
-  | { kind: 'aws'; stackName: string; clients: PauseClients; target: PauseTarget; sqs?: Pick<SQSClient, 'send'>; sendQueueUrl?: string; alarms: () => Promise<AutoPauseAlarm[]> }
-  | { kind: 'local'; stackName: string; endpoint: string };
-
-interface Snapshot {
+/** What the two switches say at one moment. */
+export interface SwitchSnapshot {
   state: EngineSendingState;
   configurationSetSending: boolean;
   senderMapping?: { id: string; state: string };
@@ -46,79 +39,27 @@ interface Snapshot {
 }
 
 /**
- * The switches of the engine the settings name. For a deployed stack, both come from its outputs
- * (ConfigurationSetName, SenderEventSourceMappingId); a stack without the mapping output cannot be
- * paused safely (requests would burn their receive count against a refusing SES), so that is an error.
+ * The engine's two switches (SES sending through its configuration set, and the Sender's
+ * consumption of the send queue), as a target provides them: a deployed stack's configuration
+ * set and Lambda mapping, or the local runner, which flips both together.
  */
-export async function sendingTarget(aws: AwsClientFactory, resources: EngineResources): Promise<SendingTarget> {
-  if (resources.local) {
-    const endpoint = aws.settings.local?.eventbridge;
-    if (!endpoint) throw new MailengineError('LOCAL_STACK_DOWN', 'The local stack has no engine runner endpoint.', { exitCode: ExitCode.Environment, suggestion: 'Start it with `mailengine local up`.' });
-    return { kind: 'local', stackName: resources.stackName, endpoint };
-  }
-  if (!resources.senderEventSourceMappingId) {
-    throw new MailengineError('STACK_INCOMPLETE', `Stack ${resources.stackName} has no output SenderEventSourceMappingId, so its Sender cannot be paused with its configuration set.`, {
-      exitCode: ExitCode.NotFound,
-      suggestion: 'Upgrade the stack with `mailengine deploy`; the current template has that output.',
-    });
-  }
-  return {
-    kind: 'aws',
-    stackName: resources.stackName,
-    clients: { ses: await aws.sesv2(), lambda: await aws.lambda() },
-    target: { configurationSet: resources.configurationSet, eventSourceMappingId: resources.senderEventSourceMappingId },
-    sqs: resources.queues ? await aws.sqs() : undefined,
-    sendQueueUrl: resources.queues?.send,
-    alarms: () => readAutoPauseAlarms(aws, resources.stackName),
-  };
-}
-
-async function waitingInQueue(target: Extract<SendingTarget, { kind: 'aws' }>): Promise<number | undefined> {
-  if (!target.sqs || !target.sendQueueUrl) return undefined;
-  // GetQueueAttributes: Attributes.ApproximateNumberOfMessages is a string (API reference).
-  const out = await target.sqs.send(new GetQueueAttributesCommand({ QueueUrl: target.sendQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
-  const n = Number(out.Attributes?.ApproximateNumberOfMessages);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-function fromAws(state: SendingState, target: Extract<SendingTarget, { kind: 'aws' }>, waiting: number | undefined): Snapshot {
-  return {
-    state: state.state,
-    configurationSetSending: state.sesSendingEnabled !== false,
-    senderMapping: { id: target.target.eventSourceMappingId, state: state.mappingState ?? 'Unknown' },
-    ...(waiting !== undefined ? { waiting } : {}),
-  };
-}
-
-function fromRunner(state: RunnerState, stackName: string): Snapshot {
-  if (!state.engine.configured || state.engine.stackName !== stackName) {
-    throw new MailengineError('LOCAL_ENGINE_NOT_FOUND', `The local engine runner serves ${state.engine.stackName ? `stack ${state.engine.stackName}` : 'no engine'}, not ${stackName}.`, {
-      exitCode: ExitCode.NotFound,
-      suggestion: `Run \`mailengine local up --stack ${stackName}\`, or name the stack it serves with --stack.`,
-    });
-  }
-  // The runner flips both switches together, as the Pause function does.
-  return { state: state.paused ? 'paused' : 'running', configurationSetSending: !state.paused, waiting: state.queues.send.visible };
-}
-
-async function snapshot(target: SendingTarget): Promise<Snapshot> {
-  if (target.kind === 'local') return fromRunner(await runnerState(target.endpoint), target.stackName);
-  const [state, waiting] = await Promise.all([sendingState(target.clients, target.target), waitingInQueue(target)]);
-  return fromAws(state, target, waiting);
-}
-
-async function flip(target: SendingTarget, enabled: boolean): Promise<Snapshot> {
-  if (target.kind === 'local') return fromRunner(await (enabled ? resumeRunner(target.endpoint) : pauseRunner(target.endpoint)), target.stackName);
-  const state = await setSending(target.clients, target.target, enabled);
-  return fromAws(state, target, await waitingInQueue(target));
+export interface SendingSwitches {
+  readonly stackName: string;
+  readonly local: boolean;
+  /** "stack prod" or "the local engine mailengine". */
+  readonly title: string;
+  read(): Promise<SwitchSnapshot>;
+  set(enabled: boolean): Promise<SwitchSnapshot>;
+  /** The auto-pause alarms; absent where the engine has none. */
+  alarms?: () => Promise<AutoPauseAlarm[]>;
 }
 
 function result(
   action: 'pause' | 'resume',
-  target: SendingTarget,
+  target: SendingSwitches,
   configurationSet: string,
-  before: Snapshot,
-  after: Snapshot,
+  before: SwitchSnapshot,
+  after: SwitchSnapshot,
   changed: boolean,
   notes: string[],
   alarms?: AutoPauseAlarm[],
@@ -126,7 +67,8 @@ function result(
   return {
     action,
     stackName: target.stackName,
-    local: target.kind === 'local',
+    local: target.local,
+    title: target.title,
     changed,
     state: after.state,
     before: before.state,
@@ -141,8 +83,8 @@ function result(
 }
 
 /** The alarms, or a note saying why they could not be read. */
-async function readAlarms(target: SendingTarget, notes: string[]): Promise<AutoPauseAlarm[] | undefined> {
-  if (target.kind !== 'aws') return undefined;
+async function readAlarms(target: SendingSwitches, notes: string[]): Promise<AutoPauseAlarm[] | undefined> {
+  if (!target.alarms) return undefined;
   try {
     return await target.alarms();
   } catch (err) {
@@ -157,8 +99,8 @@ async function readAlarms(target: SendingTarget, notes: string[]): Promise<AutoP
  * (src/engine/pause.ts keeps that order). Requests wait in the send queue. Asks first (default No);
  * a paused engine is left as it is, so running it twice is safe.
  */
-export async function pauseEngine(target: SendingTarget, configurationSet: string, io: IoHost): Promise<SendingControlResult> {
-  const before = await snapshot(target);
+export async function pauseEngine(target: SendingSwitches, configurationSet: string, io: IoHost): Promise<SendingControlResult> {
+  const before = await target.read();
   if (before.state === 'paused') {
     const notes: string[] = [];
     return result('pause', target, configurationSet, before, before, false, notes, await readAlarms(target, notes));
@@ -166,13 +108,13 @@ export async function pauseEngine(target: SendingTarget, configurationSet: strin
   const confirmed = await io.requestResponse({
     kind: 'confirm',
     code: 'pause.confirm',
-    message: `Pause sending for ${target.kind === 'local' ? `the local engine ${target.stackName}` : `stack ${target.stackName}`}? New requests will wait in the send queue (up to 14 days) until \`mailengine resume\`.`,
+    message: `Pause sending for ${target.title}? New requests will wait in the send queue (up to 14 days) until \`mailengine resume\`.`,
     default: false,
   });
   if (!confirmed) {
     throw new MailengineError('PAUSE_DECLINED', `Not paused; ${target.stackName} keeps sending.`, { exitCode: ExitCode.Failed, suggestion: 'Run it again and confirm, or pass --yes.' });
   }
-  const after = await flip(target, false);
+  const after = await target.set(false);
   const notes = before.state === 'partly-paused' ? ['The engine was partly paused (one of its two switches was off); both are off now.'] : [];
   return result('pause', target, configurationSet, before, after, true, notes, await readAlarms(target, notes));
 }
@@ -183,12 +125,12 @@ export async function pauseEngine(target: SendingTarget, configurationSet: strin
  * ALARM (or the alarms cannot be read) it refuses unless forced: such an alarm does not pause the
  * engine again until it has been back to OK, so a resume then leaves the reputation unguarded.
  */
-export async function resumeEngine(target: SendingTarget, configurationSet: string, options: { force?: boolean } = {}): Promise<SendingControlResult> {
-  const before = await snapshot(target);
+export async function resumeEngine(target: SendingSwitches, configurationSet: string, options: { force?: boolean } = {}): Promise<SendingControlResult> {
+  const before = await target.read();
   const notes: string[] = [];
   if (before.state === 'running') return result('resume', target, configurationSet, before, before, false, notes, await readAlarms(target, notes));
   let alarms: AutoPauseAlarm[] | undefined;
-  if (target.kind === 'aws') {
+  if (target.alarms) {
     try {
       alarms = await target.alarms();
     } catch (err) {
@@ -213,6 +155,6 @@ export async function resumeEngine(target: SendingTarget, configurationSet: stri
       notes.push(`Resumed with --force while ${high.map(describeAlarm).join('; ')}. It will not pause the engine again until it has gone back to OK.`);
     }
   }
-  const after = await flip(target, true);
+  const after = await target.set(true);
   return result('resume', target, configurationSet, before, after, true, notes, alarms);
 }

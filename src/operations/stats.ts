@@ -58,6 +58,8 @@ export interface CostLine {
 export interface StatsReport {
   stackName: string;
   local: boolean;
+  /** "stack prod" or "the local engine mailengine". */
+  title: string;
   days: number;
   since: string;
   until: string;
@@ -170,7 +172,7 @@ async function readShard(store: Pick<TrackingStore, 'listByDayShard'>, dayShard:
  */
 export async function collectStats(
   store: Pick<TrackingStore, 'listByDayShard'>,
-  options: { stackName: string; local: boolean; days: number; now?: Date },
+  options: { stackName: string; local: boolean; title: string; days: number; now?: Date },
 ): Promise<StatsReport> {
   const now = options.now ?? new Date();
   const until = now.toISOString();
@@ -201,6 +203,7 @@ export async function collectStats(
   return {
     stackName: options.stackName,
     local: options.local,
+    title: options.title,
     days: options.days,
     since,
     until,

@@ -33,14 +33,15 @@ export function engineReasonFor(reason: SuppressionListReason | string): Suppres
 /** NotFoundException, whether the client translated it (the factory's clients) or not. */
 const isNotFound = (err: unknown) => (isMailengineError(err) ? err.details?.awsError : (err as { name?: string } | undefined)?.name) === 'NotFoundException';
 
+/** The run leaves the account list alone (`--engine-only`). */
+export const ENGINE_ONLY: AccountListAccess = { skipped: 'engine-only', note: 'The SES account-level list was left alone (--engine-only).' };
+
 /**
- * Decides whether this run may use the account list. The local SES emulator has none; in the
- * SES sandbox (GetAccount ProductionAccessEnabled false) SES disables the suppression list API,
- * so only the engine's table is edited and the run says so.
+ * The SES account-level suppression list of the account the clients act in, when this run may
+ * use it: in the SES sandbox (GetAccount ProductionAccessEnabled false) SES disables the
+ * suppression list API, so only the engine's table is edited and the run says so.
  */
-export async function openAccountList(aws: AwsClientFactory, options: { local: boolean; engineOnly?: boolean }): Promise<AccountListAccess> {
-  if (options.engineOnly) return { skipped: 'engine-only', note: 'The SES account-level list was left alone (--engine-only).' };
-  if (options.local) return { skipped: 'local', note: "The local stack has no SES account-level suppression list; only the engine's table was used." };
+export async function sesAccountList(aws: AwsClientFactory): Promise<AccountListAccess> {
   const ses = await aws.sesv2();
   const { GetAccountCommand } = await import('@aws-sdk/client-sesv2');
   const account = await ses.send(new GetAccountCommand({}));

@@ -10,6 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
  *   src/aws;
  *   the stores and features (tracking, suppression, templates, engine, config, domain, stack,
  *   local, operations, io, cfn);
+ *   src/target (the engine port: chosen once, it alone reaches both the local stack and AWS for
+ *   operations, which never import it or src/local);
  *   commands/.
  * Type-only imports count: a type that reaches up ties the floors together as much as a value.
  */
@@ -21,6 +23,8 @@ const RULES: IForbiddenRuleType[] = [
   { name: 'util-imports-only-util', severity: 'error', from: { path: '^src/util/' }, to: { path: '^(src|commands)/', pathNot: '^src/util/' } },
   { name: 'root-leaves-import-only-root-leaves', severity: 'error', from: { path: ROOT_LEAVES }, to: { path: '^(src|commands)/', pathNot: ROOT_LEAVES } },
   { name: 'aws-imports-only-model-and-util', comment: 'the client boundary knows no feature', severity: 'error', from: { path: '^src/aws/' }, to: { path: '^(src|commands)/', pathNot: `^src/(aws|model|util)/|${ROOT_LEAVES}` } },
+  { name: 'operations-choose-no-target', comment: 'local or AWS is chosen once, in src/target/: operations get the port, never an adapter', severity: 'error', from: { path: '^src/operations/' }, to: { path: '^src/(local|target)/' } },
+  { name: 'commands-reach-local-stack-through-target', comment: 'only the local stack\'s own commands and the runtime (its endpoints for the clients) touch src/local/', severity: 'error', from: { path: '^commands/', pathNot: '^commands/(local/|runtime\\.ts$)' }, to: { path: '^src/local/' } },
   { name: 'engine-imports-no-shell-side', comment: 'the engine runs in Lambda: no operations, stack, local stack or terminal IO', severity: 'error', from: { path: '^src/engine/' }, to: { path: '^src/(operations|stack|local|io)/' } },
 ];
 
@@ -79,7 +83,11 @@ describe('import layers', () => {
       'src/engine/send.ts': "import { up } from '../local/up';\nimport { table } from '../io/table';\nimport { settings } from '../config/settings';\nexport const send = [up, table, settings];\n",
       'src/local/up.ts': "import { run } from '../../commands/run';\nexport const up = run;\n",
       'src/io/table.ts': 'export const table = 1;\n',
-      'commands/run.ts': "import { send } from '../src/engine/send';\nexport const run = send;\n",
+      'commands/run.ts': "import { send } from '../src/engine/send';\nimport { up } from '../src/local/up';\nexport const run = [send, up];\n",
+      'commands/runtime.ts': "import { up } from '../src/local/up';\nexport const runtime = up;\n",
+      'commands/local/start.ts': "import { up } from '../../src/local/up';\nexport const start = up;\n",
+      'src/operations/pause.ts': "import { up } from '../local/up';\nimport { pick } from '../target/pick';\nexport const pause = [up, pick];\n",
+      'src/target/pick.ts': "import { up } from '../local/up';\nexport const pick = up;\n",
     };
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(join(dir, dirname(path)), { recursive: true });
@@ -89,9 +97,12 @@ describe('import layers', () => {
     it('flags each upward import and nothing else', async () => {
       expect(await violations(dir, ['src', 'commands'])).toEqual([
         { rule: 'aws-imports-only-model-and-util', from: 'src/aws/region.ts', to: 'src/config/settings.ts' },
+        { rule: 'commands-reach-local-stack-through-target', from: 'commands/run.ts', to: 'src/local/up.ts' },
         { rule: 'engine-imports-no-shell-side', from: 'src/engine/send.ts', to: 'src/io/table.ts' },
         { rule: 'engine-imports-no-shell-side', from: 'src/engine/send.ts', to: 'src/local/up.ts' },
         { rule: 'model-imports-only-model-and-util', from: 'src/model/status.ts', to: 'src/engine/send.ts' },
+        { rule: 'operations-choose-no-target', from: 'src/operations/pause.ts', to: 'src/local/up.ts' },
+        { rule: 'operations-choose-no-target', from: 'src/operations/pause.ts', to: 'src/target/pick.ts' },
         { rule: 'root-leaves-import-only-root-leaves', from: 'src/errors.ts', to: 'src/model/status.ts' },
         { rule: 'src-imports-no-commands', from: 'src/local/up.ts', to: 'commands/run.ts' },
         { rule: 'util-imports-only-util', from: 'src/util/wait.ts', to: 'src/aws/region.ts' },

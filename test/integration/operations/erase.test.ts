@@ -49,7 +49,7 @@ function deps(overrides: Partial<EraseDeps> = {}, answers: Partial<Record<Messag
     suppressionTable: f.settings.suppressionTable,
     hashKey: async () => HASH_KEY,
     account: { skipped: 'local', note: 'The local stack has no SES account-level suppression list.' },
-    engine: { stackName: STACK, local: true },
+    engine: { stackName: STACK, facts: () => ({ target: 'local', backups: { pointInTimeRecovery: false, windowDays: 0, note: 'The local stack keeps no backups.' }, notes: [] }) },
     batch: { sleep: async () => undefined },
     ...overrides,
     io,

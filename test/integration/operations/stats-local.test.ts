@@ -82,7 +82,7 @@ afterAll(async () => {
 
 describe('stats (core, on DynamoDB Local)', () => {
   const NOW = new Date('2026-03-10T12:00:00.000Z');
-  const read = () => collectStats(new TrackingStore(documentClient(db), { tableName: trackingTable, retentionDays: 90 }), { stackName: STACK, local: true, days: 3, now: NOW });
+  const read = () => collectStats(new TrackingStore(documentClient(db), { tableName: trackingTable, retentionDays: 90 }), { stackName: STACK, local: true, title: `the local engine ${STACK}`, days: 3, now: NOW });
 
   it('counts each email by where it got, within the days asked for only', async () => {
     const r = await read();
@@ -167,7 +167,7 @@ describe('mailengine stats --local (records made by the real engine today)', () 
   });
 
   it('a period with no emails: says so, exit 0', () => {
-    const empty = renderStats({ ...({} as StatsReport), stackName: STACK, local: true, days: 2, since: '2025-01-01T00:00:00.000Z', until: '2025-01-02T10:00:00.000Z', counts: { requests: 0 } as StatsReport['counts'] });
+    const empty = renderStats({ ...({} as StatsReport), stackName: STACK, local: true, title: `the local engine ${STACK}`, days: 2, since: '2025-01-01T00:00:00.000Z', until: '2025-01-02T10:00:00.000Z', counts: { requests: 0 } as StatsReport['counts'] });
     expect(empty).toBe('Last 2 days for the local engine statstest: 2025-01-01 – 2025-01-02 10:00 UTC\nNo emails in this period.');
   });
 

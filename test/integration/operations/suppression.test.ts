@@ -8,7 +8,7 @@ import { documentClient } from '../../../src/engine/deps.js';
 import { MailengineError } from '../../../src/errors.js';
 import { addSuppression, checkSuppression, listSuppressions, removeSuppression, type SuppressionLists } from '../../../src/operations/suppression.js';
 import { parseSuppressionFile } from '../../../src/operations/suppression-files.js';
-import { AccountSuppressionList, openAccountList } from '../../../src/operations/suppression-sync.js';
+import { AccountSuppressionList, sesAccountList } from '../../../src/operations/suppression-sync.js';
 import { hashedAddress, SuppressionStore } from '../../../src/suppression/suppression-store.js';
 import { STACK, startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
 import { cfn, mockDeployedStack, secrets } from '../../helpers/deployed-stack.js';
@@ -156,7 +156,7 @@ describe('suppression core: both lists together', () => {
 
   it('in the SES sandbox the account list is left alone, with the reason', async () => {
     account.reset(false);
-    const access = await openAccountList(new AwsClientFactory({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }), { local: false });
+    const access = await sesAccountList(new AwsClientFactory({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }));
     expect(access.list).toBeUndefined();
     expect(access).toMatchObject({ skipped: 'sandbox' });
     expect((access as { note: string }).note).toContain('sandbox in eu-west-1');

@@ -134,6 +134,7 @@ describe('pause (deployed stack)', () => {
       action: 'pause',
       stackName: STACK,
       local: false,
+      title: `stack ${STACK}`,
       changed: true,
       state: 'paused',
       before: 'running',
