@@ -4,6 +4,8 @@ import { keyValueTable } from './terminal/render.js';
 import { alarmStates } from '../src/stack/alarms.js';
 import type { StackInfo } from '../src/stack/info.js';
 import type { LocalStackInfo } from '../src/stack/info-local.js';
+import type { QueueDepth } from '../src/stack/queue-depth.js';
+import type { SendingView } from '../src/stack/sending-state.js';
 import { defineAction, type Runtime } from './runtime.js';
 
 
@@ -29,8 +31,7 @@ function identityLine(r: StackInfo): string | undefined {
   return `${id.name}: ${id.verifiedForSending ? 'verified' : `NOT VERIFIED (${id.verificationStatus ?? '?'})`}${dkim}`;
 }
 
-function sendingLine(r: StackInfo): string | undefined {
-  const s = r.sending;
+function sendingLine(s: SendingView | undefined): string | undefined {
   if (!s) return undefined;
   const parts = [
     s.configurationSetSending === undefined ? '' : `configuration set sending ${s.configurationSetSending ? 'on' : 'off'}`,
@@ -40,17 +41,21 @@ function sendingLine(r: StackInfo): string | undefined {
   return `${word}${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }
 
+function queueLines(queues: Array<Pick<QueueDepth, 'name' | 'waiting' | 'inFlight'>> | undefined): string | undefined {
+  return queues?.map((q) => `${q.name} ${count(q.waiting)} waiting, ${count(q.inFlight)} in flight${q.name.endsWith('dlq') && (q.waiting ?? 0) > 0 ? ' <- failed requests' : ''}`).join('\n') || undefined;
+}
+
 function render(r: StackInfo, order: (o: Record<string, string>) => Array<[string, string]>): string {
-  const queues = r.queues.map((q) => `${q.name} ${count(q.waiting)} waiting, ${count(q.inFlight)} in flight${q.name.endsWith('dlq') && (q.waiting ?? 0) > 0 ? ' <- failed requests' : ''}`).join('\n');
+  const queues = queueLines(r.queues);
   const rows: Array<[string, string | undefined]> = [
     ['stack', `${r.stackName} in ${r.region}: ${r.stack.status}${r.stack.statusReason ? ` (${r.stack.statusReason})` : ''}`],
     ['updated', r.stack.updatedAt ?? r.stack.createdAt],
     ['engine', `${r.version.engine ?? 'unknown'} (this CLI: ${r.version.cli})`],
-    ['sending', sendingLine(r)],
+    ['sending', sendingLine(r.sending)],
     ['auto-pause alarms', r.alarms ? (r.alarms.length > 0 ? alarmStates(r.alarms) : 'none found') : undefined],
     ['SES account', sesLine(r)],
     ['identity', identityLine(r)],
-    ['queues', queues || undefined],
+    ['queues', queues],
   ];
   const lines = [keyValueTable(rows)];
   if (r.version.advice) lines.push('', r.version.advice);
@@ -65,6 +70,8 @@ function renderLocal(r: LocalStackInfo): string {
     ['stack', `${r.stackName} on the local stack (engine ${r.engineVersion})`],
     ['parts', r.parts.map((p) => `${p.label}: ${p.state}${p.state === 'running' && !p.healthy ? ' (not answering)' : ''} ${p.endpoint}`).join('\n')],
     ['inbox', r.inbox],
+    ['sending', sendingLine(r.sending)],
+    ['queues', queueLines(r.queues)],
     ...r.tables.map((t): [string, string] => [t.logicalId, `table ${t.name}: ${t.status}, ${count(t.itemCount)} items; indexes ${t.indexes.join(', ') || 'none'}${t.ttlAttribute ? `; TTL ${t.ttlAttribute}` : ''}`]),
     ...r.buckets.map((b): [string, string] => [b.logicalId, `bucket ${b.name}: ${b.exists ? `${count(b.objects)} objects` : 'MISSING'}`]),
   ];

@@ -3,6 +3,10 @@ import { ExitCode, MailengineError, isMailengineError } from '../errors.js';
 import { localStackResources } from '../local/resources.js';
 import { localStackStatus } from '../local/status.js';
 import { VERSION } from '../version.js';
+import { runnerState } from '../local/runner/client.js';
+import type { RunnerState } from '../local/runner/runner.js';
+import type { QueueDepth } from './queue-depth.js';
+import type { SendingView } from './sending-state.js';
 
 export interface LocalTableInfo {
   logicalId: string;
@@ -30,6 +34,10 @@ export interface LocalStackInfo {
   inbox: string;
   tables: LocalTableInfo[];
   buckets: LocalBucketInfo[];
+  /** Paused or not, as the engine runner reports it (absent when it serves another stack). */
+  sending?: SendingView;
+  /** The runner's queues and DLQs (absent when it serves another stack). */
+  queues?: Array<Omit<QueueDepth, 'url'>>;
   /** What the local stack does not have, so nobody looks for it. */
   notAvailable: string[];
 }
@@ -86,6 +94,7 @@ export async function localStackInfo(input: { aws: AwsClientFactory; cwd: string
       buckets.push({ logicalId, name, exists: false });
     }
   }
+  const engine = await runnerView(input.aws.settings.local?.eventbridge, input.stackName);
   return {
     target: 'local',
     stackName: input.stackName,
@@ -95,6 +104,29 @@ export async function localStackInfo(input: { aws: AwsClientFactory; cwd: string
     inbox: status.inbox,
     tables,
     buckets,
-    notAvailable: ['SES account and identities (the SES emulator only sends)', 'SQS queues and their depths', 'pause state'],
+    ...(engine.sending ? { sending: engine.sending, queues: engine.queues } : {}),
+    notAvailable: ['SES account and identities (the SES emulator only sends)', ...engine.missing],
+  };
+}
+
+/** Pause state and queue depths from the engine runner, when it serves this stack. */
+async function runnerView(endpoint: string | undefined, stackName: string): Promise<{ sending?: SendingView; queues?: Array<Omit<QueueDepth, 'url'>>; missing: string[] }> {
+  let state: RunnerState;
+  try {
+    if (!endpoint) throw new Error('no endpoint');
+    state = await runnerState(endpoint);
+  } catch {
+    return { missing: ['pause state and queue depths (the engine runner did not answer)'] };
+  }
+  if (!state.engine.configured || state.engine.stackName !== stackName) {
+    return { missing: [`pause state and queue depths (the engine runner serves ${state.engine.stackName ? `stack ${state.engine.stackName}` : 'no engine'})`] };
+  }
+  const q = state.queues;
+  const depth = (name: string, s: RunnerState['queues']['send']) => ({ name, waiting: s.visible, inFlight: s.inFlight, delayed: s.delayed });
+  return {
+    // The runner flips both switches together, as the Pause function does.
+    sending: { state: state.paused ? 'paused' : 'running', configurationSetSending: !state.paused },
+    queues: [depth('send', q.send), depth('send-dlq', q.sendDlq), depth('feedback', q.feedback), depth('feedback-dlq', q.feedbackDlq)],
+    missing: [],
   };
 }

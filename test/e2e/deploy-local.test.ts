@@ -37,6 +37,9 @@ describe('deploy --local and info --local, as a user runs them', () => {
     expect(info.code).toBe(0);
     const report = JSON.parse(info.stdout);
     expect(report).toMatchObject({ target: 'local', stackName: 'mailengine', running: true });
+    // The runner serves no stack yet: no pause state or queue depths, and info says why.
+    expect(report.sending).toBeUndefined();
+    expect(report.notAvailable).toContain('pause state and queue depths (the engine runner serves no engine)');
     expect(report.tables).toEqual([
       { logicalId: 'TrackingTable', name: 'mailengine-tracking', status: 'ACTIVE', itemCount: 0, indexes: ['by-day', 'by-message-id', 'by-recipient'], ttlAttribute: 'expiresAt' },
       { logicalId: 'SuppressionTable', name: 'mailengine-suppression', status: 'ACTIVE', itemCount: 0, indexes: ['by-reason'], ttlAttribute: 'expiresAt' },

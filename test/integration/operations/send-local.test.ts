@@ -191,6 +191,17 @@ describe('pause and resume on the local stack', () => {
     const paused = await run('pause', '--yes', '--json');
     expect(paused.json<SendingControlResult>()).toMatchObject({ state: 'paused', changed: false, waiting: 2 });
 
+    // info --local reads the same runner: paused, two waiting.
+    const info = await run('info', '--json');
+    expect(info.code).toBe(0);
+    const report = info.json<{ sending: unknown; queues: Array<{ name: string; waiting: number }>; notAvailable: string[] }>();
+    expect(report.sending).toEqual({ state: 'paused', configurationSetSending: false });
+    expect(report.queues.map((q) => [q.name, q.waiting])).toEqual([['send', 2], ['send-dlq', 0], ['feedback', 0], ['feedback-dlq', 0]]);
+    expect(report.notAvailable.join(' ')).not.toMatch(/pause state|queue/);
+    const shown = await run('info');
+    expect(shown.stdout).toMatch(/sending\s+PAUSED \(configuration set sending off\)/);
+    expect(shown.stdout).toMatch(/queues\s+send 2 waiting, 0 in flight/);
+
     const resumed = await run('resume');
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/^The local engine sendtest is resumed\.$/m);
