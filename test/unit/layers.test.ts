@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cruise, type ICruiseResult, type IForbiddenRuleType } from 'dependency-cruiser';
@@ -70,6 +70,13 @@ describe('import layers', () => {
     const stale = KNOWN_EXCEPTIONS.filter((k) => !found.some((v) => v.rule === k.rule && v.from === k.from && v.to === k.to));
     expect(stale).toEqual([]);
   }, 60_000);
+
+  it('the map of the code (docs/architecture.md) names every room of src/', () => {
+    const map = readFileSync('docs/architecture.md', 'utf8');
+    const rooms = readdirSync('src', { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `src/${e.name}/`);
+    expect(rooms.length).toBeGreaterThan(10);
+    expect(rooms.filter((room) => !map.includes(`\`${room}\``))).toEqual([]);
+  });
 
   describe('the rules catch what they forbid', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mailengine-layers-'));
