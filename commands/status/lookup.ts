@@ -17,7 +17,7 @@ export const lookupOptions = z.object({
   messageId: z.string().min(1).optional(),
   since: z.string().min(1).optional(),
   until: z.string().min(1).optional(),
-  limit: limitOption.default(20),
+  limit: limitOption.optional(),
   next: z.string().min(1).optional(),
   wide: z.boolean().default(false),
 });
@@ -86,7 +86,7 @@ export function registerStatusLookup(status: Command, runtime: Runtime): void {
     .option('--message-id <id>', 'the email SES knows by this message id')
     .option('--since <time>', 'emails created since: 2026-11-22, 2026-11-22T09:30:00Z, or an age such as 24h or 7d (UTC)')
     .option('--until <time>', 'emails created until (default: now); a date includes that whole day')
-    .option('--limit <n>', 'emails per page, 1-200', '20')
+    .option('--limit <n>', 'emails per page, 1-200 (default: 20; with --next, the page size of the lookup that printed it)')
     .option('--next <token>', 'the next page of an earlier --recipient or --since lookup (its "More:" line)')
     .option('--wide', `show every event's details whole (without it, they are cut at ${DETAIL_WIDTH} characters)`)
     .addHelpText('after', '\nLookups read the engine\'s indexes (by-recipient, by-message-id, by-day); they never scan the table.')

@@ -18,7 +18,8 @@ export interface LookupOptions {
   recipient?: string;
   since?: string;
   until?: string;
-  limit: number;
+  /** Emails per page; without it 20, or with `next` the page size of the lookup that printed the token. */
+  limit?: number;
   /** A token from the previous page; alone, it continues that query. */
   next?: string;
 }
@@ -39,11 +40,16 @@ export interface LookupResult {
 /** The longest `--since/--until` range: the engine keeps records at most this many days (a day more for the partial days at both ends). */
 const MAX_RANGE_DAYS = ENGINE_DEFAULTS.maxDataRetentionDays + 1;
 
+/** Emails per page when neither `--limit` nor a `--next` token says. */
+export const DEFAULT_PAGE_SIZE = 20;
+
 /** A checked lookup: the query, and where a `--next` token resumes it. */
 export interface LookupPlan {
   query: LookupQuery;
   position?: unknown;
   paging: boolean;
+  /** `--since`/`--until` as typed (`24h` stays `24h`), so a token can be matched against them on the next page. */
+  asTyped?: { since: string; until?: string };
 }
 
 /**
@@ -61,7 +67,7 @@ export function planLookup(options: LookupOptions, now = new Date()): LookupPlan
  * @param where how to name the engine in a not-found message, e.g. "in stack mailengine-prod"
  */
 export async function lookupEmails(tracking: TrackingStore, plan: LookupPlan, where: string): Promise<LookupResult> {
-  const { query, position } = plan;
+  const { query, position, asTyped } = plan;
   let records: TrackingRecord[] = [];
   let next: string | undefined;
 
@@ -76,11 +82,12 @@ export async function lookupEmails(tracking: TrackingStore, plan: LookupPlan, wh
     records = page.records;
     // The token keeps only [createdAt, emailId] of the last email; the rest of the key follows from them.
     const last = records[records.length - 1];
-    if (page.next) next = encodePageToken({ by: 'recipient', recipient: query.recipient, after: [last.createdAt, last.emailId] });
+    if (page.next) next = encodePageToken({ by: 'recipient', recipient: query.recipient, limit: query.limit, after: [last.createdAt, last.emailId] });
   } else {
     const page = await listByDay(tracking, { since: query.since, until: query.until, limit: query.limit, position: position as DayPosition | undefined });
     records = page.records;
-    if (page.next) next = encodePageToken({ by: 'time', since: query.since, until: query.until, position: page.next });
+    // The resolved range travels with the token: `--since 1h` on the next page would mean another hour.
+    if (page.next) next = encodePageToken({ by: 'time', since: query.since, until: query.until, ...(asTyped ? { asTyped } : {}), limit: query.limit, position: page.next });
   }
   if (records.length === 0) throw notFound(query, where, plan.paging);
   const emails = await withHistories(tracking, records);
@@ -100,7 +107,7 @@ async function withHistories(tracking: TrackingStore, records: TrackingRecord[])
   return views.filter((v): v is EmailView => v !== undefined);
 }
 
-function resolveQuery(options: LookupOptions, now: Date): { query: LookupQuery; position?: unknown } {
+function resolveQuery(options: LookupOptions, now: Date): Omit<LookupPlan, 'paging'> {
   const given = [options.emailId !== undefined, options.messageId !== undefined, options.recipient !== undefined, options.since !== undefined || options.until !== undefined].filter(Boolean).length;
   const token = options.next !== undefined ? decodePageToken(options.next) : undefined;
   if (given > 1) {
@@ -112,8 +119,9 @@ function resolveQuery(options: LookupOptions, now: Date): { query: LookupQuery; 
   if (token && (options.emailId !== undefined || options.messageId !== undefined)) {
     throw usageError('PAGE_TOKEN_UNEXPECTED', '--next continues a --recipient or --since/--until lookup; an email id or message id has one result.');
   }
-  if (options.limit < 1 || options.limit > 200 || !Number.isInteger(options.limit)) {
-    throw usageError('INVALID_LIMIT', `--limit must be a whole number from 1 to 200 (got ${options.limit}).`);
+  const limit = options.limit ?? tokenLimit(token) ?? DEFAULT_PAGE_SIZE;
+  if (limit < 1 || limit > 200 || !Number.isInteger(limit)) {
+    throw usageError('INVALID_LIMIT', `--limit must be a whole number from 1 to 200 (got ${limit}).`);
   }
 
   if (options.emailId !== undefined) {
@@ -128,8 +136,13 @@ function resolveQuery(options: LookupOptions, now: Date): { query: LookupQuery; 
   }
 
   let query: LookupQuery;
+  let asTyped: LookupPlan['asTyped'];
   if (options.recipient !== undefined) {
-    query = { by: 'recipient', recipient: parseAddress(options.recipient, 'recipient'), limit: options.limit };
+    query = { by: 'recipient', recipient: parseAddress(options.recipient, 'recipient'), limit };
+  } else if (token && sameTypedRange(token, options)) {
+    // The flags of the lookup that printed the token: continue its range as it was resolved then.
+    query = queryFromToken(token, limit);
+    asTyped = { since: options.since!, ...(options.until !== undefined ? { until: options.until } : {}) };
   } else if (options.since !== undefined || options.until !== undefined) {
     if (options.since === undefined) throw usageError('SINCE_MISSING', '--until needs --since: the by-day index is read day by day from a start.', 'e.g. --since 7d, or --since 2026-11-01 --until 2026-11-30.');
     const since = parseTimeOption(options.since, '--since', now);
@@ -138,12 +151,31 @@ function resolveQuery(options: LookupOptions, now: Date): { query: LookupQuery; 
     if (Date.parse(until) - Date.parse(since) > MAX_RANGE_DAYS * 86_400_000) {
       throw usageError('RANGE_TOO_LONG', `--since/--until span more than ${MAX_RANGE_DAYS} days.`, `Records are kept at most ${ENGINE_DEFAULTS.maxDataRetentionDays} days (DataRetentionDays); narrow the range.`);
     }
-    query = { by: 'time', since, until, limit: options.limit };
+    query = { by: 'time', since, until, limit };
+    asTyped = { since: options.since, ...(options.until !== undefined ? { until: options.until } : {}) };
   } else {
-    query = queryFromToken(token as Record<string, unknown>, options.limit);
+    query = queryFromToken(token as Record<string, unknown>, limit);
+    if (query.by === 'time' && isTypedRange(token?.asTyped)) asTyped = token.asTyped;
   }
-  if (!token) return { query };
-  return { query, position: positionFromToken(token, query) };
+  const typed = asTyped ? { asTyped } : {};
+  if (!token) return { query, ...typed };
+  return { query, position: positionFromToken(token, query), ...typed };
+}
+
+/** The page size a token was printed with (tokens before it carried one have none). */
+function tokenLimit(token: Record<string, unknown> | undefined): number | undefined {
+  return typeof token?.limit === 'number' ? token.limit : undefined;
+}
+
+const isTypedRange = (value: unknown): value is { since: string; until?: string } => {
+  const v = value as { since?: unknown; until?: unknown } | undefined;
+  return typeof v?.since === 'string' && (v.until === undefined || typeof v.until === 'string');
+};
+
+/** `--since`/`--until` given with `--next` exactly as the lookup that printed the token had them. */
+function sameTypedRange(token: Record<string, unknown>, options: LookupOptions): boolean {
+  if (token.by !== 'time' || options.since === undefined || !isTypedRange(token.asTyped)) return false;
+  return token.asTyped.since === options.since && token.asTyped.until === options.until;
 }
 
 function queryFromToken(token: Record<string, unknown>, limit: number): LookupQuery {

@@ -29,7 +29,7 @@ beforeAll(async () => {
 afterAll(async () => f?.stop());
 
 const WHERE = 'on the local stack (test)';
-const find = (options: Partial<LookupOptions>, now?: Date) => lookupEmails(tracking, planLookup({ limit: 20, ...options }, now), WHERE);
+const find = (options: LookupOptions, now?: Date) => lookupEmails(tracking, planLookup(options, now), WHERE);
 const writer = () => senderFor(f).tracking;
 
 /** A record in a final state with a chosen creation time: the Sender's own write path for rejected requests. */
@@ -79,10 +79,10 @@ async function seed(): Promise<void> {
 
 const LONG_SMTP_RESPONSE = '250 2.0.0 OK 1764669601 d75a77b69052e-4f0c2b5a8a1si123456789qtb.412 - gsmtp (queued as 7F3A2B1C0D)';
 
-/** Follows `next` tokens to the end, as a user pasting "More:" lines would. */
-async function allPages(first: Partial<LookupOptions>): Promise<{ pages: LookupResult[]; ids: string[] }> {
+/** Follows `next` tokens to the end, as a user pasting "More:" lines (`--next` alone) would. */
+async function allPages(first: LookupOptions): Promise<{ pages: LookupResult[]; ids: string[] }> {
   const pages = [await find(first)];
-  while (pages.at(-1)?.next) pages.push(await find({ next: pages.at(-1)?.next, limit: first.limit }));
+  while (pages.at(-1)?.next) pages.push(await find({ next: pages.at(-1)?.next }));
   return { pages, ids: pages.flatMap((p) => p.emails.map((e) => e.emailId)) };
 }
 
@@ -154,6 +154,25 @@ describe('status lookup (core, on DynamoDB Local)', () => {
     expect(times).toEqual([...times].sort().reverse());
   });
 
+  it('a relative --since pages on with the range the first page resolved, and --next keeps the page size', async () => {
+    const start = Date.parse('2026-04-13T00:00:00.000Z');
+    const pages = [await find({ since: '3d', limit: 4 }, new Date(start))];
+    // Each later page minutes later, with the same flags as typed: `3d` then means another range.
+    for (let i = 1; pages.at(-1)?.next; i++) pages.push(await find({ since: '3d', limit: 4, next: pages.at(-1)?.next }, new Date(start + i * 60_000)));
+    const ids = pages.flatMap((p) => p.emails.map((e) => e.emailId));
+    const whole = await find({ since: '2026-04-10T00:00:00.000Z', until: '2026-04-13T00:00:00.000Z', limit: 200 });
+    expect(whole.emails.length).toBeGreaterThan(20);
+    expect(ids).toEqual(whole.emails.map((e) => e.emailId));
+    expect(pages.map((p) => p.query)).toEqual(pages.map(() => ({ by: 'time', since: '2026-04-10T00:00:00.000Z', until: '2026-04-13T00:00:00.000Z', limit: 4 })));
+    // `--next` alone: the page size and the range come from the token.
+    const alone = await find({ next: pages[0].next }, new Date(start + 3_600_000));
+    expect(alone.query).toEqual(pages[1].query);
+    expect(alone.emails.map((e) => e.emailId)).toEqual(pages[1].emails.map((e) => e.emailId));
+    // An explicit --limit still wins, and other flags than the token's are refused.
+    expect((await find({ next: pages[0].next, limit: 2 })).emails).toHaveLength(2);
+    expect(() => planLookup({ since: '2d', next: pages[0].next }, new Date(start))).toThrow(/belongs to a different lookup/);
+  });
+
   it('--since as an age is relative to now', async () => {
     const { emails } = await find({ since: '1h' });
     expect(emails.map((e) => e.emailId)).toContain('order-1');
@@ -191,7 +210,7 @@ describe('status lookup (core, on DynamoDB Local)', () => {
   ])('bad input %j is exit 2 (%s), found before any read', (options, code) => {
     let error: unknown;
     try {
-      planLookup({ limit: 20, ...options });
+      planLookup(options);
     } catch (err) {
       error = err;
     }
