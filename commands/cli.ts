@@ -1,30 +1,39 @@
 import module from 'node:module';
-import { ExitCode } from '../src/errors.js';
-import { main } from './main.js';
 
 // The AWS SDK warns on Node 20 that its 2027 releases need Node 22; the README says so once,
 // the CLI's output should not on every run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Before anything of ours loads, so the cache covers it (Node 22.1 and later; a no-op before).
 (module as { enableCompileCache?: () => void }).enableCompileCache?.();
 
-const controller = new AbortController();
-let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) process.exit(ExitCode.Interrupted);
-  interrupted = true;
-  controller.abort();
-  // Give the running command a moment to say what state it left things in, then leave.
-  setTimeout(() => {
-    process.stderr.write('Interrupted.\n');
-    process.exit(ExitCode.Interrupted);
-  }, 1500).unref();
-});
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+  // The one answer that needs no command tree.
+  const { VERSION } = await import('../src/version.js');
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  const { ExitCode } = await import('../src/errors.js');
+  const { main } = await import('./main.js');
 
-const code = await main(process.argv.slice(2), {
-  env: process.env,
-  cwd: process.cwd(),
-  streams: { stdout: process.stdout, stderr: process.stderr },
-  stdinIsTTY: process.stdin.isTTY === true,
-  signal: controller.signal,
-});
-process.exitCode = interrupted ? ExitCode.Interrupted : code;
+  const controller = new AbortController();
+  let interrupted = false;
+  process.on('SIGINT', () => {
+    if (interrupted) process.exit(ExitCode.Interrupted);
+    interrupted = true;
+    controller.abort();
+    // Give the running command a moment to say what state it left things in, then leave.
+    setTimeout(() => {
+      process.stderr.write('Interrupted.\n');
+      process.exit(ExitCode.Interrupted);
+    }, 1500).unref();
+  });
+
+  const code = await main(argv, {
+    env: process.env,
+    cwd: process.cwd(),
+    streams: { stdout: process.stdout, stderr: process.stderr },
+    stdinIsTTY: process.stdin.isTTY === true,
+    signal: controller.signal,
+  });
+  process.exitCode = interrupted ? ExitCode.Interrupted : code;
+}

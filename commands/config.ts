@@ -1,16 +1,21 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { regionSchema } from '../src/config/schema.js';
+import type { Zod } from './runtime.js';
 import { keyValueTable } from './terminal/render.js';
 import { defineAction, type Runtime } from './runtime.js';
 
-const showOptions = z.object({});
+const showOptions = (z: Zod) =>
+  z.object({});
 
-const initOptions = z.object({
-  force: z.boolean().default(false),
-  defaultRegion: regionSchema.default('us-east-1'),
-  adminEmail: z.email({ message: 'is not an email address' }).optional(),
-});
+  // The config file's own region rule; its module loads zod, so it is imported when the command runs.
+  const initOptions = async (z: Zod) => {
+    const { regionSchema } = await import('../src/config/schema.js');
+    return z.object({
+      force: z.boolean().default(false),
+      defaultRegion: regionSchema.default('us-east-1'),
+      adminEmail: z.email({ message: 'is not an email address' }).optional(),
+    });
+  };
+
 
 export function registerConfig(program: Command, runtime: Runtime): void {
   const config = program.command('config').description('the settings mailengine resolves from flags, mailengine.config.json and your AWS setup');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from './runtime.js';
 import { AwsClientFactory, type AwsClientSettings } from '../src/aws/clients.js';
 import { keyValueTable } from './terminal/render.js';
 import { APPROVAL_POLICIES } from '../src/stack/approval.js';
@@ -9,14 +9,15 @@ import { shownPath } from './local/shared.js';
 import { defineAction, type CommandContext, type Runtime } from './runtime.js';
 
 
-const deployOptions = z.object({
-  parameters: z.array(z.string()).default([]),
-  requireApproval: z.enum(APPROVAL_POLICIES, { message: `must be one of ${APPROVAL_POLICIES.join(', ')}` }).default('broadening'),
-  execute: z.boolean().default(true),
-  wait: z.boolean().default(true),
-  adoptRetained: z.boolean().default(false),
-  outputsFile: z.string().min(1).optional(),
-});
+const deployOptions = (z: Zod) =>
+  z.object({
+    parameters: z.array(z.string()).default([]),
+    requireApproval: z.enum(APPROVAL_POLICIES, { message: `must be one of ${APPROVAL_POLICIES.join(', ')}` }).default('broadening'),
+    execute: z.boolean().default(true),
+    wait: z.boolean().default(true),
+    adoptRetained: z.boolean().default(false),
+    outputsFile: z.string().min(1).optional(),
+  });
 
 /** Builds clients for a region the user chose at a prompt, the same way the runtime builds them. */
 export function clientsForRegion(ctx: CommandContext): (region: string) => AwsClientFactory {

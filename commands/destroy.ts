@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from './runtime.js';
 import type { DestroyResult } from '../src/stack/destroy.js';
 import { clientsForRegion } from './deploy.js';
 import { defineAction, type Runtime } from './runtime.js';
 
-const destroyOptions = z.object({
-  purgeArtifacts: z.boolean().default(false),
-  wait: z.boolean().default(true),
-  force: z.boolean().default(false),
-});
+const destroyOptions = (z: Zod) =>
+  z.object({
+    purgeArtifacts: z.boolean().default(false),
+    wait: z.boolean().default(true),
+    force: z.boolean().default(false),
+  });
 
 function render(r: DestroyResult, describe: (item: DestroyResult['retained'][number]) => string, usd: (n: number) => string): string {
   const lines =

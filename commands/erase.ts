@@ -1,18 +1,19 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from './runtime.js';
 import { keyValueTable } from './terminal/render.js';
 import { describeCounts } from '../src/operations/erase-counts.js';
 import type { ErasureReceipt } from '../src/operations/erase.js';
 import { assertWritable, outputFile, writeOutputFile } from './output-file.js';
 import { defineAction, type Runtime } from './runtime.js';
 
-const eraseOptions = z.object({
-  address: z.string(),
-  dryRun: z.boolean().default(false),
-  forgetSuppression: z.boolean().default(false),
-  force: z.boolean().default(false),
-  receipt: z.string().min(1).optional(),
-});
+const eraseOptions = (z: Zod) =>
+  z.object({
+    address: z.string(),
+    dryRun: z.boolean().default(false),
+    forgetSuppression: z.boolean().default(false),
+    force: z.boolean().default(false),
+    receipt: z.string().min(1).optional(),
+  });
 
 function render(r: ErasureReceipt, receiptFile?: string): string {
   const head = r.nothingFound

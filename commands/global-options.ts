@@ -1,21 +1,5 @@
 import { Option, type Command } from 'commander';
-import { z } from 'zod';
-import { regionSchema, stackNameSchema } from '../src/config/schema.js';
-
-/** Flags every command takes. Validated once here; commands add their own on top. */
-export const globalOptionsSchema = z.object({
-  json: z.boolean().default(false),
-  yes: z.boolean().default(false),
-  color: z.boolean().default(true),
-  debug: z.boolean().default(false),
-  profile: z.string().min(1).optional(),
-  region: regionSchema.optional(),
-  stack: stackNameSchema.optional(),
-  env: z.string().min(1).optional(),
-  local: z.boolean().default(false),
-  config: z.string().min(1).optional(),
-});
-export type GlobalOptions = z.infer<typeof globalOptionsSchema>;
+export type { GlobalOptions } from './global-options-schema.js';
 
 export function addGlobalOptions(program: Command): Command {
   return program

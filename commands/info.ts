@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from './runtime.js';
 import { keyValueTable } from './terminal/render.js';
 import { alarmStates } from '../src/stack/alarms.js';
 import type { StackInfo } from '../src/stack/info.js';
@@ -9,9 +9,10 @@ import type { SendingView } from '../src/stack/sending-state.js';
 import { defineAction, type Runtime } from './runtime.js';
 
 
-const infoOptions = z.object({});
+const infoOptions = (z: Zod) =>
+  z.object({});
 
-const count = (n: number | undefined) => (n === undefined ? '?' : n.toLocaleString('en-US'));
+  const count = (n: number | undefined) => (n === undefined ? '?' : n.toLocaleString('en-US'));
 
 function sesLine(r: StackInfo): string | undefined {
   const ses = r.ses;

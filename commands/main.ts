@@ -1,7 +1,6 @@
 import { CommanderError } from 'commander';
 import { ExitCode } from '../src/errors.js';
 import { handleError } from './handle-error.js';
-import { makeChalk } from './io.js';
 import { createProgram } from './program.js';
 import type { Runtime } from './runtime.js';
 
@@ -16,6 +15,8 @@ export async function main(argv: string[], runtime: Runtime): Promise<number> {
     const json = argv.includes('--json');
     const debug = argv.includes('--debug');
     const color = !argv.includes('--no-color');
+    // Colour is loaded only when there is an error to print: --help and --version never need it.
+    const { makeChalk } = await import('./io.js');
     return handleError(err, { streams: runtime.streams, chalk: makeChalk({ color }, runtime.env), debug, json });
   }
 }

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from './runtime.js';
 import { keyValueTable } from './terminal/render.js';
 import { alarmStates } from '../src/stack/alarms.js';
 import type { SendingControlResult } from '../src/operations/sending-control.js';
 import { defineAction, type CommandContext, type Runtime } from './runtime.js';
 
-const noOptions = z.object({});
+const noOptions = (z: Zod) =>
+  z.object({});
 
-const STATE_TEXT = { running: 'running', paused: 'paused', 'partly-paused': 'partly paused (one switch off)', unknown: 'unknown (neither switch could be read)' } as const;
+  const STATE_TEXT = { running: 'running', paused: 'paused', 'partly-paused': 'partly paused (one switch off)', unknown: 'unknown (neither switch could be read)' } as const;
 
 /** The headline and both switches: what `pause` and `resume` print. */
 export function renderSendingControl(r: SendingControlResult): string {

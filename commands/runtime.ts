@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AwsClientFactory, type AwsClientSettings } from '../src/aws/clients.js';
-import { loadConfig } from '../src/config/config-file.js';
-import { resolveSettings, type ResolvedSettings } from '../src/config/settings.js';
+import type { ResolvedSettings } from '../src/config/settings.js';
 import { describeZodIssues } from '../src/config/zod-issues.js';
 import { usageError } from '../src/errors.js';
 import type { IoHost } from '../src/io/io-host.js';
 import type { OutputStreams } from './terminal/streams.js';
-import { readLocalEndpoints } from '../src/local/endpoints.js';
 import type { EngineTarget } from '../src/target/engine-target.js';
-import { createIoHost, makeChalk } from './io.js';
-import { globalOptionsSchema, globalsFromEnvironment, type GlobalOptions } from './global-options.js';
+import { globalsFromEnvironment, type GlobalOptions } from './global-options.js';
+
+/** zod's API, handed to a command's schema when the command runs (`--help` and `--version` never load zod). */
+export type Zod = typeof z;
 
 /** What the process gives the CLI; injected so tests can run commands in-process. */
 export interface Runtime {
@@ -43,7 +43,7 @@ export interface CommandContext {
 export function defineAction<S extends z.ZodType<object>>(
   runtime: Runtime,
   name: string,
-  schema: S,
+  schema: (z: Zod) => S | Promise<S>,
   handler: (options: z.infer<S>, ctx: CommandContext) => Promise<void>,
   argNames: string[] = [],
 ) {
@@ -54,8 +54,10 @@ export function defineAction<S extends z.ZodType<object>>(
       if (params[i] !== undefined) positional[arg] = params[i];
     });
     const raw = { ...globalsFromEnvironment(runtime.env), ...command.optsWithGlobals() };
-    const globals = parseOrExit(globalOptionsSchema, raw, name);
-    const options = parseOrExit(schema, { ...raw, ...positional }, name);
+    const { z } = await import('zod');
+    const { globalOptionsSchema } = await import('./global-options-schema.js');
+    const globals = parseOrExit(z, globalOptionsSchema, raw, name);
+    const options = parseOrExit(z, await schema(z), { ...raw, ...positional }, name);
     if (runtime.intercept) {
       runtime.intercept(name, { ...globals, ...options });
       return;
@@ -70,7 +72,7 @@ function flagName(path: PropertyKey[]): string {
   return key ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : 'argument';
 }
 
-function parseOrExit<S extends z.ZodType>(schema: S, raw: unknown, command: string): z.infer<S> {
+function parseOrExit<S extends z.ZodType>(z: Zod, schema: S, raw: unknown, command: string): z.infer<S> {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
@@ -84,6 +86,10 @@ function parseOrExit<S extends z.ZodType>(schema: S, raw: unknown, command: stri
 }
 
 export async function createContext(globals: GlobalOptions, runtime: Runtime): Promise<CommandContext> {
+  const { createIoHost, makeChalk } = await import('./io.js');
+  const { loadConfig } = await import('../src/config/config-file.js');
+  const { resolveSettings } = await import('../src/config/settings.js');
+  const { readLocalEndpoints } = await import('../src/local/endpoints.js');
   const chalk = makeChalk(globals, runtime.env);
   const io = await createIoHost(globals, runtime, chalk);
   const loaded = await loadConfig({ explicitPath: globals.config, cwd: runtime.cwd });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
+import type { Zod } from './runtime.js';
 import { usageError } from '../src/errors.js';
 import { dataTable } from './terminal/render.js';
 import type { SendTestResult } from '../src/operations/send-test.js';
@@ -9,22 +9,24 @@ import { SIMULATIONS } from '../src/operations/simulations.js';
 import { defineAction, type Runtime } from './runtime.js';
 import { detailText } from './status/lookup.js';
 
-const timeoutOption = z
-  .string()
-  .regex(/^\d+$/, { message: 'is not a whole number of seconds' })
-  .transform(Number)
-  .pipe(z.number().int().min(1, { message: 'must be 1 to 3600 seconds' }).max(3600, { message: 'must be 1 to 3600 seconds' }));
+const timeoutOption = (z: Zod) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: 'is not a whole number of seconds' })
+    .transform(Number)
+    .pipe(z.number().int().min(1, { message: 'must be 1 to 3600 seconds' }).max(3600, { message: 'must be 1 to 3600 seconds' }));
 
-export const sendOptions = z.object({
-  test: z.boolean().default(false),
-  simulate: z.enum(SIMULATIONS).optional(),
-  to: z.string().min(1).optional(),
-  template: z.string().min(1),
-  data: z.string().optional(),
-  dataFile: z.string().min(1).optional(),
-  emailId: z.string().min(1).optional(),
-  timeout: timeoutOption.default(60),
-});
+export const sendOptions = (z: Zod) =>
+  z.object({
+    test: z.boolean().default(false),
+    simulate: z.enum(SIMULATIONS).optional(),
+    to: z.string().min(1).optional(),
+    template: z.string().min(1),
+    data: z.string().optional(),
+    dataFile: z.string().min(1).optional(),
+    emailId: z.string().min(1).optional(),
+    timeout: timeoutOption(z).default(60),
+  });
 
 /** The send timeline has an extra column, so its details are cut shorter than `status lookup`'s. */
 const SEND_DETAIL_WIDTH = 60;

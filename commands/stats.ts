@@ -1,18 +1,20 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from './runtime.js';
 import { dataTable, formatRate } from './terminal/render.js';
 import type { DayStats, LatencyStats, StatsReport } from '../src/operations/stats.js';
 import { defineAction, type Runtime } from './runtime.js';
 
-const daysOption = z
-  .string()
-  .regex(/^\d+$/, { message: 'is not a whole number' })
-  .transform(Number)
-  .pipe(z.number().int().min(1, { message: 'must be 1 to 365' }).max(365, { message: 'must be 1 to 365' }));
+const daysOption = (z: Zod) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: 'is not a whole number' })
+    .transform(Number)
+    .pipe(z.number().int().min(1, { message: 'must be 1 to 365' }).max(365, { message: 'must be 1 to 365' }));
 
-const statsOptions = z.object({ days: daysOption.default(7) });
+const statsOptions = (z: Zod) =>
+  z.object({ days: daysOption(z).default(7) });
 
-const BAR_WIDTH = 40;
+  const BAR_WIDTH = 40;
 
 /** Cents, or four decimals for amounts under a cent, so a small test volume does not show as $0.00. */
 const dollars = (amount: number) => `$${amount.toFixed(amount > 0 && amount < 0.01 ? 4 : 2)}`;

@@ -1,28 +1,30 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from '../runtime.js';
 import { dataTable } from '../terminal/render.js';
 import type { DeadLetter, DlqListReport } from '../../src/operations/dlq.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { openDeadLetters, queueOption, queuesFor } from './shared.js';
 
-const limitOption = z
-  .string()
-  .regex(/^\d+$/, { message: 'is not a whole number' })
-  .transform(Number)
-  .pipe(z.number().int().min(1, { message: 'must be 1 to 100' }).max(100, { message: 'must be 1 to 100' }));
+const limitOption = (z: Zod) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: 'is not a whole number' })
+    .transform(Number)
+    .pipe(z.number().int().min(1, { message: 'must be 1 to 100' }).max(100, { message: 'must be 1 to 100' }));
 
-const listOptions = z.object({ queue: queueOption, limit: limitOption.default(20) });
+const listOptions = (z: Zod) =>
+  z.object({ queue: queueOption(z), limit: limitOption(z).default(20) });
 
-/** 90 → "1m 30s", 7200 → "2h 0m": how long ago the request was first queued. */
-export function age(seconds: number | undefined): string | undefined {
-  if (seconds === undefined) return undefined;
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
-  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;
-  return `${Math.floor(seconds / 86_400)}d ${Math.floor((seconds % 86_400) / 3600)}h`;
-}
+  /** 90 → "1m 30s", 7200 → "2h 0m": how long ago the request was first queued. */
+  export function age(seconds: number | undefined): string | undefined {
+    if (seconds === undefined) return undefined;
+    if (seconds < 60) return `${seconds}s`;
+    if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
+    if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;
+    return `${Math.floor(seconds / 86_400)}d ${Math.floor((seconds % 86_400) / 3600)}h`;
+  }
 
-const clip = (text: string | undefined, n: number) => (text && text.length > n ? `${text.slice(0, n - 1)}…` : text);
+  const clip = (text: string | undefined, n: number) => (text && text.length > n ? `${text.slice(0, n - 1)}…` : text);
 
 function what(m: DeadLetter): string {
   if (m.kind === 'ses-event') return `SES ${m.sesEventType ?? 'event'}`;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import type { Zod } from '../runtime.js';
 import { ExitCode, MailengineError } from '../../src/errors.js';
 import { dataTable } from '../terminal/render.js';
 import type { CheckResult } from '../../src/domain/check.js';
@@ -8,11 +8,12 @@ import { defineAction, type Runtime } from '../runtime.js';
 import { sesForDomains, statusMark } from './shared.js';
 
 /** `1.1.1.1`, `127.0.0.1:5353`, `2606:4700::1111` or `[::1]:5353`, comma-separated. */
-const resolverOption = z
-  .string()
-  .transform((value) => value.split(',').map((s) => s.trim()).filter(Boolean))
-  .refine((servers) => servers.length > 0 && servers.every(isServer), { message: 'must be IP addresses, optionally with :port (e.g. 1.1.1.1 or 127.0.0.1:5353)' })
-  .optional();
+const resolverOption = (z: Zod) =>
+  z
+    .string()
+    .transform((value) => value.split(',').map((s) => s.trim()).filter(Boolean))
+    .refine((servers) => servers.length > 0 && servers.every(isServer), { message: 'must be IP addresses, optionally with :port (e.g. 1.1.1.1 or 127.0.0.1:5353)' })
+    .optional();
 
 function isServer(server: string): boolean {
   const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(server);
@@ -23,17 +24,19 @@ function isServer(server: string): boolean {
 }
 
 /** `90`, `90s`, `15m` or `2h`, in milliseconds. */
-const durationOption = z
-  .string()
-  .regex(/^\d+(s|m|h)?$/, { message: 'must be a duration such as 90s, 15m or 2h' })
-  .transform((v) => Number.parseInt(v, 10) * ({ s: 1_000, m: 60_000, h: 3_600_000 }[v.replace(/^\d+/, '') as 's' | 'm' | 'h'] ?? 1_000));
+const durationOption = (z: Zod) =>
+  z
+    .string()
+    .regex(/^\d+(s|m|h)?$/, { message: 'must be a duration such as 90s, 15m or 2h' })
+    .transform((v) => Number.parseInt(v, 10) * ({ s: 1_000, m: 60_000, h: 3_600_000 }[v.replace(/^\d+/, '') as 's' | 'm' | 'h'] ?? 1_000));
 
-const checkOptions = z.object({
-  domain: z.string(),
-  resolver: resolverOption,
-  wait: z.boolean().default(false),
-  timeout: durationOption.default(15 * 60_000),
-});
+const checkOptions = (z: Zod) =>
+  z.object({
+    domain: z.string(),
+    resolver: resolverOption(z),
+    wait: z.boolean().default(false),
+    timeout: durationOption(z).default(15 * 60_000),
+  });
 
 function render(r: CheckResult): string {
   // The expected value is in each fix line (and in --json); the table stays narrow enough to read.

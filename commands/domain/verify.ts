@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from '../runtime.js';
 import { dataTable } from '../terminal/render.js';
 import type { VerifyResult } from '../../src/domain/verify.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { sesForDomains } from './shared.js';
 
-const verifyOptions = z.object({
-  domain: z.string(),
-  mailFrom: z.string().min(1).optional(),
-  bind: z.boolean().default(false),
-});
+const verifyOptions = (z: Zod) =>
+  z.object({
+    domain: z.string(),
+    mailFrom: z.string().min(1).optional(),
+    bind: z.boolean().default(false),
+  });
 
 function render(r: VerifyResult): string {
   const head = r.created

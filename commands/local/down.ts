@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from '../runtime.js';
 import type { DownResult } from '../../src/local/down.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { shownPath } from './shared.js';
 
-const downOptions = z.object({
-  purge: z.boolean().default(false),
-});
+const downOptions = (z: Zod) =>
+  z.object({
+    purge: z.boolean().default(false),
+  });
 
 function render(result: DownResult, cwd: string): string {
   const stopped = result.parts.filter((p) => p.state === 'stopped');

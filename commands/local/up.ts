@@ -1,26 +1,27 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import type { Zod } from '../runtime.js';
 import type { UpResult } from '../../src/local/up.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { portOption, shownPath } from './shared.js';
 import { columns } from '../terminal/render.js';
 
-const upOptions = z.object({
-  dynamodbPort: portOption,
-  s3Port: portOption,
-  sesPort: portOption,
-  eventbridgePort: portOption,
-  inMemory: z.boolean().default(false),
-  timeout: z
-    .string()
-    .regex(/^\d+$/, { message: 'is not a whole number of seconds' })
-    .transform(Number)
-    .pipe(z.number().int().min(1, { message: 'must be at least 1 second' }))
-    .optional(),
-  provision: z.boolean().default(true),
-  template: z.string().min(1).optional(),
-});
+const upOptions = (z: Zod) =>
+  z.object({
+    dynamodbPort: portOption(z),
+    s3Port: portOption(z),
+    sesPort: portOption(z),
+    eventbridgePort: portOption(z),
+    inMemory: z.boolean().default(false),
+    timeout: z
+      .string()
+      .regex(/^\d+$/, { message: 'is not a whole number of seconds' })
+      .transform(Number)
+      .pipe(z.number().int().min(1, { message: 'must be at least 1 second' }))
+      .optional(),
+    provision: z.boolean().default(true),
+    template: z.string().min(1).optional(),
+  });
 
 function render(result: UpResult, cwd: string, stackName: string): string {
   const started = result.parts.filter((p) => p.state === 'started').length;

@@ -1,26 +1,28 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from '../runtime.js';
 import { dataTable } from '../terminal/render.js';
 import type { EmailView, TimelineEntry } from '../../src/operations/email-view.js';
 import type { LookupResult } from '../../src/operations/lookup.js';
 import { defineAction, type Runtime } from '../runtime.js';
 
-const limitOption = z
-  .string()
-  .regex(/^\d+$/, { message: 'is not a whole number' })
-  .transform(Number)
-  .pipe(z.number().int().min(1, { message: 'must be 1 to 200' }).max(200, { message: 'must be 1 to 200' }));
+const limitOption = (z: Zod) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: 'is not a whole number' })
+    .transform(Number)
+    .pipe(z.number().int().min(1, { message: 'must be 1 to 200' }).max(200, { message: 'must be 1 to 200' }));
 
-export const lookupOptions = z.object({
-  recipient: z.string().min(1).optional(),
-  emailId: z.string().min(1).optional(),
-  messageId: z.string().min(1).optional(),
-  since: z.string().min(1).optional(),
-  until: z.string().min(1).optional(),
-  limit: limitOption.optional(),
-  next: z.string().min(1).optional(),
-  wide: z.boolean().default(false),
-});
+export const lookupOptions = (z: Zod) =>
+  z.object({
+    recipient: z.string().min(1).optional(),
+    emailId: z.string().min(1).optional(),
+    messageId: z.string().min(1).optional(),
+    since: z.string().min(1).optional(),
+    until: z.string().min(1).optional(),
+    limit: limitOption(z).optional(),
+    next: z.string().min(1).optional(),
+    wide: z.boolean().default(false),
+  });
 
 /** How much of an event's details a timeline row shows unless `--wide` asks for all of it. */
 export const DETAIL_WIDTH = 90;

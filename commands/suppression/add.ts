@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from '../runtime.js';
 import { dataTable } from '../terminal/render.js';
 import type { AddResult } from '../../src/operations/suppression.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { engineOnlyOption, openSuppressionLists } from './shared.js';
 
-const addOptions = z.object({
-  addresses: z.array(z.string()).min(1),
-  reason: z.enum(['manual', 'bounce', 'complaint'], { message: 'must be manual, bounce or complaint' }).default('manual'),
-  engineOnly: engineOnlyOption,
-  dryRun: z.boolean().default(false),
-});
+const addOptions = (z: Zod) =>
+  z.object({
+    addresses: z.array(z.string()).min(1),
+    reason: z.enum(['manual', 'bounce', 'complaint'], { message: 'must be manual, bounce or complaint' }).default('manual'),
+    engineOnly: engineOnlyOption(z),
+    dryRun: z.boolean().default(false),
+  });
 
 function render(rows: AddResult[], dryRun: boolean, note?: string): string {
   const table = dataTable(['address', 'reason', 'engine', 'SES account list'], rows.map((r) => [r.address, r.existingReason ?? r.reason, r.engine, r.account === 'failed' ? `failed: ${r.accountError}` : r.account]));

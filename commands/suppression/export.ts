@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from '../runtime.js';
 import { assertWritable, outputFile, writeOutputFile } from '../output-file.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { engineOnlyOption, openSuppressionLists } from './shared.js';
 
-const exportOptions = z.object({
-  format: z.enum(['csv', 'ndjson'], { message: 'must be csv or ndjson' }).default('csv'),
-  out: z.string().min(1).optional(),
-  force: z.boolean().default(false),
-  engineOnly: engineOnlyOption,
-});
+const exportOptions = (z: Zod) =>
+  z.object({
+    format: z.enum(['csv', 'ndjson'], { message: 'must be csv or ndjson' }).default('csv'),
+    out: z.string().min(1).optional(),
+    force: z.boolean().default(false),
+    engineOnly: engineOnlyOption(z),
+  });
 
 export function registerSuppressionExport(suppression: Command, runtime: Runtime): void {
   suppression

@@ -1,20 +1,21 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
+import type { Zod } from '../runtime.js';
 import { ExitCode, MailengineError, usageError } from '../../src/errors.js';
 import { dataTable } from '../terminal/render.js';
 import type { ImportReport } from '../../src/operations/suppression-transfer.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { engineOnlyOption, openSuppressionLists } from './shared.js';
 
-const importOptions = z.object({
-  file: z.string().min(1),
-  format: z.enum(['csv', 'ndjson'], { message: 'must be csv or ndjson' }).optional(),
-  reason: z.enum(['import', 'manual', 'bounce', 'complaint'], { message: 'must be import, manual, bounce or complaint' }).default('import'),
-  engineOnly: engineOnlyOption,
-  dryRun: z.boolean().default(false),
-});
+const importOptions = (z: Zod) =>
+  z.object({
+    file: z.string().min(1),
+    format: z.enum(['csv', 'ndjson'], { message: 'must be csv or ndjson' }).optional(),
+    reason: z.enum(['import', 'manual', 'bounce', 'complaint'], { message: 'must be import, manual, bounce or complaint' }).default('import'),
+    engineOnly: engineOnlyOption(z),
+    dryRun: z.boolean().default(false),
+  });
 
 function render(r: ImportReport): string {
   const table = dataTable(

@@ -1,22 +1,23 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from '../runtime.js';
 import { dataTable } from '../terminal/render.js';
 import type { ListResult } from '../../src/operations/suppression.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { engineOnlyOption, openSuppressionLists } from './shared.js';
 
-const listOptions = z.object({
-  reason: z.enum(['bounce', 'complaint', 'soft_bounce', 'manual', 'import'], { message: 'must be bounce, complaint, soft_bounce, manual or import' }).optional(),
-  since: z.string().min(1).optional(),
-  until: z.string().min(1).optional(),
-  limit: z
-    .string()
-    .regex(/^\d+$/, { message: 'is not a whole number' })
-    .transform(Number)
-    .pipe(z.number().int().min(1, { message: 'must be 1 to 1000' }).max(1000, { message: 'must be 1 to 1000' }))
-    .default(100),
-  engineOnly: engineOnlyOption,
-});
+const listOptions = (z: Zod) =>
+  z.object({
+    reason: z.enum(['bounce', 'complaint', 'soft_bounce', 'manual', 'import'], { message: 'must be bounce, complaint, soft_bounce, manual or import' }).optional(),
+    since: z.string().min(1).optional(),
+    until: z.string().min(1).optional(),
+    limit: z
+      .string()
+      .regex(/^\d+$/, { message: 'is not a whole number' })
+      .transform(Number)
+      .pipe(z.number().int().min(1, { message: 'must be 1 to 1000' }).max(1000, { message: 'must be 1 to 1000' }))
+      .default(100),
+    engineOnly: engineOnlyOption(z),
+  });
 
 function render(r: ListResult): string {
   if (r.entries.length === 0) return ['No suppressed addresses match.', r.accountListNote].filter(Boolean).join('\n');

@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from '../runtime.js';
 import { keyValueTable } from '../terminal/render.js';
 import type { RemoveResult } from '../../src/operations/suppression.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { engineOnlyOption, openSuppressionLists } from './shared.js';
 
-const removeOptions = z.object({
-  address: z.string(),
-  force: z.boolean().default(false),
-  engineOnly: engineOnlyOption,
-  dryRun: z.boolean().default(false),
-});
+const removeOptions = (z: Zod) =>
+  z.object({
+    address: z.string(),
+    force: z.boolean().default(false),
+    engineOnly: engineOnlyOption(z),
+    dryRun: z.boolean().default(false),
+  });
 
 function render(r: RemoveResult, dryRun: boolean, note?: string): string {
   const changed = [r.engine, r.hash, r.account].some((o) => o === 'removed' || o === 'would-remove');

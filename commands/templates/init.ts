@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from '../runtime.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { DEFAULT_TEMPLATES_DIR, templatesDir, templatesDirSchema } from './shared.js';
 
-const initOptions = z.object({
-  dir: templatesDirSchema,
-  force: z.boolean().default(false),
-});
+const initOptions = (z: Zod) =>
+  z.object({
+    dir: templatesDirSchema(z),
+    force: z.boolean().default(false),
+  });
 
 export function registerTemplatesInit(templates: Command, runtime: Runtime): void {
   templates

@@ -1,30 +1,32 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { Zod } from '../runtime.js';
 import { say } from '../../src/io/io-host.js';
 import { defineAction, type CommandContext, type Runtime } from '../runtime.js';
 import { DEFAULT_TEMPLATES_DIR, templatesDir, templatesDirSchema } from './shared.js';
 
 export const DEFAULT_PREVIEW_PORT = 4400;
 
-const previewOptions = z
-  .object({
-    name: z.string().min(1).optional(),
-    dir: templatesDirSchema,
-    data: z.string().min(1).optional(),
-    out: z.string().min(1).optional(),
-    serve: z.boolean().default(false),
-    port: z.coerce.number().int().min(0).max(65535).default(DEFAULT_PREVIEW_PORT),
-  })
-  .superRefine((o, issue) => {
-    if (!o.serve && !o.name) issue.addIssue({ code: 'custom', path: [], message: 'name a template to preview, or pass --serve for a page with all of them' });
-    if (o.serve && (o.name || o.data || o.out)) {
-      issue.addIssue({ code: 'custom', path: [], message: '--serve shows every template with its sample data; leave out the name, --data and --out' });
-    }
-  });
+const previewOptions = (z: Zod) =>
+  z
+    .object({
+      name: z.string().min(1).optional(),
+      dir: templatesDirSchema(z),
+      data: z.string().min(1).optional(),
+      out: z.string().min(1).optional(),
+      serve: z.boolean().default(false),
+      port: z.coerce.number().int().min(0).max(65535).default(DEFAULT_PREVIEW_PORT),
+    })
+    .superRefine((o, issue) => {
+      if (!o.serve && !o.name) issue.addIssue({ code: 'custom', path: [], message: 'name a template to preview, or pass --serve for a page with all of them' });
+      if (o.serve && (o.name || o.data || o.out)) {
+        issue.addIssue({ code: 'custom', path: [], message: '--serve shows every template with its sample data; leave out the name, --data and --out' });
+      }
+    });
 
-type PreviewOptions = z.infer<typeof previewOptions>;
+  type PreviewOptions = z.infer<ReturnType<typeof previewOptions>>;
 
 export function registerTemplatesPreview(templates: Command, runtime: Runtime): void {
   templates

@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from '../runtime.js';
 import type { PullReport } from '../../src/templates/pull.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { DEFAULT_TEMPLATES_DIR, templatesDir, templatesDirSchema } from './shared.js';
 
-const pullOptions = z.object({
-  dir: templatesDirSchema,
-  names: z.array(z.string().min(1)).default([]),
-  force: z.boolean().default(false),
-});
+const pullOptions = (z: Zod) =>
+  z.object({
+    dir: templatesDirSchema(z),
+    names: z.array(z.string().min(1)).default([]),
+    force: z.boolean().default(false),
+  });
 
 export function registerTemplatesPull(templates: Command, runtime: Runtime): void {
   templates

@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from '../runtime.js';
 import type { PushedTemplate, PushReport } from '../../src/templates/push.js';
 import { columns } from '../terminal/render.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { DEFAULT_TEMPLATES_DIR, templatesDir, templatesDirSchema } from './shared.js';
 
-const pushOptions = z.object({
-  dir: templatesDirSchema,
-  names: z.array(z.string().min(1)).default([]),
-  prune: z.boolean().default(false),
-  dryRun: z.boolean().default(false),
-});
+const pushOptions = (z: Zod) =>
+  z.object({
+    dir: templatesDirSchema(z),
+    names: z.array(z.string().min(1)).default([]),
+    prune: z.boolean().default(false),
+    dryRun: z.boolean().default(false),
+  });
 
 export function registerTemplatesPush(templates: Command, runtime: Runtime): void {
   templates

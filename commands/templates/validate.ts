@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
+import type { Zod } from '../runtime.js';
 import { ExitCode, MailengineError } from '../../src/errors.js';
-import { makeChalk } from '../io.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { DEFAULT_TEMPLATES_DIR, templatesDir, templatesDirSchema } from './shared.js';
 
-const validateOptions = z.object({
-  dir: templatesDirSchema,
-});
+const validateOptions = (z: Zod) =>
+  z.object({
+    dir: templatesDirSchema(z),
+  });
 
 export function registerTemplatesValidate(templates: Command, runtime: Runtime): void {
   templates
@@ -28,6 +28,7 @@ export function registerTemplatesValidate(templates: Command, runtime: Runtime):
           for (const warning of report.templates.flatMap((t) => t.warnings)) {
             ctx.io.notify({ code: 'templates.problem', level: 'warn', message: formatProblem(warning), data: { problem: warning.code } });
           }
+          const { makeChalk } = await import('../io.js');
           const chalk = makeChalk(ctx.globals, ctx.runtime.env);
           const width = Math.max(...report.templates.map((t) => t.name.length));
           ctx.io.result(report, (r) => {

@@ -1,12 +1,19 @@
-import Table from 'cli-table3';
+import type TableType from 'cli-table3';
+import { createRequire } from 'node:module';
 import { alignColumns } from '../../src/util/columns.js';
+
+/** cli-table3, loaded on the first table drawn: command modules import these functions, and `--help` draws none. */
+let tableClass: typeof TableType | undefined;
+function Table(): typeof TableType {
+  return (tableClass ??= createRequire(import.meta.url)('cli-table3') as typeof TableType);
+}
 
 /**
  * A borderless two-column table of labels and values, for `info`-style results. cli-table3 pads
  * every cell to its column's width; the padding after the last cell is cut, so no line ends in blanks.
  */
 export function keyValueTable(rows: ReadonlyArray<readonly [string, string | undefined]>): string {
-  const table = new Table({
+  const table = new (Table())({
     chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' },
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
   });
@@ -23,7 +30,7 @@ export function keyValueTable(rows: ReadonlyArray<readonly [string, string | und
  * `align` sets each column's alignment (default left); right suits numbers and rates.
  */
 export function dataTable(head: string[], rows: ReadonlyArray<ReadonlyArray<string | number | undefined>>, options: { align?: Array<'left' | 'center' | 'right'> } = {}): string {
-  const table = new Table({ head, style: { head: [], border: [] }, ...(options.align ? { colAligns: options.align } : {}) });
+  const table = new (Table())({ head, style: { head: [], border: [] }, ...(options.align ? { colAligns: options.align } : {}) });
   for (const row of rows) table.push(row.map((cell) => (cell === undefined ? '-' : String(cell))));
   return table.toString();
 }

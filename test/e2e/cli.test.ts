@@ -16,6 +16,8 @@ async function loadedModules(args: string[], env: NodeJS.ProcessEnv = {}): Promi
 }
 
 const isAwsSdk = (path: string) => /[/\\]node_modules[/\\]@(aws-sdk|smithy)[/\\]/.test(path);
+/** What only a running command needs: validation, colour, tables, prompts, spinners. */
+const isCommandOnly = (path: string) => /[/\\]node_modules[/\\](zod|chalk|cli-table3|ora|@inquirer)[/\\]/.test(path);
 
 describe('the built CLI', () => {
   const sts = new FakeAws(() => CALLER_IDENTITY);
@@ -61,6 +63,16 @@ describe('the built CLI', () => {
       expect(loaded.length, `tracer saw modules for ${args.join(' ')}`).toBeGreaterThan(0);
       expect(loaded.filter(isAwsSdk), args.join(' ')).toEqual([]);
     }
+  });
+
+  it('--version and --help load no validation, colour, table, prompt or spinner library either', async () => {
+    for (const args of [['--version'], ['-v'], ['--help'], ['status', 'lookup', '--help'], ['templates', 'push', '--help'], ['local', '--help']]) {
+      const loaded = await loadedModules(args);
+      expect(loaded.length, `tracer saw modules for ${args.join(' ')}`).toBeGreaterThan(0);
+      expect(loaded.filter(isCommandOnly), args.join(' ')).toEqual([]);
+    }
+    // A command that runs does load them (so the check above can fail).
+    expect((await loadedModules(['config', 'show'])).filter(isCommandOnly).some((p) => p.includes('zod'))).toBe(true);
   });
 
   it('the tracer does see the SDK when a command needs AWS (so the check above can fail)', async () => {

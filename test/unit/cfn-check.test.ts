@@ -258,13 +258,13 @@ describe('npm run cfn:check', () => {
     );
     expect(failure?.code).toBe(1);
     expect(failure?.stdout).toContain('Function: [lambda-runtime] Runtime nodejs20.x');
-  });
+  }, 60_000);
 
   it('exits 0 on the engine template (its default)', async () => {
     const { stderr } = await run(tsx, ['tools/cfn-check/main.ts'], { cwd: root });
     expect(stderr).toContain('cfn-check: cfn/mailengine.yaml passed');
     expect(stderr).toMatch(cfnLint && !('skipped' in cfnLint) ? /cfn-lint: cfn\/mailengine.yaml passed/ : /cfn-lint: skipped: cfn-lint not found \(.+\)/);
-  });
+  }, 60_000); // cfn-lint is a Python program: seconds of start-up on a busy machine
 
   it('reports cfn-lint as skipped, with the reason, when it cannot be found', async () => {
     const { stderr } = await run(tsx, ['tools/cfn-check/main.ts'], { cwd: root, env: { ...process.env, CFN_LINT: join(root, 'no-such-cfn-lint') } });
