@@ -48,6 +48,10 @@ describe('bench harness (smoke, --quick sizes)', () => {
   it('measures what the issue asks for', () => {
     const ids = new Set(report.results.flatMap((r) => r.figures.map((f) => f.id)));
     for (const id of [
+      'startup.version.ratio_to_node',
+      'startup.help.ratio_to_node',
+      'startup.lookup_help.ratio_to_node',
+      'startup.bare_node.median_ms',
       'startup.version.ratio_to_cdk',
       'startup.help.ratio_to_cdk',
       'startup.lookup_help.ratio_to_cdk',
