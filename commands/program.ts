@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Help, type Option } from 'commander';
 import { VERSION } from '../src/version.js';
 import { registerConfig } from './config.js';
 import { registerDeploy } from './deploy.js';
@@ -59,7 +59,19 @@ export function createProgram(runtime: Runtime): Command {
   return program;
 }
 
+/**
+ * Help as a user reads it: every subcommand lists the global flags it honours (--local, --json,
+ * --stack, ...), and defaults print as typed (`default: 60`, not `default: "60"`).
+ */
+const HELP = {
+  showGlobalOptions: true,
+  optionDescription(this: Help, option: Option): string {
+    return Help.prototype.optionDescription.call(this, option).replace(/\bdefault: "((?:[^"\\]|\\.)*)"/, 'default: $1');
+  },
+};
+
 function applyToTree(cmd: Command, root: Command): void {
+  cmd.configureHelp(HELP);
   cmd.exitOverride();
   cmd.configureOutput(root.configureOutput());
   cmd.showSuggestionAfterError(true);

@@ -27,7 +27,8 @@ export class NonInteractiveIoHost implements IoHost {
     return {
       update: (text) => line(text),
       succeed: (text) => this.notify({ code, level: 'success', message: text ?? message }),
-      fail: (text) => this.notify({ code, level: 'error', message: text ?? message }),
+      // The step's own mark, as a spinner shows it: the error that stopped it is printed once, as `error:`.
+      fail: (text) => this.options.streams.stderr.write(ensureNewline(`${this.options.chalk.red('✖')} ${text ?? message}`)),
       stop: () => undefined,
     };
   }

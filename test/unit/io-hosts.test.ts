@@ -59,6 +59,14 @@ describe('non-interactive host', () => {
     expect(streams.err()).toContain('✔ Stack ready');
   });
 
+  it('a failed step is marked, not reported as a second error: the error that stopped it is printed once', () => {
+    const streams = captureStreams();
+    const host = new NonInteractiveIoHost(hostOptions(streams));
+    host.progress('local.up', 'Starting the local stack').fail('The local stack did not start');
+    expect(streams.err()).toBe('Starting the local stack...\n✖ The local stack did not start\n');
+    expect(streams.err()).not.toContain('error:');
+  });
+
   it('debug messages appear only with --debug', () => {
     const quiet = captureStreams();
     new NonInteractiveIoHost(hostOptions(quiet)).notify({ code: 'info.read', level: 'debug', message: 'DescribeStacks' });
