@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import { ExitCode, MailengineError, isMailengineError } from '../src/errors.js';
+import { withTargetFlags } from './terminal/follow-up.js';
 import type { OutputStreams } from './terminal/streams.js';
 
 export interface ErrorPresentation {
@@ -7,11 +8,13 @@ export interface ErrorPresentation {
   chalk: ChalkInstance;
   debug: boolean;
   json: boolean;
+  /** Target flags to repeat in the commands a message or suggestion names. */
+  followUpFlags?: readonly string[];
 }
 
 /** The one place that prints an error and decides the exit code. No stack trace without --debug. */
 export function handleError(err: unknown, p: ErrorPresentation): number {
-  const error = normalise(err);
+  const error = pasteable(normalise(err), p.followUpFlags ?? []);
   if (p.json) {
     p.streams.stderr.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
   } else {
@@ -27,6 +30,15 @@ export function handleError(err: unknown, p: ErrorPresentation): number {
     }
   }
   return error.exitCode;
+}
+
+/** The error with every command it names completed with the target flags, so it can be pasted as printed. */
+function pasteable(error: MailengineError, flags: readonly string[]): MailengineError {
+  if (flags.length === 0) return error;
+  const message = withTargetFlags(error.message, flags);
+  const suggestion = error.suggestion === undefined ? undefined : withTargetFlags(error.suggestion, flags);
+  if (message === error.message && suggestion === error.suggestion) return error;
+  return new MailengineError(error.code, message, { exitCode: error.exitCode, suggestion, details: error.details, cause: error.cause });
 }
 
 function normalise(err: unknown): MailengineError {

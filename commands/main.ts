@@ -2,10 +2,12 @@ import { CommanderError } from 'commander';
 import { ExitCode } from '../src/errors.js';
 import { handleError } from './handle-error.js';
 import { createProgram } from './program.js';
+import { targetFlags } from './terminal/follow-up.js';
 import type { Runtime } from './runtime.js';
 
 /** Runs one CLI invocation and returns its exit code. Never calls process.exit itself. */
-export async function main(argv: string[], runtime: Runtime): Promise<number> {
+export async function main(argv: string[], given: Runtime): Promise<number> {
+  const runtime: Runtime = { ...given, followUpFlags: targetFlags(argv) };
   const program = createProgram(runtime);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -17,7 +19,7 @@ export async function main(argv: string[], runtime: Runtime): Promise<number> {
     const color = !argv.includes('--no-color');
     // Colour is loaded only when there is an error to print: --help and --version never need it.
     const { makeChalk } = await import('./io.js');
-    return handleError(err, { streams: runtime.streams, chalk: makeChalk({ color }, runtime.env), debug, json });
+    return handleError(err, { streams: runtime.streams, chalk: makeChalk({ color }, runtime.env), debug, json, followUpFlags: runtime.followUpFlags });
   }
 }
 

@@ -21,6 +21,8 @@ export interface Runtime {
   /** Aborted on Ctrl-C; long waits in the core watch it. */
   signal: AbortSignal;
   awsFactory?: (settings: AwsClientSettings) => AwsClientFactory;
+  /** The target flags of this run (`--local`, `--stack X`, ...), repeated in every printed follow-up command; set by main from argv. */
+  followUpFlags?: readonly string[];
   /** Tests: receive the parsed options and stop before the command runs. */
   intercept?: (command: string, options: unknown) => void;
 }
@@ -91,7 +93,9 @@ export async function createContext(globals: GlobalOptions, runtime: Runtime): P
   const { resolveSettings } = await import('../src/config/settings.js');
   const { readLocalEndpoints } = await import('../src/local/endpoints.js');
   const chalk = makeChalk(globals, runtime.env);
-  const io = await createIoHost(globals, runtime, chalk);
+  const host = await createIoHost(globals, runtime, chalk);
+  const { FollowUpIoHost } = await import('./terminal/follow-up.js');
+  const io = runtime.followUpFlags?.length ? new FollowUpIoHost(host, runtime.followUpFlags) : host;
   const loaded = await loadConfig({ explicitPath: globals.config, cwd: runtime.cwd });
   const settings = resolveSettings(globals, loaded, runtime.env);
   const awsSettings: AwsClientSettings = {

@@ -83,7 +83,7 @@ export function registerSend(program: Command, runtime: Runtime): void {
         if (!options.test) {
           throw usageError(
             'SEND_TEST_REQUIRED',
-            '`mailengine send` sends test emails only: add --test.',
+            'The send command sends test emails only: add --test.',
             "Applications send email by publishing an Email Request event on the engine's bus (see \"Sending email\" in the README).",
           );
         }

@@ -146,7 +146,7 @@ describe('bad input for send --test: exit 2, nothing published', () => {
   it('send without --test says what send is for', async () => {
     const out = await run('send', '--simulate', 'success', '--template', 'welcome');
     expect(out.code).toBe(2);
-    expect(out.stderr).toContain('`mailengine send` sends test emails only: add --test.');
+    expect(out.stderr).toContain('The send command sends test emails only: add --test.');
   });
 
   it('--template is required', async () => {
@@ -212,5 +212,38 @@ describe('pause and resume on the local stack', () => {
     const sent = Date.now() + 10_000;
     while (!(await runnerSends(stack.endpoints.eventbridge, 'paused-1')).length && Date.now() < sent) await new Promise((r) => setTimeout(r, 50));
     expect(await runnerSends(stack.endpoints.eventbridge, 'paused-1')).toHaveLength(1);
+  }, 60_000);
+});
+
+/** Splits a printed command line as a POSIX shell would, for the quoting `withTargetFlags` uses. */
+function shellWords(line: string): string[] {
+  return [...line.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]));
+}
+
+describe('follow-up commands printed by a --local run', () => {
+  it('carry --local and --stack, and run as pasted', async () => {
+    const outputs = [
+      await send('--simulate', 'success', '--email-id', 'hint-1'),
+      await send('--simulate', 'success', '--email-id', 'hint-2'),
+      await run('status', 'lookup', '--since', '1h', '--limit', '1'),
+      await run('pause', '--yes'),
+      await run('resume'),
+      await run('status', 'lookup', '--recipient', 'nobody@customer.example'),
+      await runInProcess(['status', 'lookup', '--email-id', 'hint-1', '--local', '--stack', 'nothing-here'], { cwd: stack.dir }),
+    ];
+    const hints = outputs.flatMap((o) => [...`${o.stdout}\n${o.stderr}`.matchAll(/(?:`|^|: )(mailengine [a-z][^`\n]*)/gm)].map((m) => m[1].trim()));
+    expect(hints.length).toBeGreaterThanOrEqual(4);
+    expect(hints.some((h) => h.startsWith('mailengine status lookup --next'))).toBe(true);
+    for (const hint of hints) {
+      const argv = shellWords(hint).slice(1);
+      expect(argv, hint).toContain('--local');
+      expect(argv.join(' '), hint).toMatch(/--stack (sendtest|nothing-here)\b/);
+      // Pasted, it acts on the same engine: no "no region", no "no such engine" for sendtest.
+      // `local up` would restart this file's local stack; that it carries the flags is enough here.
+      if (argv[0] === 'local') continue;
+      const pasted = await runInProcess([...argv, '--yes'], { cwd: stack.dir });
+      expect(pasted.stderr, hint).not.toMatch(/No AWS region|REGION_MISSING/);
+      if (argv.includes('sendtest')) expect(pasted.stderr, hint).not.toMatch(/has no engine named|serves .* not sendtest/);
+    }
   }, 60_000);
 });

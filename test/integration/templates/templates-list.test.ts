@@ -27,7 +27,7 @@ function standaloneSize(name: string): number {
 describe('templates list against s3rver', () => {
   it('an empty bucket is one clear line and exit 0; as JSON, an empty list', async () => {
     const text = await run(['templates', 'list']);
-    expect(text).toMatchObject({ code: 0, stdout: `No templates in s3://${stack.bucket}/templates/ yet. Upload yours with \`mailengine templates push\`.\n` });
+    expect(text).toMatchObject({ code: 0, stdout: `No templates in s3://${stack.bucket}/templates/ yet. Upload yours with \`mailengine templates push --local --stack listtest\`.\n` });
     const json = await run(['templates', 'list', '--json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toEqual({ bucket: stack.bucket, url: `s3://${stack.bucket}/templates/`, templates: [] });

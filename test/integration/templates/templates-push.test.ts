@@ -406,7 +406,7 @@ describe('templates push against s3rver', () => {
     const result = await run(['templates', 'push', 'welcome'], (await recording()).aws);
     expect(result.code).toBe(4);
     expect(result.stderr).toContain('No templates folder at welcome.');
-    expect(result.stderr).toContain('`mailengine templates push templates welcome`');
+    expect(result.stderr).toContain('`mailengine templates push templates welcome --local --stack pushtest`');
   });
 });
 

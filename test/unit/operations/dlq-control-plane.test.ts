@@ -178,7 +178,8 @@ describe('dlq list (deployed stack)', () => {
     expect(out.stdout).toMatch(/│ emailId +│ what +│ recipient +│ template +│ receives +│ age +│ status +│ reason +│/);
     expect(out.stdout).toMatch(/│ order-1 +│ request +│ ada@customer\.example +│ receipt +│ 8 +│ 2h 0m +│ queued +│ ThrottlingException: Maximum sending rate exceeded\. +│/);
     expect(out.stdout).toMatch(/│ ghost-1 +│ SES Bounce +│ gone@customer\.example/);
-    expect(out.stdout).toContain('4 messages in all. `mailengine dlq redrive` moves them back to be processed again.');
+    // The next step carries the flags that chose the stack, so it can be pasted as printed.
+    expect(out.stdout).toContain(`4 messages in all. \`mailengine dlq redrive --stack ${STACK} --region ${REGION}\` moves them back to be processed again.`);
   });
 
   it('--queue send --limit 2: only that queue, at most two, and says there are more', async () => {

@@ -54,7 +54,7 @@ describe('a stack that does not exist: exit 4, naming the stack and the region',
     const out = await runInProcess(['status', 'lookup', '--email-id', 'order-1', '--stack', 'shop-prod', '--region', 'eu-west-1'], { cwd });
     expect(out.code).toBe(4);
     expect(out.stderr).toContain('error: No stack named shop-prod in eu-west-1.');
-    expect(out.stderr).toContain('↳ Run `mailengine deploy` first');
+    expect(out.stderr).toContain('↳ Run `mailengine deploy --stack shop-prod --region eu-west-1` first');
     expect(out.stderr).not.toMatch(/\n\s+at .+[(:]\d+/);
   });
 
