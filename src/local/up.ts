@@ -6,6 +6,7 @@ import { say, type IoHost, type Progress } from '../io/io-host.js';
 import { LOCAL_ENDPOINT_KEYS, LOCAL_HOST, type LocalEndpoints, type LocalPorts } from '../model/local-stack.js';
 import { localEndpointsFor, localEnvironment, readLocalPorts, writeLocalEndpoints, type LocalStackEndpoints } from './endpoints.js';
 import { exposureSentence, partListening } from './listening.js';
+import { EMULATOR_PACKAGES, requireEmulatorPackages } from './packages.js';
 import { LOCAL_PARTS, type LocalPart, type LocalPartName } from './parts/index.js';
 import { probePort } from './ports.js';
 import { isOurProcess, spawnDetached, stopProcessGroup } from './processes.js';
@@ -160,6 +161,8 @@ export async function upLocalStack(options: UpOptions, io?: IoHost): Promise<UpR
     const ports = choosePorts(options.ports, running, readLocalPorts(paths.project));
     const endpoints = localEndpointsFor(ports);
     const toStart = LOCAL_PARTS.filter((part) => !running.has(part.name));
+    // One error for every emulator an `--omit=optional` install left out, before anything starts.
+    requireEmulatorPackages(toStart.flatMap((part) => (part.name in EMULATOR_PACKAGES ? [EMULATOR_PACKAGES[part.name as keyof typeof EMULATOR_PACKAGES]] : [])));
     for (const part of toStart) await assertPortFree(part, ports[part.name]);
 
     const progress = io ? io.progress('local.up', toStart.length > 0 ? 'Starting the local stack' : 'Checking the local stack') : quietProgress;
