@@ -81,7 +81,7 @@ export function registerDeploy(program: Command, runtime: Runtime): void {
         const flags = parseParameterFlags(options.parameters);
         if (ctx.settings.local) {
           const { deployLocal } = await import('../src/stack/deploy-local.js');
-          const result = await deployLocal({ aws: ctx.aws, io: ctx.io, cwd: ctx.runtime.cwd, stackName: ctx.settings.stackName, parameters: { ...ctx.settings.parameters, ...flags } });
+          const result = await deployLocal({ aws: ctx.aws, io: ctx.io, cwd: ctx.runtime.cwd, stackName: ctx.settings.stackName, parameters: { ...ctx.settings.parameters, ...flags }, env: ctx.runtime.env });
           ctx.io.result(result, renderLocal);
           return;
         }

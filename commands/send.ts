@@ -91,12 +91,14 @@ export function registerSend(program: Command, runtime: Runtime): void {
         const plan = planSendTest({ ...options, dataFile, timeoutSeconds: options.timeout });
         const { openEngine } = await import('../src/operations/engine-context.js');
         const engine = await openEngine(ctx.aws, ctx.settings, ctx.runtime.cwd);
+        const { servedCheck } = await import('../src/local/runner/serving.js');
         const result = await sendTestEmail(
           {
             events: await ctx.aws.eventbridge(),
             s3: await ctx.aws.s3(),
             tracking: engine.stores.tracking,
             engine: { eventBusName: engine.resources.eventBusName, templatesBucket: engine.resources.templatesBucket, where: engine.where },
+            confirmServed: servedCheck({ resources: engine.resources, local: ctx.aws.settings.local, environment: ctx.settings.environment }),
             io: ctx.io,
             signal: ctx.runtime.signal,
           },

@@ -2,7 +2,7 @@ import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { AwsClientFactory } from '../aws/clients.js';
 import type { ResolvedSettings } from '../config/settings.js';
 import { ExitCode, MailengineError } from '../errors.js';
-import { localStackResources } from '../local/resources.js';
+import { localStackResources, notProvisionedError } from '../local/resources.js';
 
 /** The engine's resources that operations commands read and write. */
 export interface EngineResources {
@@ -29,10 +29,7 @@ export async function resolveEngineResources(aws: AwsClientFactory, settings: Re
   if (settings.local) {
     const names = localStackResources(cwd, settings.stackName);
     if (!names?.TrackingTable || !names.SuppressionTable || !names.TemplatesBucket) {
-      throw new MailengineError('LOCAL_NOT_PROVISIONED', `The local stack has no engine named ${settings.stackName}.`, {
-        exitCode: ExitCode.NotFound,
-        suggestion: `Run \`mailengine local up${settings.stackName === 'mailengine' ? '' : ` --stack ${settings.stackName}`}\` in this directory first.`,
-      });
+      throw notProvisionedError(cwd, { stackName: settings.stackName, environment: settings.environment });
     }
     return {
       stackName: settings.stackName,
