@@ -147,6 +147,22 @@ describe('the packed package, installed with npm', () => {
     }, 180_000);
   });
 
+  describe('installed from the checkout with `npm install -g .` after the build (docs/install.md)', () => {
+    it('links the checkout: the CLI runs from another directory and finds the files it ships', async () => {
+      // The copy of the checkout was built by `npm pack` above, as `npm run build` builds a clone.
+      const prefix = join(work, 'linked');
+      const install = await npm(['install', '--global', '--prefix', prefix, '.'], join(work, 'source'));
+      expect(install.code, install.stderr).toBe(0);
+      const project = join(work, 'linked-project');
+      mkdirSync(project);
+      const mailengine = cli(join(prefix, 'bin', 'mailengine'), project);
+      expect((await mailengine('--version')).stdout.trim()).toBe(pkg.version);
+      const init = await mailengine('templates', 'init', '--json');
+      expect(init.code, init.stderr).toBe(0);
+      expect(existsSync(join(project, 'templates', 'welcome', 'metadata.json'))).toBe(true);
+    }, 120_000);
+  });
+
   describe('installed into a project with --omit=optional (a CI deploy job)', () => {
     const project = join(work, 'deploy-job');
     let mailengine: ReturnType<typeof cli>;
