@@ -33,6 +33,13 @@ describe('the local stack serves the stack the user means', () => {
     expect(processesMentioning(join(cwd, '.mailengine'))).toEqual([]);
   }, 60_000);
 
+  it('local --help names the engine runner among the parts, and local up --help says up makes it serve the stack', async () => {
+    const help = await run('local', '--help');
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('and the engine runner (EventBridge PutEvents, the queues, the real Sender and Feedback) serving one stack');
+    const upHelp = await run('local', 'up', '--help');
+    expect(upHelp.stdout.replace(/\s+/g, ' ')).toContain('make the engine runner serve that stack (--stack, or the config environment\'s)');
+  });
+
   it('local up --stack X starts a runner that serves X', async () => {
     expect((await run('templates', 'init')).code).toBe(0);
     const up = await run('local', 'up', '--in-memory', '--stack', 'shop-demo', ...portFlags);
