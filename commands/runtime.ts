@@ -105,6 +105,6 @@ export async function createContext(globals: GlobalOptions, runtime: Runtime): P
   };
   const aws = runtime.awsFactory ? runtime.awsFactory(awsSettings) : new AwsClientFactory(awsSettings);
   let target: Promise<EngineTarget> | undefined;
-  const openTarget = async () => (await import('../src/target/engine-target.js')).openEngineTarget(aws, settings, runtime.cwd);
+  const openTarget = async () => (await import('../src/target/engine-target.js')).openEngineTarget(aws, settings, runtime.cwd, runtime.env);
   return { io, settings, aws, globals, runtime, target: () => (target ??= openTarget()) };
 }

@@ -92,13 +92,15 @@ export function registerSend(program: Command, runtime: Runtime): void {
         // Bad input stops here, before any AWS call.
         const plan = planSendTest({ ...options, dataFile, timeoutSeconds: options.timeout });
         const { openEngine } = await import('../src/operations/engine-context.js');
-        const engine = await openEngine(ctx.aws, await ctx.target());
+        const target = await ctx.target();
+        const engine = await openEngine(ctx.aws, target);
         const result = await sendTestEmail(
           {
             events: await ctx.aws.eventbridge(),
             s3: await ctx.aws.s3(),
             tracking: engine.stores.tracking,
             engine: { eventBusName: engine.resources.eventBusName, templatesBucket: engine.resources.templatesBucket, where: engine.where },
+            confirmServed: target.confirmServed ? () => target.confirmServed!() : undefined,
             io: ctx.io,
             signal: ctx.runtime.signal,
           },

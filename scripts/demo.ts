@@ -11,6 +11,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { Chalk, chalkStderr } from 'chalk';
+import { existsSync } from 'node:fs';
 import { handleError } from '../commands/handle-error.js';
 import { NonInteractiveIoHost } from '../commands/terminal/non-interactive-io-host.js';
 import type { DemoResult, DemoRow } from '../src/local/demo.js';
@@ -53,9 +54,13 @@ function render(result: DemoResult): string {
   const notes = result.rows.filter((r) => r.note).map((r) => `  ${r.emailId}${r.status === 'duplicate-skipped' ? ' (duplicate)' : ''}: ${r.note}`);
   const lines = [table, '', 'Notes:', ...notes, '', `${result.inboxCount} emails reached the SES emulator's inbox: ${result.inbox}`];
   if (result.running) {
-    lines.push('', 'The local stack is still running. Point an app at it:');
+    lines.push('', `The local stack is still running; its engine runner serves stack ${result.stackName}. From this directory:`);
+    // In a checkout, npx runs this package's own bin (dist/cli.js, which `npm run build` makes).
+    if (!existsSync(new URL('../dist/cli.js', import.meta.url))) lines.push('  npm run build   # once: builds the CLI that npx runs');
+    for (const command of result.commands) lines.push(`  npx mailengine ${command.args.join(' ')}   # ${command.what}`);
+    lines.push('', 'Point an app at it:');
     for (const [name, value] of Object.entries(result.env)) lines.push(`  export ${name}=${value}`);
-    lines.push('', 'Stop it with `npm run demo -- --stop` (or `mailengine local down`).');
+    lines.push('', 'Stop it with `npm run demo -- --stop` (or `npx mailengine local down`).');
   } else {
     lines.push('The local stack has been stopped; run `npm run demo -- --keep` to keep it (and the inbox) open.');
   }

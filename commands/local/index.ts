@@ -7,7 +7,7 @@ import { registerLocalUp } from './up.js';
 export function registerLocal(program: Command, runtime: Runtime): void {
   const local = program
     .command('local')
-    .description('the local stack: DynamoDB Local, an S3 emulator, an SES emulator with an inbox, and the engine runner (EventBridge, SQS, Lambda and the Pause function played with the real handlers), on loopback, no AWS account needed');
+    .description('the local stack: DynamoDB Local, an S3 emulator, an SES emulator with an inbox, and the engine runner (EventBridge PutEvents, the queues, the real Sender and Feedback) serving one stack, on loopback, no AWS account needed');
   registerLocalUp(local, runtime);
   registerLocalDown(local, runtime);
   registerLocalStatus(local, runtime);

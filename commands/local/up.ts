@@ -23,17 +23,19 @@ const upOptions = (z: Zod) =>
     template: z.string().min(1).optional(),
   });
 
+const STATE_TEXT: Record<UpResult['parts'][number]['state'], string> = { started: 'started', 'already-running': 'already running', restarted: 'restarted' };
+
 function render(result: UpResult, cwd: string, stackName: string): string {
-  const started = result.parts.filter((p) => p.state === 'started').length;
+  const changed = result.parts.filter((p) => p.state !== 'already-running').length;
   const lines = [
-    started === 0
+    changed === 0
       ? `The local stack was already running (state in ${shownPath(cwd, result.stateDir)}).`
       : `Local stack running (state in ${shownPath(cwd, result.stateDir)}).`,
     '',
     columns(
       ['PART', 'STATE', 'PID', 'ENDPOINT'],
       [
-        ...result.parts.map((p) => [p.label, p.state === 'started' ? 'started' : 'already running', p.pid, p.endpoint]),
+        ...result.parts.map((p) => [p.label, STATE_TEXT[p.state], p.pid, p.endpoint]),
       ],
     ),
   ];
@@ -56,6 +58,15 @@ function render(result: UpResult, cwd: string, stackName: string): string {
     );
     for (const table of provisioned.tables) for (const warning of table.warnings) lines.push(`warning: ${table.name}: ${warning}`);
   }
+  const serving = result.serving;
+  if (serving) {
+    lines.push(
+      '',
+      serving.configured && serving.stackName
+        ? `The engine runner serves stack ${serving.stackName}: requests on ${serving.bus} are sent.${serving.stackName === stackName ? '' : ` Commands for it take --local --stack ${serving.stackName}.`}`
+        : `The engine runner serves no stack${serving.reason ? ` (${serving.reason})` : ''}; \`mailengine local up --stack <name>\` provisions one and makes it serve it.`,
+    );
+  }
   lines.push('', `Inbox (every email the SES emulator accepted): ${result.inbox}`, '', 'Point an app at it:');
   for (const [name, value] of Object.entries(result.env)) lines.push(`  export ${name}=${value}`);
   lines.push('', 'Every mailengine command takes --local to use it. Stop it with `mailengine local down`.');
@@ -65,7 +76,7 @@ function render(result: UpResult, cwd: string, stackName: string): string {
 export function registerLocalUp(local: Command, runtime: Runtime): void {
   local
     .command('up')
-    .description('start the local stack (idempotent), wait until every part answers, create the tables and bucket from the template')
+    .description('start the local stack (idempotent), wait until every part answers, create the stack\'s tables and bucket from the template, and make the engine runner serve that stack (--stack, or the config environment\'s)')
     .option('--dynamodb-port <port>', 'DynamoDB Local port (default 4510; every port defaults to the last one used)')
     .option('--s3-port <port>', 'S3 emulator port (default 4511)')
     .option('--ses-port <port>', 'SES emulator and inbox port (default 4512)')

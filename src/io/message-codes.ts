@@ -9,7 +9,7 @@ export const MESSAGE_CODES = [
   'deploy.adopt', 'deploy.adopt-retained', 'deploy.approval-needed', 'deploy.approve',
   'deploy.change-set', 'deploy.check', 'deploy.confirm-subscription', 'deploy.diff',
   'deploy.downgrade', 'deploy.execute', 'deploy.failed-create', 'deploy.local',
-  'deploy.local.runner-stale', 'deploy.paused-unknown', 'deploy.preflight.enforcement',
+  'deploy.local.runner-switched', 'deploy.paused-unknown', 'deploy.preflight.enforcement',
   'deploy.preflight.identity-unverified', 'deploy.preflight.max-send-rate',
   'deploy.preflight.sandbox', 'deploy.preflight.send-rate', 'deploy.preflight.sending-disabled',
   'deploy.preflight.skipped', 'deploy.recreate', 'deploy.region', 'deploy.retained',

@@ -53,6 +53,11 @@ export interface DemoResult {
   env: Record<string, string>;
   /** Whether the stack is still running (with `keep`, or because it was running before). */
   running: boolean;
+  /**
+   * While it runs: mailengine commands (arguments after `mailengine`) that work on the demo's
+   * stack as they are, with the flags that choose it.
+   */
+  commands: Array<{ what: string; args: string[] }>;
   tookMs: number;
 }
 
@@ -101,6 +106,32 @@ async function choosePorts(dir: string, asked: LocalPorts | undefined): Promise<
   // Another program (or another project's stack) holds a port: the demo needs none in particular.
   const [dynamodb, s3, sesv2, eventbridge] = await findFreePorts(4);
   return { dynamodb, s3, sesv2, eventbridge };
+}
+
+/** The stack the runner running in `dir` serves, if one runs there and serves one. */
+async function servedStack(dir: string): Promise<string | undefined> {
+  const runner = (await localStackStatus({ dir, probeTimeoutMs: 500 })).parts.find((p) => p.name === 'eventbridge' && p.state === 'running');
+  if (!runner) return undefined;
+  try {
+    const { engine } = await runnerState(runner.endpoint);
+    return engine.configured ? engine.stackName : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What to try next on the stack the demo leaves running. `--local --stack` in each, because the
+ * demo's stack is not the one mailengine picks by default.
+ */
+function followUp(stackName: string, rows: DemoRow[]): DemoResult['commands'] {
+  const target = ['--local', '--stack', stackName];
+  const delivered = rows.find((r) => r.status === 'delivered');
+  return [
+    { what: 'send a test email through its engine', args: ['send', '--test', ...target, '--simulate', 'success', '--template', 'welcome'] },
+    ...(delivered ? [{ what: 'look up one of the emails it sent', args: ['status', 'lookup', ...target, '--email-id', delivered.emailId] }] : []),
+    { what: 'stop it', args: ['local', 'down'] },
+  ];
 }
 
 /** Answers without asking and shows nothing: for a demo run without an IO host (tests, tools). */
@@ -186,7 +217,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const began = Date.now();
   const io = options.io;
   const ports = await choosePorts(options.dir, options.ports);
-  const stack = await startLocalStack({ dir: options.dir, ports, inMemory: true, provision: { stackName: DEMO_STACK }, io });
+  // A stack already running here keeps serving what it serves: the demo runs on that engine
+  // rather than switch the runner away from the user's stack.
+  const served = await servedStack(options.dir);
+  const stack = await startLocalStack({ dir: options.dir, ports, inMemory: true, provision: { stackName: served ?? DEMO_STACK }, io });
   const startedHere = stack.up.parts.some((p) => p.state === 'started');
   let stopped = false;
   try {
@@ -283,7 +317,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         await stack.stop();
         stopped = true;
       }
-      return { rows, inbox: stack.inbox, inboxCount, stackName, endpoints: stack.endpoints, env: stack.env, running, tookMs: Date.now() - began };
+      return { rows, inbox: stack.inbox, inboxCount, stackName, endpoints: stack.endpoints, env: stack.env, running, commands: running ? followUp(stackName, rows) : [], tookMs: Date.now() - began };
     } finally {
       for (const client of [s3, events, dynamodb]) client.destroy();
     }

@@ -6,6 +6,7 @@ import { say, type IoHost, type Progress } from '../io/io-host.js';
 import { LOCAL_ENDPOINT_KEYS, LOCAL_HOST, type LocalEndpoints, type LocalPorts } from '../model/local-stack.js';
 import { localEndpointsFor, localEnvironment, readLocalPorts, writeLocalEndpoints, type LocalStackEndpoints } from './endpoints.js';
 import { exposureSentence, partListening } from './listening.js';
+import { EMULATOR_PACKAGES, requireEmulatorPackages } from './packages.js';
 import { LOCAL_PARTS, type LocalPart, type LocalPartName } from './parts/index.js';
 import { probePort } from './ports.js';
 import { isOurProcess, spawnDetached, stopProcessGroup } from './processes.js';
@@ -47,7 +48,8 @@ export interface UpOptions extends LocalStackOptions {
 export interface UpPartReport {
   name: LocalPartName;
   label: string;
-  state: 'started' | 'already-running';
+  /** `restarted`: the engine runner was running for another stack, and now serves the one asked for. */
+  state: 'started' | 'already-running' | 'restarted';
   pid: number;
   port: number;
   endpoint: string;
@@ -71,8 +73,18 @@ export interface UpResult {
   region: string;
   parts: UpPartReport[];
   provisioned: ProvisionResult | null;
+  /** What the engine runner serves now: the stack `--local` commands reach (absent if it did not answer). */
+  serving?: RunnerServing;
   /** Wall time of this `up`, start to ready. */
   tookMs: number;
+}
+
+export interface RunnerServing {
+  configured: boolean;
+  stackName?: string;
+  bus: string;
+  /** Why it serves no stack. */
+  reason?: string;
 }
 
 const quietProgress: Progress = { update() {}, succeed() {}, fail() {}, stop() {} };
@@ -160,6 +172,8 @@ export async function upLocalStack(options: UpOptions, io?: IoHost): Promise<UpR
     const ports = choosePorts(options.ports, running, readLocalPorts(paths.project));
     const endpoints = localEndpointsFor(ports);
     const toStart = LOCAL_PARTS.filter((part) => !running.has(part.name));
+    // One error for every emulator an `--omit=optional` install left out, before anything starts.
+    requireEmulatorPackages(toStart.flatMap((part) => (part.name in EMULATOR_PACKAGES ? [EMULATOR_PACKAGES[part.name as keyof typeof EMULATOR_PACKAGES]] : [])));
     for (const part of toStart) await assertPortFree(part, ports[part.name]);
 
     const progress = io ? io.progress('local.up', toStart.length > 0 ? 'Starting the local stack' : 'Checking the local stack') : quietProgress;
@@ -212,12 +226,20 @@ export async function upLocalStack(options: UpOptions, io?: IoHost): Promise<UpR
         provisioned = await provision(options, endpoints, io);
       }
       await launchStage('engine', provisioned ?? undefined);
+      // A runner that was already running serves the stack it started with; one provisioned now
+      // that it does not serve takes its place, so `--local` commands for it reach an engine.
+      const runner = running.get('eventbridge');
+      if (provisioned && runner) {
+        const switched = await switchRunner({ paths, record: runner, endpoints, provisioned, env, readyTimeoutMs: options.readyTimeoutMs, signal: options.signal }, progress);
+        if (switched) reports.splice(reports.findIndex((r) => r.name === switched.name), 1, switched);
+      }
 
       await writeLocalEndpoints(paths.project, endpoints);
       await checkListening(reports, io);
       const order = (name: LocalPartName) => LOCAL_PARTS.findIndex((part) => part.name === name);
       reports.sort((a, b) => order(a.name) - order(b.name));
-      const fresh = reports.filter((r) => r.state === 'started').length;
+      const fresh = reports.filter((r) => r.state !== 'already-running').length;
+      const serving = await runnerServing(endpoints.eventbridge);
       progress.succeed(fresh === 0 ? 'The local stack was already running' : `Local stack ready in ${((Date.now() - began) / 1000).toFixed(1)} s`);
       return {
         stateDir: paths.root,
@@ -227,6 +249,7 @@ export async function upLocalStack(options: UpOptions, io?: IoHost): Promise<UpR
         region: LOCAL_REGION,
         parts: reports,
         provisioned,
+        ...(serving ? { serving } : {}),
         tookMs: Date.now() - began,
       };
     } catch (err) {
@@ -235,6 +258,83 @@ export async function upLocalStack(options: UpOptions, io?: IoHost): Promise<UpR
       throw err;
     }
   });
+}
+
+interface SwitchRunnerOptions {
+  paths: LocalStatePaths;
+  /** The running runner's pid file. */
+  record: RunRecord;
+  endpoints: LocalStackEndpoints;
+  provisioned: ProvisionResult;
+  env: NodeJS.ProcessEnv;
+  readyTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The runner reads the stack it serves when it starts. If the running one serves another stack
+ * (or none), it is stopped and started again on the same port for `provisioned`; its queues are
+ * journalled per stack, so nothing waiting for the other stack is lost. Undefined when it already
+ * serves that stack, or does not answer (then `up` reports it as it is).
+ */
+async function switchRunner(options: SwitchRunnerOptions, progress: Progress): Promise<UpPartReport | undefined> {
+  const { paths, record, endpoints, provisioned } = options;
+  const serving = await runnerServing(endpoints.eventbridge);
+  if (!serving || (serving.configured && serving.stackName === provisioned.stackName)) return undefined;
+  const part = LOCAL_PARTS.find((p) => p.name === 'eventbridge') as LocalPart;
+  progress.update(`Restarting ${part.label} to serve stack ${provisioned.stackName}`);
+  await stopProcessGroup(record.pid, part.label);
+  await removeRunRecord(paths, part.name);
+  const spec = await part.launch({ paths, port: record.port, host: LOCAL_HOST, inMemory: false, env: options.env, endpoints, provisioned });
+  const logFile = paths.logFile(part.name);
+  const child = await spawnDetached({ ...spec, logFile });
+  await writeRunRecord(paths, part.name, { pid: child.pid, port: record.port, startedAt: new Date().toISOString() });
+  try {
+    await waitForReady({ part, endpoint: endpoints.eventbridge, pid: child.pid, child, logFile, timeoutMs: options.readyTimeoutMs ?? part.readyTimeoutMs, signal: options.signal });
+  } catch (err) {
+    await stopStarted(paths, [{ part, pid: child.pid }], undefined);
+    throw err;
+  }
+  return { name: part.name, label: part.label, state: 'restarted', pid: child.pid, port: record.port, endpoint: endpoints.eventbridge, log: logFile };
+}
+
+/**
+ * Makes the engine runner of the local stack in `dir` serve `provisioned` (for `deploy --local`,
+ * which provisions a stack on a running local stack). Resolves to what it serves afterwards, and
+ * whether it was restarted for it; `running: false` when no runner runs there.
+ */
+export async function serveStack(
+  options: { dir: string; provisioned: ProvisionResult; env?: NodeJS.ProcessEnv; signal?: AbortSignal },
+  io?: IoHost,
+): Promise<{ running: boolean; restarted: boolean; serving?: RunnerServing }> {
+  const paths = localStatePaths(options.dir);
+  return withStateLock(paths, async () => {
+    const running = await findRunning(paths, io);
+    const record = running.get('eventbridge');
+    if (!record) return { running: false, restarted: false };
+    const endpoints = localEndpointsFor(choosePorts(undefined, running, readLocalPorts(paths.project)));
+    const progress = io ? io.progress('local.up', 'Checking the engine runner') : quietProgress;
+    try {
+      const switched = await switchRunner({ paths, record, endpoints, provisioned: options.provisioned, env: options.env ?? process.env, signal: options.signal }, progress);
+      const serving = await runnerServing(endpoints.eventbridge);
+      progress.stop();
+      return { running: true, restarted: switched !== undefined, ...(serving ? { serving } : {}) };
+    } catch (err) {
+      progress.fail('The engine runner did not start again');
+      throw err;
+    }
+  });
+}
+
+/** What the runner at `endpoint` serves; undefined when it does not answer. */
+async function runnerServing(endpoint: string): Promise<RunnerServing | undefined> {
+  const { runnerState } = await import('./runner/client.js');
+  try {
+    const { engine } = await runnerState(endpoint);
+    return { configured: engine.configured, ...(engine.stackName ? { stackName: engine.stackName } : {}), bus: engine.bus, ...(engine.reason ? { reason: engine.reason } : {}) };
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -132,6 +132,11 @@ export interface SendTestDeps {
   s3: Pick<S3Client, 'send'>;
   tracking: Pick<TrackingStore, 'get' | 'getWithHistory'>;
   engine: { eventBusName: string; templatesBucket: string; where: string };
+  /**
+   * Throws when nothing would take the request off the bus (the local runner serves another
+   * stack), so the command fails before it publishes rather than at its timeout.
+   */
+  confirmServed?: () => Promise<void>;
   io: IoHost;
   signal?: AbortSignal;
   now?: () => number;
@@ -214,6 +219,7 @@ export async function sendTestEmail(deps: SendTestDeps, plan: SendTestPlan): Pro
   const wait = deps.wait ?? pause;
   const { io } = deps;
 
+  await deps.confirmServed?.();
   const existing = await deps.tracking.get(plan.emailId);
   if (existing) {
     throw usageError(

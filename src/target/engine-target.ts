@@ -56,15 +56,20 @@ export interface EngineTarget {
   info(io: IoHost): Promise<EngineInfo>;
   deploy(io: IoHost, request: DeployRequest): Promise<DeployResult | LocalDeployResult>;
   destroy(io: IoHost, request: DestroyRequest): Promise<DestroyResult>;
+  /**
+   * Checks that a request published on the engine's bus will be taken; present where that can
+   * fail quietly (the local runner serves one stack, and drops events for any other bus).
+   */
+  confirmServed?(): Promise<void>;
   /** SES's identity API, for the domain commands, and the region it answers for. */
   sesIdentities(): Promise<{ ses: SESv2Client; region: string }>;
 }
 
 /** The one place that decides between AWS and the local stack. */
-export async function openEngineTarget(aws: AwsClientFactory, settings: ResolvedSettings, cwd: string): Promise<EngineTarget> {
+export async function openEngineTarget(aws: AwsClientFactory, settings: ResolvedSettings, cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<EngineTarget> {
   if (settings.local) {
     const { LocalTarget } = await import('./local.js');
-    return new LocalTarget(aws, settings, cwd);
+    return new LocalTarget(aws, settings, cwd, env);
   }
   const { AwsTarget } = await import('./aws.js');
   return new AwsTarget(aws, settings);

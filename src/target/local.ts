@@ -4,7 +4,7 @@ import { LOCAL_REGION, type ResolvedSettings } from '../config/settings.js';
 import { ExitCode, MailengineError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
 import { localHashKeyFile, readLocalHashKey } from '../local/hash-key.js';
-import { localStackResources } from '../local/resources.js';
+import { localStackResources, notProvisionedError } from '../local/resources.js';
 import { LOCAL_CREDENTIALS } from '../model/local-stack.js';
 import type { DeadLetterSource } from '../operations/dlq.js';
 import type { EngineResources } from '../operations/engine-resources.js';
@@ -31,6 +31,8 @@ export class LocalTarget implements EngineTarget {
     private readonly aws: AwsClientFactory,
     private readonly settings: ResolvedSettings,
     private readonly cwd: string,
+    /** The environment a restarted engine runner gets. */
+    private readonly env: NodeJS.ProcessEnv,
   ) {
     this.stackName = settings.stackName;
     this.where = `on the local stack (${settings.stackName})`;
@@ -41,10 +43,7 @@ export class LocalTarget implements EngineTarget {
   async resources(): Promise<EngineResources> {
     const names = localStackResources(this.cwd, this.stackName);
     if (!names?.TrackingTable || !names.SuppressionTable || !names.TemplatesBucket) {
-      throw new MailengineError('LOCAL_NOT_PROVISIONED', `The local stack has no engine named ${this.stackName}.`, {
-        exitCode: ExitCode.NotFound,
-        suggestion: `Run \`mailengine local up${this.stackName === 'mailengine' ? '' : ` --stack ${this.stackName}`}\` in this directory first.`,
-      });
+      throw notProvisionedError(this.cwd, { stackName: this.stackName, environment: this.settings.environment });
     }
     return {
       stackName: this.stackName,
@@ -102,7 +101,7 @@ export class LocalTarget implements EngineTarget {
   /** The local stack has no CloudFormation: "deploying" provisions the template's tables and bucket on the emulators. */
   async deploy(io: IoHost, request: DeployRequest): Promise<LocalDeployResult> {
     const { deployLocal } = await import('../stack/deploy-local.js');
-    return deployLocal({ aws: this.aws, io, cwd: this.cwd, stackName: this.stackName, parameters: { ...request.configParameters, ...request.flagParameters } });
+    return deployLocal({ aws: this.aws, io, cwd: this.cwd, stackName: this.stackName, parameters: { ...request.configParameters, ...request.flagParameters }, env: this.env });
   }
 
   async destroy(): Promise<DestroyResult> {
@@ -110,6 +109,12 @@ export class LocalTarget implements EngineTarget {
       exitCode: ExitCode.Usage,
       suggestion: 'Use `mailengine local down --purge` to stop it and delete its tables and buckets.',
     });
+  }
+
+  /** EventBridge accepts an event for a bus nobody serves and drops it, and so does the runner: ask it first. */
+  async confirmServed(): Promise<void> {
+    const { assertRunnerServes } = await import('../local/runner/serving.js');
+    await assertRunnerServes(this.runner(), { stackName: this.stackName, eventBusName: `${this.stackName}-bus`, environment: this.settings.environment });
   }
 
   async sesIdentities(): Promise<{ ses: SESv2Client; region: string }> {

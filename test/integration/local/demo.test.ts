@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runDemo, type DemoResult } from '../../../src/local/demo.js';
-import { downLocalStack, localStackStatus } from '../../../src/local/index.js';
+import { downLocalStack, localStackStatus, startLocalStack } from '../../../src/local/index.js';
+import { runnerState } from '../../../src/local/runner/client.js';
+import { runInProcess } from '../../helpers/in-process.js';
 import { RecordingIoHost } from '../../helpers/recording-io-host.js';
 import { freePorts, processesMentioning, tempProject } from '../../helpers/local.js';
 
@@ -52,6 +54,47 @@ describe('npm run demo (its core, runDemo)', () => {
     expect(result.running).toBe(true);
     expect((await localStackStatus({ dir })).running).toBe(true);
   }, 60_000);
+
+  it('leaves its stack usable with the commands it prints, as printed; the same command without them fails at once, naming the stack', async () => {
+    const result = await runDemo({ dir });
+    expect(result.stackName).toBe('mailengine-demo');
+    expect(result.commands.map((c) => c.args.join(' '))).toEqual([
+      'send --test --local --stack mailengine-demo --simulate success --template welcome',
+      expect.stringMatching(/^status lookup --local --stack mailengine-demo --email-id demo-\w+-welcome$/),
+      'local down',
+    ]);
+    const [send, lookup, down] = result.commands;
+
+    // Without --stack, the CLI means stack mailengine, which is not provisioned here: exit 4 before publishing.
+    const naive = await runInProcess(send.args.filter((a, i, all) => a !== '--stack' && all[i - 1] !== '--stack'), { cwd: dir });
+    expect(naive.code).toBe(4);
+    expect(naive.stderr).toContain('The local stack has no engine named mailengine (it has stack mailengine-demo).');
+
+    const sent = await runInProcess([...send.args, '--json'], { cwd: dir });
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.json()).toMatchObject({ template: 'welcome', outcome: 'delivered', ok: true });
+    const looked = await runInProcess([...lookup.args, '--json'], { cwd: dir });
+    expect(looked.code, looked.stderr).toBe(0);
+    expect(JSON.stringify(looked.json())).toContain('delivered');
+    const stopped = await runInProcess(down.args, { cwd: dir });
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect((await localStackStatus({ dir })).parts.map((p) => p.state)).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
+  }, 120_000);
+
+  it('on a stack already running for another engine, runs on that engine and leaves the runner serving it', async () => {
+    const own = tempProject('demo-adopt');
+    await startLocalStack({ dir: own, ports: await freePorts(), inMemory: true, provision: { stackName: 'shop' } });
+    try {
+      const result = await runDemo({ dir: own });
+      expect(outcomes(result)).toEqual(EXPECTED);
+      expect(result.stackName).toBe('shop');
+      expect(result.commands[0].args).toEqual(['send', '--test', '--local', '--stack', 'shop', '--simulate', 'success', '--template', 'welcome']);
+      const status = await localStackStatus({ dir: own });
+      expect((await runnerState(status.parts[3].endpoint)).engine).toMatchObject({ configured: true, stackName: 'shop' });
+    } finally {
+      await downLocalStack({ dir: own });
+    }
+  }, 120_000);
 
   it('without --keep, stops the stack it started and leaves no process behind', async () => {
     const fresh = tempProject('demo-stop');

@@ -62,7 +62,7 @@ describe('a stack that does not exist: exit 4, naming the stack and the region',
     for (const argv of [['stats'], ['dlq', 'list'], ['pause', '--yes'], ['send', '--test', '--simulate', 'success', '--template', 'welcome']]) {
       const out = await runInProcess([...argv, '--local', '--stack', 'shop-prod'], { cwd });
       expect(out.code).toBe(4);
-      expect(out.stderr).toContain('The local stack has no engine named shop-prod.');
+      expect(out.stderr).toContain('The local stack has no engine named shop-prod (nothing is provisioned there yet).');
       expect(out.stderr).toContain('mailengine local up --stack shop-prod');
     }
   });
