@@ -416,6 +416,30 @@ describe('templates push against s3rver', () => {
     expect(order.text.length).toBeGreaterThan(100);
   });
 
+  it('a push reaches the engine’s template cache within its bound: every use that starts maxStaleMs after the push renders it', async () => {
+    const work = workFolder();
+    await push([work.name, 'welcome'], (await recording()).aws);
+    const { s3, calls } = await recording();
+    const source = new TemplateSource(s3, { bucket: stack.bucket, freshForMs: 150, maxStaleMs: 450 });
+    const data = loadTemplate(new DirectoryStore(STARTERS), 'welcome').metadata.sampleData as Record<string, unknown>;
+    expect(renderTemplate(await source.get('welcome'), data).text).toContain('Welcome aboard');
+
+    edit(join(work.path, 'welcome', 'template.txt'), 'Welcome aboard', 'Welcome on board');
+    expect((await push([work.name, 'welcome'], (await recording()).aws)).report.counts.modified).toBe(1);
+    const pushedAt = Date.now();
+    const uses: Array<{ at: number; fresh: boolean }> = [];
+    while (Date.now() - pushedAt < 1_200) {
+      const at = Date.now();
+      const text = renderTemplate(await source.get('welcome'), data).text;
+      uses.push({ at: at - pushedAt, fresh: text.includes('Welcome on board') });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(uses.filter((u) => u.at >= source.staleBoundMs && !u.fresh)).toEqual([]);
+    expect(uses.at(-1)?.fresh).toBe(true);
+    // Conditional GETs only in the background: about three per freshForMs, not three per use.
+    expect(calls.filter((c) => c.command === 'GetObject').length).toBeLessThan(uses.length);
+  });
+
   it('without --local, the bucket is the one named in the stack outputs', async () => {
     const cfn = new CloudFormationClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     const outputs = {
