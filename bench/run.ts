@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { benchErase } from './erase.js';
 import { benchFaults } from './faults.js';
 import { benchLambda } from './lambda.js';
+import { benchLatency } from './latency.js';
 import type { BenchResult } from './lib/figures.js';
 import { ROOT } from './lib/paths.js';
 import { renderMarkdown, type BenchReport } from './lib/report.js';
@@ -24,12 +25,13 @@ const STANDALONE = {
 } satisfies Record<string, (sizes: BenchSizes) => Promise<BenchResult>>;
 
 // Order matters: lookup needs a table that holds only its own items when it measures the
-// smaller size, and throughput and the run with faults come last so their records do not sit in
-// the other tables' way.
+// smaller size, latency needs empty queues, and throughput and the run with faults come last so
+// their records do not sit in the other tables' way.
 const ON_STACK = {
   push: benchPush,
   lookup: benchLookup,
   erase: benchErase,
+  latency: benchLatency,
   throughput: benchThroughput,
   faults: benchFaults,
 } satisfies Record<string, (sizes: BenchSizes, stack: BenchStack) => Promise<BenchResult>>;
