@@ -16,7 +16,7 @@ interface ManifestEntry {
 }
 
 /** Sender init must fit in a Lambda cold start that an email's latency can afford. */
-const SENDER_INIT_TARGET_MS = 150;
+const SENDER_INIT_TARGET_MS = 100;
 
 /**
  * What the template sets on the functions, with every AWS endpoint on loopback. The SDK builds
@@ -86,7 +86,9 @@ export async function benchLambda(sizes: BenchSizes): Promise<BenchResult> {
         if (i > 0) times.push((JSON.parse(result.stdout) as { ms: number }).ms);
       }
       figures.push(figure(`lambda.${name}.zip_bytes`, `${name}: zip size`, zip.length, 'bytes'));
-      figures.push(figure(`lambda.${name}.unzipped_bytes`, `${name}: bundle size unzipped`, files[handlerFile].length, 'bytes'));
+      const unzipped = Object.values(files).reduce((sum, bytes) => sum + bytes.length, 0);
+      figures.push(figure(`lambda.${name}.unzipped_bytes`, `${name}: bundle size unzipped (${Object.keys(files).length} files)`, unzipped, 'bytes'));
+      figures.push(figure(`lambda.${name}.entry_bytes`, `${name}: ${handlerFile}, read at init (chunks are read on first use)`, files[handlerFile].length, 'bytes'));
       figures.push(
         figure(`lambda.${name}.init_ms`, `${name}: module init (median import time)`, round(median(times), 1), 'ms', name === 'sender' ? atMost(SENDER_INIT_TARGET_MS) : undefined),
       );

@@ -11,6 +11,9 @@ import { median, round } from './lib/stats.js';
 /** Slices per template: the rate reported is the median of the slices' rates. */
 const SLICES = 5;
 
+/** Every starter renders at least this often per second on one core (issue: rendering). */
+const TARGET_PER_SECOND = 3000;
+
 /** Renders `template` for about `ms` milliseconds and returns renders per second. */
 function rendersPerSecond(template: PreparedTemplate, data: Record<string, unknown>, ms: number): number {
   let count = 0;
@@ -44,15 +47,18 @@ export async function benchRender(sizes: BenchSizes): Promise<BenchResult> {
     const slices = Array.from({ length: SLICES }, () => rendersPerSecond(template, data, sliceMs));
     const rate = median(slices);
     rates.push(rate);
-    figures.push(figure(`render.${name}.per_second`, `${name}: renders per second`, Math.round(rate), 'renders/s', atLeast(2000)));
+    figures.push(figure(`render.${name}.per_second`, `${name}: renders per second`, Math.round(rate), 'renders/s', atLeast(TARGET_PER_SECOND)));
   }
-  figures.unshift(figure('render.slowest.per_second', 'slowest starter template: renders per second', Math.round(Math.min(...rates)), 'renders/s', atLeast(2000)));
+  figures.unshift(figure('render.slowest.per_second', 'slowest starter template: renders per second', Math.round(Math.min(...rates)), 'renders/s', atLeast(TARGET_PER_SECOND)));
   return {
     bench: 'render',
     title: 'Rendering',
     figures,
     params: { templates: rates.length, secondsPerTemplate: sizes.renderSeconds, slices: SLICES },
-    notes: [`renderTemplate on a template loaded once (as the Sender caches it), median of ${SLICES} slices per template, one thread.`],
+    notes: [
+      `renderTemplate on a template loaded once (as the Sender caches it), median of ${SLICES} slices per template, one thread.`,
+      'Profile (node --cpu-prof, order-confirmation at 580 renders/s before the fix): 69 % of the time went to building Intl.NumberFormat and Intl.DateTimeFormat objects inside the money, date and datetime filters, once per call; the compiled template was already reused. Formatters are now built once per (locale, currency) or (locale, time zone) and kept; what remains is Nunjucks running the compiled template.',
+    ],
     tookMs: round(performance.now() - began, 0),
   };
 }

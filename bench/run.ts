@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, platform } from 'node:os';
+import { cpus, loadavg, platform } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchErase } from './erase.js';
 import { benchFaults } from './faults.js';
 import { benchLambda } from './lambda.js';
+import { benchLatency } from './latency.js';
 import type { BenchResult } from './lib/figures.js';
 import { ROOT } from './lib/paths.js';
 import { renderMarkdown, type BenchReport } from './lib/report.js';
@@ -24,12 +25,13 @@ const STANDALONE = {
 } satisfies Record<string, (sizes: BenchSizes) => Promise<BenchResult>>;
 
 // Order matters: lookup needs a table that holds only its own items when it measures the
-// smaller size, and throughput and the run with faults come last so their records do not sit in
-// the other tables' way.
+// smaller size, latency needs empty queues, and throughput and the run with faults come last so
+// their records do not sit in the other tables' way.
 const ON_STACK = {
   push: benchPush,
   lookup: benchLookup,
   erase: benchErase,
+  latency: benchLatency,
   throughput: benchThroughput,
   faults: benchFaults,
 } satisfies Record<string, (sizes: BenchSizes, stack: BenchStack) => Promise<BenchResult>>;
@@ -55,6 +57,7 @@ export interface RunBenchOptions {
 export async function runBench(options: RunBenchOptions = {}): Promise<BenchReport> {
   const began = performance.now();
   const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg()[0];
   const sizes: BenchSizes = { ...(options.quick ? QUICK : FULL), ...options.sizes };
   const wanted = new Set<BenchName>(options.only ?? BENCH_NAMES);
   const log = options.log ?? (() => {});
@@ -99,7 +102,8 @@ export async function runBench(options: RunBenchOptions = {}): Promise<BenchRepo
     mode: options.quick ? 'quick' : 'full',
     startedAt,
     tookMs: Math.round(performance.now() - began),
-    machine: { cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? 'unknown', node: process.version, platform: platform() },
+    machine: { cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? 'unknown', node: process.version, platform: platform(), loadAverage: { atStart: Math.round(loadAtStart * 100) / 100, atEnd: Math.round(loadavg()[0] * 100) / 100 } },
+    ...(options.only ? { only: options.only } : {}),
     results: results.map((r) => ({ ...r, tookMs: Math.round(r.tookMs) })),
     errors,
     misses: results.flatMap((r) => r.figures.filter((f) => f.pass === false).map((f) => f.id)),

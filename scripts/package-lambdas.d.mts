@@ -25,7 +25,8 @@ export interface PackageOptions {
   names?: readonly string[];
 }
 
-export declare function bundleHandler(entry: string, root: string): Promise<Uint8Array>;
+/** index.mjs and its chunks (`chunks/...`): file name in the zip -> bytes. */
+export declare function bundleHandler(entry: string, root: string): Promise<Record<string, Uint8Array>>;
 export declare function zipDeterministic(files: Record<string, Uint8Array>): Uint8Array;
 export declare function sha256(bytes: Uint8Array): string;
 export declare function packageHandler(name: string, entry: string, root: string): Promise<{ zip: Uint8Array; entry: LambdaPackage }>;

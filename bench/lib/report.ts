@@ -5,7 +5,10 @@ export interface BenchReport {
   mode: 'full' | 'quick';
   startedAt: string;
   tookMs: number;
-  machine: { cpus: number; cpuModel: string; node: string; platform: string };
+  /** `loadAverage`: the 1-minute load average when the run began and when it ended; above the CPU count, other work competed for the cores. */
+  machine: { cpus: number; cpuModel: string; node: string; platform: string; loadAverage?: { atStart: number; atEnd: number } };
+  /** The benchmarks run, when not all of them (`--only`). */
+  only?: string[];
   results: BenchResult[];
   /** Benchmarks that threw: their figures are missing, which is itself a miss. */
   errors: Array<{ bench: string; message: string }>;
@@ -29,7 +32,9 @@ function verdict(f: Figure): string {
 export function renderMarkdown(report: BenchReport): string {
   const lines: string[] = [];
   lines.push(`# mailengine benchmarks (${report.mode})`, '');
-  lines.push(`Run ${report.startedAt}, ${fmt(Math.round(report.tookMs / 1000))} s in all, on ${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}. Reproduce with \`npm run bench\`.`, '');
+  const load = report.machine.loadAverage ? ` Load average ${fmt(report.machine.loadAverage.atStart)} at the start, ${fmt(report.machine.loadAverage.atEnd)} at the end.` : '';
+  const only = report.only ? ` Only ${report.only.join(', ')} (\`--only=${report.only.join(',')}\`).` : '';
+  lines.push(`Run ${report.startedAt}, ${fmt(Math.round(report.tookMs / 1000))} s in all, on ${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}.${load}${only} Reproduce with \`npm run bench\`.`, '');
   const byId = new Map(report.results.flatMap((r) => r.figures.map((f) => [f.id, f] as const)));
   if (report.misses.length === 0 && report.errors.length === 0) {
     lines.push('**Every figure meets its target.**', '');

@@ -21,6 +21,9 @@ export interface BenchSizes {
   eraseRuns: number;
   pushTemplates: number;
   lambdaRuns: number;
+  /** Latency at ordinary load: requests a second, and for how long. */
+  latencyRate: number;
+  latencySeconds: number;
 }
 
 export const FULL: BenchSizes = {
@@ -39,6 +42,8 @@ export const FULL: BenchSizes = {
   eraseRuns: 3,
   pushTemplates: 200,
   lambdaRuns: 10,
+  latencyRate: 20,
+  latencySeconds: 60,
 };
 
 export const QUICK: BenchSizes = {
@@ -56,4 +61,6 @@ export const QUICK: BenchSizes = {
   eraseRuns: 2,
   pushTemplates: 6,
   lambdaRuns: 2,
+  latencyRate: 5,
+  latencySeconds: 2,
 };

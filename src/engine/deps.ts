@@ -34,7 +34,10 @@ export interface EngineSettings {
   metrics?: EngineMetrics;
   /** The queues' maxReceiveCount, when known: a message handed back on that receive goes to the DLQ next. */
   maxReceiveCount?: number;
+  /** How long a cached template is used without asking S3 (TemplateSource `freshForMs`). */
   templateCacheFreshForMs?: number;
+  /** The most a send can lag behind a push (TemplateSource `maxStaleMs`); default three times the above. */
+  templateCacheMaxStaleMs?: number;
   /** This Sender instance's share of the SES send rate (MaxSendRate / SendConcurrency); unset: no pacing. */
   sendRatePerInstance?: number;
   /** Where throttled requests go back to, delayed (the send queue). */
@@ -68,7 +71,7 @@ function statusEvents(s: EngineSettings): StatusEventPublisher | undefined {
 export function buildSenderDeps(s: EngineSettings): SenderDeps {
   return {
     ...stores(s),
-    templates: new TemplateSource(s.clients.s3, { bucket: s.templatesBucket, freshForMs: s.templateCacheFreshForMs }),
+    templates: new TemplateSource(s.clients.s3, { bucket: s.templatesBucket, freshForMs: s.templateCacheFreshForMs, maxStaleMs: s.templateCacheMaxStaleMs, log: s.log }),
     ses: s.clients.sesv2,
     statusEvents: statusEvents(s),
     ...(s.sendRatePerInstance && s.sendRatePerInstance > 0 ? { pacer: new SendPacer({ ratePerSecond: s.sendRatePerInstance }) } : {}),

@@ -1,6 +1,7 @@
 import { SendEmailCommand, type SendEmailCommandInput, type SESv2Client } from '@aws-sdk/client-sesv2';
-import type { SuppressionStore } from '../suppression/suppression-store.js';
+import type { SuppressionEntry, SuppressionStore } from '../suppression/suppression-store.js';
 import { renderTemplate } from '../templates/render.js';
+import type { PreparedTemplate } from '../templates/template.js';
 import type { TrackingStore } from '../tracking/tracking-store.js';
 import { normaliseAddress } from '../model/address.js';
 import type { TrackingRecord } from '../tracking/record.js';
@@ -62,6 +63,20 @@ const MAX_THROTTLES_PER_INVOCATION = 3;
 
 type Outcome = 'sent' | 'failed' | 'suppressed' | 'duplicate' | 'retry' | 'paused' | 'requeued';
 
+interface Lookups {
+  blocked: Promise<Map<string, SuppressionEntry>>;
+  template: Promise<PreparedTemplate>;
+}
+
+/** Every recipient of a request with its field and position. */
+function recipientsOf(request: EmailRequest) {
+  return [
+    { field: 'to' as const, index: 0, address: request.to },
+    ...request.cc.map((address, index) => ({ field: 'cc' as const, index, address })),
+    ...request.bcc.map((address, index) => ({ field: 'bcc' as const, index, address })),
+  ];
+}
+
 /**
  * The Sender: one SQS batch of Email Requests in, partial batch failures out. Every request ends
  * as a record (sent, failed or suppressed) or is handed back to the queue for another try;
@@ -105,6 +120,9 @@ export function createSender(deps: SenderDeps) {
     if (!parsed.ok) return recordRejected(parsed.rejected);
     const request = parsed.request;
 
+    // Reads the send needs start with the claim rather than after it: each is a round trip, and
+    // neither changes anything, so a request that turns out not to be ours only wasted them.
+    const lookups = startLookups(request);
     const claim = await claimOrRecord(request, context);
     if (typeof claim === 'string') return claim;
     if (claim.outcome === 'busy') {
@@ -119,7 +137,7 @@ export function createSender(deps: SenderDeps) {
     try {
       let input: SendEmailCommandInput;
       try {
-        input = await prepare(request);
+        input = await prepare(request, lookups);
       } catch (err) {
         if (err instanceof PermanentFailure) return await recordPermanent(request, err);
         throw err;
@@ -269,13 +287,22 @@ export function createSender(deps: SenderDeps) {
   }
 
   /** Everything that can still stop the email before SES sees it: suppression, then rendering. */
-  async function prepare(request: EmailRequest): Promise<SendEmailCommandInput> {
-    const recipients = [
-      { field: 'to' as const, index: 0, address: request.to },
-      ...request.cc.map((address, index) => ({ field: 'cc' as const, index, address })),
-      ...request.bcc.map((address, index) => ({ field: 'bcc' as const, index, address })),
-    ];
-    const blocked = await deps.suppression.checkAll(recipients.map((r) => r.address));
+  /** The suppression check and the template, begun early; their failures surface where they are awaited. */
+  function startLookups(request: EmailRequest): Lookups {
+    const settle = <T>(promise: Promise<T>): Promise<T> => {
+      // Unawaited when the claim says the request is not ours: never an unhandled rejection.
+      promise.catch(() => {});
+      return promise;
+    };
+    return {
+      blocked: settle(deps.suppression.checkAll(recipientsOf(request).map((r) => r.address))),
+      template: settle(deps.templates.get(request.templateName)),
+    };
+  }
+
+  async function prepare(request: EmailRequest, lookups: Lookups): Promise<SendEmailCommandInput> {
+    const recipients = recipientsOf(request);
+    const blocked = await lookups.blocked;
     const blockedTo = blocked.get(normaliseAddress(request.to));
     if (blockedTo) {
       const reason = blockedTo.hashed ? `${blockedTo.reason} (kept after erasure)` : blockedTo.reason;
@@ -285,7 +312,7 @@ export function createSender(deps: SenderDeps) {
     // says which positions were dropped and why, never the addresses (they are not its recipient).
     const leftOut = recipients.filter((r) => r.field !== 'to' && blocked.has(normaliseAddress(r.address)));
     const keep = (field: 'cc' | 'bcc') => recipients.filter((r) => r.field === field && !leftOut.includes(r)).map((r) => r.address);
-    const input = await buildEmail({ ...request, cc: keep('cc'), bcc: keep('bcc') });
+    const input = await buildEmail({ ...request, cc: keep('cc'), bcc: keep('bcc') }, lookups.template);
     if (leftOut.length) {
       await deps.tracking.addHistory({
         emailId: request.emailId,
@@ -300,10 +327,10 @@ export function createSender(deps: SenderDeps) {
     return input;
   }
 
-  async function buildEmail(request: EmailRequest): Promise<SendEmailCommandInput> {
+  async function buildEmail(request: EmailRequest, template: Promise<PreparedTemplate>): Promise<SendEmailCommandInput> {
     let rendered;
     try {
-      rendered = renderTemplate(await deps.templates.get(request.templateName), request.templateData);
+      rendered = renderTemplate(await template, request.templateData);
     } catch (err) {
       if (err instanceof PermanentFailure) throw err;
       throw templateFailure(err);

@@ -4,34 +4,61 @@ import { MemoryStore, TEMPLATE_FILES } from '../templates/store.js';
 import { TEMPLATES_PREFIX, templateKey } from '../templates/bucket-layout.js';
 import { awsErrorName, httpStatus } from '../aws/error-names.js';
 import { ERROR_TYPES, PermanentFailure } from '../model/error-types.js';
+import type { EngineLogger } from './status-events.js';
 
 interface CachedTemplate {
   prepared: PreparedTemplate;
   etags: Record<string, string | undefined>;
+  /** When the last check that found this copy current began (not ended: see `maxStaleMs`). */
   checkedAt: number;
+  /** When the last background check of it began, successful or not. */
+  attemptedAt: number;
+}
+
+interface Check {
+  startedAt: number;
+  done: Promise<PreparedTemplate>;
 }
 
 export interface TemplateSourceOptions {
   bucket: string;
   /** Entries kept; the least recently used is dropped beyond this. */
   maxEntries?: number;
-  /** How long a cached template is used before its ETags are checked again. */
+  /** How long a cached template is used without asking S3 at all. Default 5 s. */
   freshForMs?: number;
+  /**
+   * The bound on staleness: no use later than this after the last successful check of a template
+   * gets the cached copy; it waits for a check instead. Between `freshForMs` and this, a use gets
+   * the cached copy at once and a check runs in the background. Default three times `freshForMs`.
+   */
+  maxStaleMs?: number;
   now?: () => number;
+  /** Where a failed background check is reported; the next use past `maxStaleMs` waits for a check and sees the error itself. */
+  log?: EngineLogger;
 }
 
 const PART_FILES = Object.values(TEMPLATE_FILES);
 
+export const TEMPLATE_FRESH_FOR_MS = 5_000;
+
 /**
  * Templates from the bucket (`templates/<name>/template.html|template.txt|metadata.json`), parsed
- * once and kept in a bounded LRU cache. After `freshForMs` a use revalidates with conditional GETs
- * (If-None-Match): an unchanged template costs three 304s and no parsing; a pushed change is
- * picked up within that window.
+ * once and kept in a bounded LRU cache, and revalidated by ETag (If-None-Match: an unchanged
+ * template costs three 304s and no parsing).
+ *
+ * A send never waits for S3 while its template is cached and was checked less than `maxStaleMs`
+ * ago: after `freshForMs` the cached copy is used and one check per template runs in the
+ * background. The guarantee: every send that starts `maxStaleMs` or more after a push has
+ * finished renders the pushed template. (A check's time is when it began, so a check that was
+ * already running when the push finished never counts as having seen it.) Under steady traffic
+ * a push shows up after about `freshForMs`.
  */
 export class TemplateSource {
   private readonly cache = new Map<string, CachedTemplate>();
+  private readonly checks = new Map<string, Check>();
   private readonly maxEntries: number;
   private readonly freshForMs: number;
+  private readonly maxStaleMs: number;
   private readonly now: () => number;
 
   constructor(
@@ -39,17 +66,52 @@ export class TemplateSource {
     private readonly options: TemplateSourceOptions,
   ) {
     this.maxEntries = options.maxEntries ?? 100;
-    this.freshForMs = options.freshForMs ?? 15_000;
+    this.freshForMs = options.freshForMs ?? TEMPLATE_FRESH_FOR_MS;
+    this.maxStaleMs = Math.max(this.freshForMs, options.maxStaleMs ?? 3 * this.freshForMs);
     this.now = options.now ?? Date.now;
+  }
+
+  /** The longest a send can render a template older than the bucket's (see the class comment). */
+  get staleBoundMs(): number {
+    return this.maxStaleMs;
   }
 
   async get(name: string): Promise<PreparedTemplate> {
     const cached = this.cache.get(name);
-    if (cached && this.now() - cached.checkedAt < this.freshForMs) return this.touch(name, cached);
+    const now = this.now();
+    if (cached && now - cached.checkedAt < this.maxStaleMs) {
+      if (now - cached.checkedAt >= this.freshForMs && now - cached.attemptedAt >= this.freshForMs) this.revalidate(name, cached, now);
+      return this.touch(name, cached);
+    }
+    return this.check(name, now);
+  }
 
+  /** One check at a time per template, in the background; a failure keeps the cached copy until the bound. */
+  private revalidate(name: string, cached: CachedTemplate, now: number): void {
+    if (this.checks.has(name)) return;
+    cached.attemptedAt = now;
+    this.check(name, now).catch((err: unknown) => {
+      this.options.log?.warn('template_revalidation_failed', { template: name, error: err instanceof Error ? err.message : String(err) });
+    });
+  }
+
+  /** Joins a check of `name` that began recently enough to count for a use at `now`, or begins one. */
+  private check(name: string, now: number): Promise<PreparedTemplate> {
+    const running = this.checks.get(name);
+    if (running && now - running.startedAt < this.maxStaleMs) return running.done;
+    const startedAt = now;
+    const done = this.load(name, startedAt).finally(() => {
+      if (this.checks.get(name)?.done === done) this.checks.delete(name);
+    });
+    this.checks.set(name, { startedAt, done });
+    return done;
+  }
+
+  private async load(name: string, startedAt: number): Promise<PreparedTemplate> {
+    const cached = this.cache.get(name);
     const fetched = await Promise.all(PART_FILES.map((file) => this.fetch(templateKey(name, file), cached?.etags[file])));
     if (cached && fetched.every((f) => f.notModified)) {
-      cached.checkedAt = this.now();
+      cached.checkedAt = Math.max(cached.checkedAt, startedAt);
       return this.touch(name, cached);
     }
     if (fetched.every((f) => f.missing)) {
@@ -72,7 +134,10 @@ export class TemplateSource {
     } catch (err) {
       throw templateFailure(err);
     }
-    const entry = { prepared, etags, checkedAt: this.now() };
+    const entry: CachedTemplate = { prepared, etags, checkedAt: startedAt, attemptedAt: startedAt };
+    // A slower check that began earlier never replaces what a later one found.
+    const current = this.cache.get(name);
+    if (current && current !== cached && current.checkedAt > startedAt) return prepared;
     return this.touch(name, entry);
   }
 

@@ -18,6 +18,31 @@ import { FilterError } from './problems.js';
 
 type Passthrough = undefined | null;
 
+/**
+ * Building an Intl formatter costs far more than formatting with one (a locale and time zone
+ * lookup in ICU each time), and a template formats the same few currencies and zones on every
+ * render. So each formatter is built once per set of arguments and kept. The keys come from
+ * filter arguments, which data can supply, so the cache is bounded: when full it starts over.
+ */
+const FORMATTER_CACHE_LIMIT = 256;
+
+function cached<T>(cache: Map<string, T>, parts: readonly unknown[], build: () => T): T {
+  // Intl reads a list of locales as well as one; only plain strings make a key that cannot mix
+  // two different arguments up (a NUL appears in no locale, currency or time zone name).
+  if (!parts.every((part) => typeof part === 'string')) return build();
+  const key = parts.join('\0');
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = build();
+    if (cache.size >= FORMATTER_CACHE_LIMIT) cache.clear();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
@@ -32,7 +57,7 @@ export function money(value: unknown, currency = 'USD', locale = 'en-US'): strin
   else throw new FilterError('money', `money expects a number, got ${describe(value)}`);
   if (!Number.isFinite(amount)) throw new FilterError('money', `money expects a finite number, got ${String(amount)}`);
   try {
-    return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
+    return cached(numberFormats, [locale, currency], () => new Intl.NumberFormat(locale, { style: 'currency', currency })).format(amount);
   } catch (err) {
     throw new FilterError('money', `money("${currency}", "${locale}"): ${(err as Error).message}`);
   }
@@ -55,10 +80,18 @@ function toDate(filter: string, value: unknown): { date: Date; dateOnly: boolean
   throw new FilterError(filter, `${filter} expects an ISO 8601 date string or a timestamp, got ${describe(value)}`);
 }
 
-function format(filter: string, date: Date, options: Intl.DateTimeFormatOptions, locale: string): string {
+type DateStyle = 'date' | 'time';
+
+const DATE_OPTIONS: Record<DateStyle, Intl.DateTimeFormatOptions> = {
+  date: { dateStyle: 'long' },
+  time: { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' },
+};
+
+function format(filter: string, date: Date, style: DateStyle, timeZone: string, locale: string): string {
   try {
+    const formatter = cached(dateFormats, [style, locale, timeZone], () => new Intl.DateTimeFormat(locale, { ...DATE_OPTIONS[style], timeZone }));
     // Recent ICU puts a narrow no-break space before AM/PM; a plain space reads the same everywhere.
-    return new Intl.DateTimeFormat(locale, options).format(date).replace(/\u202f/g, ' ');
+    return formatter.format(date).replace(/\u202f/g, ' ');
   } catch (err) {
     throw new FilterError(filter, `${filter}: ${(err as Error).message}`);
   }
@@ -70,15 +103,15 @@ export function date(value: unknown, timeZone = 'UTC', locale = 'en-US'): string
   if (!parsed) return String(value);
   // "2026-03-14" is a calendar date, not midnight UTC: never shift it into the previous day.
   const zone = parsed.dateOnly ? 'UTC' : timeZone;
-  return format('date', parsed.date, { dateStyle: 'long', timeZone: zone }, locale);
+  return format('date', parsed.date, 'date', zone, locale);
 }
 
 export function datetime(value: unknown, timeZone = 'UTC', locale = 'en-US'): string | Passthrough {
   if (value === undefined || value === null) return value;
   const parsed = toDate('datetime', value);
   if (!parsed) return String(value);
-  const day = format('datetime', parsed.date, { dateStyle: 'long', timeZone }, locale);
-  const time = format('datetime', parsed.date, { hour: 'numeric', minute: '2-digit', timeZoneName: 'short', timeZone }, locale);
+  const day = format('datetime', parsed.date, 'date', timeZone, locale);
+  const time = format('datetime', parsed.date, 'time', timeZone, locale);
   return `${day}, ${time}`;
 }
 

@@ -45,6 +45,16 @@ interface FileModel {
   trimEnd: Set<ScanToken>;
 }
 
+type FileShape = Omit<FileModel, 'name' | 'text'>;
+
+/**
+ * The scanned shape of a file, by its text. A folder's shared layout is scanned once for all the
+ * templates that extend it instead of once per template. Shapes are only read, never changed.
+ * Bounded: when full it starts over.
+ */
+const shapes = new Map<string, FileShape>();
+const SHAPE_CACHE_LIMIT = 256;
+
 interface BlockDefinition {
   file: FileModel;
   group: TagGroup;
@@ -156,6 +166,12 @@ class Flattener {
       if (!from) this.fail('TEMPLATE_NOT_FOUND', `no such template file: ${this.store.display(name)}`, name);
       return undefined;
     }
+    const known = shapes.get(text);
+    if (known) {
+      const model: FileModel = { name, text, ...known };
+      this.models.set(name, model);
+      return model;
+    }
     // Parse with Nunjucks first: a syntax error is reported by Nunjucks itself, in this file.
     try {
       parseTemplate(text);
@@ -185,6 +201,8 @@ class Flattener {
       if (disappears(before) && before.trimAfter) trimStart.add(token);
       if (disappears(after) && after.trimBefore) trimEnd.add(token);
     });
+    if (shapes.size >= SHAPE_CACHE_LIMIT) shapes.clear();
+    shapes.set(text, { items, trimStart, trimEnd });
     const model: FileModel = { name, text, items, trimStart, trimEnd };
     this.models.set(name, model);
     return model;

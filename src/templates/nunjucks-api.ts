@@ -51,10 +51,27 @@ const internals = nunjucks as unknown as NunjucksInternals;
 
 export const lexer = internals.lexer;
 
-/** The template's syntax tree, as the compiler would see it. Throws a Nunjucks error on bad syntax. */
+/**
+ * Parsed trees by source text. Loading and validating a folder parses the same text many times
+ * (the shared layout once per template, each flattened part for every check), and parsing is most
+ * of the cost of `templates push`. Trees are read, never changed, by every caller, so one tree
+ * serves every parse of the same text. Bounded: when full it starts over.
+ */
+const parsed = new Map<string, AstNode>();
+const PARSE_CACHE_LIMIT = 256;
+
+/**
+ * The template's syntax tree, as the compiler would see it. Throws a Nunjucks error on bad syntax.
+ * The tree may be shared with other callers: read it, do not change it.
+ */
 export function parseTemplate(src: string): AstNode {
+  const known = parsed.get(src);
+  if (known) return known;
   installJinjaCompat();
-  return internals.parser.parse(src, [], {});
+  const ast = internals.parser.parse(src, [], {});
+  if (parsed.size >= PARSE_CACHE_LIMIT) parsed.clear();
+  parsed.set(src, ast);
+  return ast;
 }
 
 let compatInstalled = false;

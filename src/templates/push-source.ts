@@ -1,16 +1,18 @@
 import { existsSync, statSync } from 'node:fs';
 import { ExitCode, MailengineError, usageError } from '../errors.js';
 import { formatProblem, type TemplateProblem } from './problems.js';
-import { contentHash, STANDALONE_FILE_NAMES, type TemplateFileName } from './remote.js';
+import { contentHash, etagOf, STANDALONE_FILE_NAMES, type TemplateFileName } from './remote.js';
 import { DirectoryStore, listTemplateNames } from './store.js';
-import { loadTemplate, standaloneFiles, TEMPLATE_NAME_PATTERN } from './template.js';
-import { validateTemplate } from './validate.js';
+import { standaloneFiles, TEMPLATE_NAME_PATTERN } from './template.js';
+import { checkTemplate } from './validate.js';
 
 /** One stand-alone file as it will be uploaded. */
 export interface PushFile {
   file: TemplateFileName;
   body: string;
   sha256: string;
+  /** MD5 of the body (hex), to compare with the listing's ETags. */
+  md5: string;
   bytes: number;
 }
 
@@ -77,7 +79,8 @@ export function preparePushSource(options: PushSourceOptions): PushSource {
   }
 
   const store = new DirectoryStore(options.dir, displayDir);
-  const reports = selected.map((name) => validateTemplate(store, name));
+  const checked = selected.map((name) => checkTemplate(store, name));
+  const reports = checked.map((c) => c.report);
   const failed = reports.filter((r) => !r.ok);
   if (failed.length > 0) {
     const problems = failed.flatMap((r) => r.problems);
@@ -93,12 +96,13 @@ export function preparePushSource(options: PushSourceOptions): PushSource {
     );
   }
 
-  const templates = reports.map((report): LocalTemplate => {
-    const files = standaloneFiles(loadTemplate(store, report.name));
+  const templates = checked.map(({ report, template }): LocalTemplate => {
+    // Valid, so loaded: the template validation loaded is the one pushed.
+    const files = standaloneFiles(template as NonNullable<typeof template>);
     return {
       name: report.name,
       version: report.version,
-      files: STANDALONE_FILE_NAMES.map((file) => ({ file, body: files[file], sha256: contentHash(files[file]), bytes: Buffer.byteLength(files[file], 'utf8') })),
+      files: STANDALONE_FILE_NAMES.map((file) => ({ file, body: files[file], sha256: contentHash(files[file]), md5: etagOf(files[file]), bytes: Buffer.byteLength(files[file], 'utf8') })),
     };
   });
   return { dir: displayDir, names, available, templates, absent, warnings: reports.flatMap((r) => r.warnings) };

@@ -4,7 +4,7 @@ import { mapConcurrent } from '../util/pool.js';
 import { S3_CONCURRENCY } from './concurrency.js';
 import type { LocalTemplate, PushSource } from './push-source.js';
 import { templateKey } from './bucket-layout.js';
-import { bucketUrl, deleteRemoteObject, listRemoteTemplates, remoteContentHash, remoteFile, uploadTemplateFile, type RemoteTemplate, type S3Sender } from './remote.js';
+import { bucketUrl, deleteRemoteObject, etagMatches, listRemoteTemplates, remoteContentHash, remoteFile, uploadTemplateFile, type RemoteTemplate, type S3Sender } from './remote.js';
 
 export type TemplateChange = 'added' | 'modified' | 'unchanged' | 'deleted';
 
@@ -147,12 +147,17 @@ async function plan(options: PushOptions, limit: number): Promise<{ templates: P
   return { templates, notInFolder };
 }
 
-/** A file is unchanged when the bucket has it with the same SHA-256; a size difference settles it without asking. */
+/**
+ * A file is unchanged when the bucket has it with the same SHA-256. The listing settles most files
+ * without a request: a size difference means changed, an ETag equal to the content's MD5 means
+ * unchanged (see `etagMatches`). Only the rest cost a HEAD (and, for objects without our hash, a
+ * download).
+ */
 async function compare(s3: S3Sender, bucket: string, local: LocalTemplate, remote: RemoteTemplate | undefined, signal?: AbortSignal): Promise<PushedTemplate> {
   const files: PushFileAction[] = [];
   for (const file of local.files) {
     const there = remote ? remoteFile(remote, file.file) : undefined;
-    const same = there !== undefined && there.size === file.bytes && (await remoteContentHash(s3, bucket, there.key, signal)).sha256 === file.sha256;
+    const same = there !== undefined && there.size === file.bytes && (etagMatches(there, file) || (await remoteContentHash(s3, bucket, there.key, signal)).sha256 === file.sha256);
     if (!same) files.push({ file: file.file, key: templateKey(local.name, file.file), action: 'upload', bytes: file.bytes, done: false });
   }
   const change: TemplateChange = !remote ? 'added' : files.length > 0 ? 'modified' : 'unchanged';

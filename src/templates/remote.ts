@@ -22,8 +22,9 @@ export const CONTENT_TYPES: Record<TemplateFileName, string> = {
 
 /**
  * User metadata key (sent as `x-amz-meta-mailengine-sha256`) holding the SHA-256 of the object's
- * body, written in the same PutObject as the body. ETags cannot serve: they are MD5s only for
- * some uploads (not with SSE-KMS, not multipart), while this is the same on S3 and on s3rver.
+ * body, written in the same PutObject as the body. ETags cannot serve as the hash: they are MD5s
+ * only for some uploads (not with SSE-KMS, not multipart), while this is the same on S3 and on
+ * s3rver. They do serve as a shortcut: see `etagMatches`.
  */
 export const HASH_METADATA_KEY = 'mailengine-sha256';
 
@@ -38,6 +39,8 @@ export interface RemoteObject {
   file: string;
   size: number;
   lastModified?: Date;
+  /** The ETag from the listing, without its quotes, lower case. */
+  etag?: string;
 }
 
 /** A folder under `templates/` holding at least one of the three template files. */
@@ -54,6 +57,23 @@ export function bucketUrl(bucket: string): string {
 /** SHA-256 (hex) of text as UTF-8, or of bytes as they are. */
 export function contentHash(content: string | Uint8Array): string {
   return createHash('sha256').update(content).digest('hex');
+}
+
+/** MD5 (hex) of text as UTF-8: what S3 gives as the ETag of an object that a single PutObject wrote unencrypted or with SSE-S3. */
+export function etagOf(content: string | Uint8Array): string {
+  return createHash('md5').update(content).digest('hex');
+}
+
+/**
+ * Whether the listing alone proves the object holds `content`: same size and an ETag equal to the
+ * content's MD5. S3 documents the ETag of an object written by one PutObject without SSE-KMS or
+ * SSE-C (the engine's bucket uses SSE-S3) as the MD5 of its body, and s3rver does the same. Any
+ * other ETag (SSE-KMS, multipart, a changed body) does not match, and the caller compares by
+ * SHA-256 as before: a false "no" costs a request, a "yes" is never wrong short of an MD5
+ * collision crafted by someone who can already write to the bucket.
+ */
+export function etagMatches(object: RemoteObject, local: { bytes: number; md5: string }): boolean {
+  return object.size === local.bytes && object.etag !== undefined && object.etag === local.md5;
 }
 
 /** The template's file of that name, if the folder has it. */
@@ -79,7 +99,8 @@ export async function listRemoteTemplates(s3: S3Sender, bucket: string, signal?:
       const name = rest.slice(0, slash);
       if (!TEMPLATE_NAME_PATTERN.test(name)) continue;
       const template = found.get(name) ?? { name, objects: [] };
-      template.objects.push({ key, file: rest.slice(slash + 1), size: object.Size ?? 0, lastModified: object.LastModified });
+      const etag = object.ETag?.replace(/^"|"$/g, '').toLowerCase();
+      template.objects.push({ key, file: rest.slice(slash + 1), size: object.Size ?? 0, lastModified: object.LastModified, ...(etag ? { etag } : {}) });
       found.set(name, template);
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;

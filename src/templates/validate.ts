@@ -87,11 +87,19 @@ export function assertTemplatesDir(dir: string, displayDir: string = dir): void 
 
 /** Validates one template from any store. */
 export function validateTemplate(store: TemplateStore, name: string): TemplateReport {
+  return checkTemplate(store, name).report;
+}
+
+/**
+ * Validates one template and hands back the loaded template with the report (absent when it
+ * could not be loaded), so a caller that goes on to use it does not load it a second time.
+ */
+export function checkTemplate(store: TemplateStore, name: string): { report: TemplateReport; template?: PreparedTemplate } {
   let template: PreparedTemplate;
   try {
     template = loadTemplate(store, name);
   } catch (err) {
-    return { name, ok: false, problems: problemsOf(err, store.display(name)), warnings: [] };
+    return { report: { name, ok: false, problems: problemsOf(err, store.display(name)), warnings: [] } };
   }
   const problems: TemplateProblem[] = [];
   const warnings: TemplateProblem[] = [];
@@ -110,7 +118,10 @@ export function validateTemplate(store: TemplateStore, name: string): TemplateRe
   const reportedUrls = checkSourceUrls(store, template.parts.html, problems);
   checkSample(template, problems, warnings, atKey, reportedUrls);
 
-  return { name, version: template.metadata.version, description: template.metadata.description, ok: problems.length === 0, problems: byPosition(problems), warnings: byPosition(warnings) };
+  return {
+    report: { name, version: template.metadata.version, description: template.metadata.description, ok: problems.length === 0, problems: byPosition(problems), warnings: byPosition(warnings) },
+    template,
+  };
 }
 
 /** In file order, so the list reads top to bottom like the files do. */

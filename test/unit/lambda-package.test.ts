@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,16 @@ function firstEntryTimestamp(zip: Uint8Array): { time: number; date: number } {
   return { time: view.getUint16(10, true), date: view.getUint16(12, true) };
 }
 
+/** Every file of the zip written under a new directory; returns the path of index.mjs. */
+function unzipInto(zip: Uint8Array): string {
+  const dir = tempDir();
+  for (const [name, bytes] of Object.entries(unzipSync(zip))) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), bytes);
+  }
+  return join(dir, LAMBDA_ENTRY_FILE);
+}
+
 describe('Lambda packaging', () => {
   it('produces the same bytes and the same name when the same entry is packaged twice', async () => {
     const first = await packageHandler('sender', fixtureEntry, root);
@@ -40,7 +50,7 @@ describe('Lambda packaging', () => {
     expect(first.entry.key).toBe(`lambda/${first.entry.file}`);
   });
 
-  it('stores one index.mjs with a fixed timestamp', async () => {
+  it('stores index.mjs with a fixed timestamp; a handler without dynamic imports is that one file', async () => {
     const { zip } = await packageHandler('sender', fixtureEntry, root);
     expect(Object.keys(unzipSync(zip))).toEqual([LAMBDA_ENTRY_FILE]);
     // 1980-01-01 00:00: date = (0 << 9) | (1 << 5) | 1, time = 0.
@@ -49,12 +59,58 @@ describe('Lambda packaging', () => {
 
   it('bundles an ES module that runs on its own, CommonJS dependencies included', async () => {
     const { zip } = await packageHandler('sender', fixtureEntry, root);
-    const dir = tempDir();
-    const file = join(dir, LAMBDA_ENTRY_FILE);
-    writeFileSync(file, unzipSync(zip)[LAMBDA_ENTRY_FILE]);
-    const loaded = (await import(pathToFileURL(file).href)) as { handler: (event: { name: string }) => Promise<{ message: string }> };
+    const loaded = (await import(pathToFileURL(unzipInto(zip)).href)) as { handler: (event: { name: string }) => Promise<{ message: string }> };
     await expect(loaded.handler({ name: 'engine' })).resolves.toEqual({ message: 'HELLO, ENGINE!' });
   });
+
+  it('minifies, and puts what the handler imports dynamically in a chunk that is read only on first use', async () => {
+    const { zip } = await packageHandler('lazy', 'test/fixtures/lambda/lazy-handler.ts', root);
+    const files = unzipSync(zip);
+    const chunks = Object.keys(files).filter((f) => f !== LAMBDA_ENTRY_FILE);
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks.every((f) => /^chunks\/[\w-]+\.mjs$/.test(f))).toBe(true);
+    const entry = Buffer.from(files[LAMBDA_ENTRY_FILE]).toString('utf8');
+    expect(entry).not.toContain('loaded on first use');
+    // Minified: no comments, no indentation.
+    expect(entry).not.toMatch(/\/\/ |\n {2}/);
+
+    const flag = globalThis as { rarelyUsedLoaded?: boolean };
+    delete flag.rarelyUsedLoaded;
+    const loaded = (await import(pathToFileURL(unzipInto(zip)).href)) as { handler: () => Promise<string> };
+    expect(flag.rarelyUsedLoaded).toBeUndefined();
+    await expect(loaded.handler()).resolves.toBe('loaded on first use');
+    expect(flag.rarelyUsedLoaded).toBe(true);
+  });
+
+  it('the engine\'s handlers start without the Secrets Manager and SQS clients: their chunks can be absent at init', async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      TRACKING_TABLE: 't',
+      SUPPRESSION_TABLE: 's',
+      TEMPLATES_BUCKET: 'b',
+      CONFIGURATION_SET: 'c',
+      EVENT_BUS_NAME: 'e',
+      DEFAULT_FROM_EMAIL: 'noreply@example.com',
+    };
+    for (const name of ['sender', 'feedback']) {
+      const { zip } = await packageHandler(name, `src/engine/handlers/${name}.ts`, root);
+      const index = unzipInto(zip);
+      const chunks = join(dirname(index), 'chunks');
+      const holding = (text: string) => readdirSync(chunks).filter((f) => readFileSync(join(chunks, f), 'utf8').includes(text));
+      expect(readFileSync(index, 'utf8'), name).not.toMatch(/ListSecretVersionIds|SendMessageBatch/);
+      const lazy = [...holding('ListSecretVersionIds'), ...holding('SendMessageBatch')];
+      expect(lazy.length, name).toBeGreaterThanOrEqual(2);
+      for (const f of lazy) rmSync(join(chunks, f));
+      const script = `const m = await import(${JSON.stringify(pathToFileURL(index).href)}); if (typeof m.handler !== 'function') process.exit(3);`;
+      expect(() => execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8', stdio: 'pipe' }), name).not.toThrow();
+    }
+  }, 60_000);
 
   it('gives changed code a new name', async () => {
     const dir = tempDir();

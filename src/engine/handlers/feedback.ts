@@ -2,6 +2,6 @@ import { buildFeedbackDeps } from '../deps.js';
 import { createFeedback } from '../feedback.js';
 import { engineSettingsFromEnvironment } from './lambda-env.js';
 
-const feedback = createFeedback(buildFeedbackDeps(await engineSettingsFromEnvironment()));
+const feedback = createFeedback(buildFeedbackDeps(await engineSettingsFromEnvironment({ hashKey: false })));
 
 export const handler = feedback;

@@ -1,9 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ENGINE_DEFAULTS } from '../defaults.js';
 import type { EngineSettings } from '../deps.js';
 import { SqsRequeue } from '../requeue.js';
@@ -62,18 +61,42 @@ function sendPacing(): Pick<EngineSettings, 'sendRatePerInstance' | 'requeue'> {
   const concurrency = Math.max(1, Number(process.env.SEND_CONCURRENCY ?? 1) || 1);
   return {
     ...(Number.isFinite(rate) && rate > 0 ? { sendRatePerInstance: rate / concurrency } : {}),
-    requeue: new SqsRequeue(new SQSClient({}), process.env.SEND_QUEUE_URL || undefined),
+    requeue: new SqsRequeue(lazySqs(), process.env.SEND_QUEUE_URL || undefined),
   };
 }
 
-/** Reads the function's environment (set by cfn/mailengine.yaml) and the suppression hash key. */
-export async function engineSettingsFromEnvironment(): Promise<EngineSettings> {
+/**
+ * The Sender needs SQS only when SES throttles (to give requests back, delayed), so the SQS client
+ * is loaded on that first use rather than in every cold start. The bundle keeps it in a chunk of
+ * its own that is read only then.
+ */
+function lazySqs(): Pick<SQSClient, 'send'> {
+  let client: Promise<SQSClient> | undefined;
+  const send = async (command: unknown) => {
+    client ??= import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({}));
+    return (await client).send(command as Parameters<SQSClient['send']>[0]);
+  };
+  return { send: send as unknown as SQSClient['send'] };
+}
+
+/**
+ * The suppression hash key from Secrets Manager. Only the Sender needs it (to find the hashes an
+ * erasure left); the Secrets Manager client is loaded only when there is a secret to read.
+ */
+async function readHashKey(secretArn: string): Promise<Buffer> {
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+  const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
+  return Buffer.from(secret.SecretString ?? '', 'utf8');
+}
+
+/**
+ * Reads the function's environment (set by cfn/mailengine.yaml) and, with `hashKey` (the Sender:
+ * its suppression check also looks for the hashes erasures keep), the suppression hash key.
+ * Feedback only writes suppressions by address and never reads the secret.
+ */
+export async function engineSettingsFromEnvironment(options: { hashKey: boolean }): Promise<EngineSettings> {
   const secretArn = process.env.SUPPRESSION_HASH_SECRET_ARN;
-  let hashKey: Buffer | undefined;
-  if (secretArn) {
-    const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: secretArn }));
-    hashKey = Buffer.from(secret.SecretString ?? '', 'utf8');
-  }
+  const hashKey = options.hashKey && secretArn ? await readHashKey(secretArn) : undefined;
   const eventbridge = new EventBridgeClient({});
   const eventBusName = required('EVENT_BUS_NAME');
   const configurationSet = required('CONFIGURATION_SET');

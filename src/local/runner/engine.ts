@@ -41,8 +41,8 @@ export function realEngine(config: RunnerConfig): EngineFactory {
       retentionDays: engine.retentionDays,
       hashKey: await readLocalHashKey(join(config.dataDir, LOCAL_HASH_KEY_FILE_NAME), { create: true }),
       statusEvents: hooks.statusEvents,
-      // A pushed template change shows up within a second, not after the Lambda cache window.
-      // Not 0: s3rver leaks a file handle on every 304 it answers, so revalidating on every send
+      // A pushed template change shows up within about a second (at most three: the cache's
+      // bound), not after the Lambda cache window. Not 0: s3rver leaks a file handle on every 304 it answers, so revalidating on every send
       // would exhaust its file limit after a few thousand emails and hang the local stack.
       templateCacheFreshForMs: LOCAL_TEMPLATE_CACHE_MS,
       // Every invocation here runs in this one process, on one Sender: it paces to the whole rate.

@@ -75,6 +75,11 @@ describe('bench harness (smoke, --quick sizes)', () => {
       'push.unchanged.files_uploaded',
       'lambda.sender.init_ms',
       'lambda.sender.zip_bytes',
+      'latency.to_ses_p50_ms',
+      'latency.to_ses_p99_ms',
+      'latency.to_delivered_p99_ms',
+      'latency.direct_p50_ms',
+      'latency.overhead_p50_ms',
     ]) {
       expect(ids.has(id), id).toBe(true);
     }
@@ -89,6 +94,7 @@ describe('bench harness (smoke, --quick sizes)', () => {
     expect(value('faults.lost')).toBe(0);
     expect(value('faults.dead_lettered')).toBe(0);
     expect(value('push.unchanged.files_uploaded')).toBe(0);
+    expect(value('latency.lost')).toBe(0);
   });
 
   it('writes latest.json and a markdown summary that names each miss', () => {

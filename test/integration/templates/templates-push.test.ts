@@ -1,5 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,8 +35,12 @@ interface S3Call {
   key?: string;
 }
 
-/** A client factory whose S3 client records every call and can fail chosen ones before they leave. */
-async function recording(fail?: (command: string, key: string | undefined) => boolean) {
+/**
+ * A client factory whose S3 client records every call and can fail chosen ones before they leave.
+ * `opaqueEtags` makes every listed ETag something other than the object's MD5, as S3 lists
+ * objects encrypted with SSE-KMS or uploaded in parts.
+ */
+async function recording(fail?: (command: string, key: string | undefined) => boolean, options: { opaqueEtags?: boolean } = {}) {
   const aws = new AwsClientFactory({ region: stack.handle.region, local: stack.handle.endpoints, maxAttempts: 1 });
   const calls: S3Call[] = [];
   const s3 = await aws.s3();
@@ -45,7 +50,10 @@ async function recording(fail?: (command: string, key: string | undefined) => bo
       const key = (args.input as { Key?: string }).Key;
       calls.push({ command, key });
       if (fail?.(command, key)) throw Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
-      return next(args);
+      const result = await next(args);
+      const listed = (result.output as { Contents?: Array<{ ETag?: string }> }).Contents;
+      if (options.opaqueEtags && command === 'ListObjectsV2') for (const object of listed ?? []) object.ETag = `"${randomBytes(16).toString('hex')}"`;
+      return result;
     },
     { step: 'initialize', name: 'recordS3Calls' },
   );
@@ -315,16 +323,59 @@ describe('templates push against s3rver', () => {
   it('objects put there by another tool are compared by content: same bytes are Unchanged, others Modified', async () => {
     const s3 = await stack.aws.s3();
     const files = standaloneFiles(loadTemplate(new DirectoryStore(STARTERS), 'welcome'));
-    for (const [file, text] of Object.entries(files)) {
-      const altered = file === 'template.txt' ? `${text}\n` : text;
-      await s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: `templates/welcome/${file}`, Body: altered }));
-    }
+    const putByAnotherTool = async () => {
+      for (const [file, text] of Object.entries(files)) {
+        const altered = file === 'template.txt' ? `${text}\n` : text;
+        await s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key: `templates/welcome/${file}`, Body: altered }));
+      }
+    };
+    await putByAnotherTool();
     const { aws, writes, calls } = await recording();
     const { report } = await push([STARTERS, 'welcome'], aws);
     expect(report.templates).toMatchObject([{ name: 'welcome', change: 'modified', files: [{ file: 'template.txt' }] }]);
     expect(writes().map((w) => w.key)).toEqual(['templates/welcome/template.txt']);
-    // Without our hash in the metadata, the same-size files were downloaded and hashed.
-    expect(calls.filter((c) => c.command === 'GetObject').map((c) => c.key).sort()).toEqual(['templates/welcome/metadata.json', 'templates/welcome/template.html']);
+    // Same bytes: the listing's ETag (their MD5) says so, without a request per file.
+    expect(calls.filter((c) => c.command === 'GetObject' || c.command === 'HeadObject')).toEqual([]);
+
+    // Where ETags are not MD5s (SSE-KMS, multipart), the same files are downloaded and hashed.
+    await putByAnotherTool();
+    const opaque = await recording(undefined, { opaqueEtags: true });
+    const again = await push([STARTERS, 'welcome'], opaque.aws);
+    expect(again.report.templates).toMatchObject([{ name: 'welcome', change: 'modified', files: [{ file: 'template.txt' }] }]);
+    expect(opaque.calls.filter((c) => c.command === 'GetObject').map((c) => c.key).sort()).toEqual(['templates/welcome/metadata.json', 'templates/welcome/template.html']);
+  });
+
+  it('an unchanged push is decided from one listing: no request per file', async () => {
+    const work = workFolder();
+    await push([work.name], (await recording()).aws);
+    const { aws, calls } = await recording();
+    const { code, report } = await push([work.name], aws);
+    expect(code).toBe(0);
+    expect(report.counts).toEqual({ added: 0, modified: 0, unchanged: 12, deleted: 0, failed: 0 });
+    expect(calls).toEqual([{ command: 'ListObjectsV2', key: undefined }]);
+  });
+
+  it('a change that keeps the size is uploaded, whether the ETags are MD5s or not', async () => {
+    const work = workFolder();
+    await push([work.name], (await recording()).aws);
+    // Same length, so only content can tell.
+    edit(join(work.path, 'welcome', 'template.txt'), 'Welcome aboard', 'Welcome abroad');
+    const first = await recording();
+    const { report } = await push([work.name], first.aws);
+    expect(report.counts).toMatchObject({ modified: 1, unchanged: 11 });
+    expect(first.writes()).toEqual([{ command: 'PutObject', key: 'templates/welcome/template.txt' }]);
+    // The one file whose ETag did not match was checked by its SHA-256; every other file by the listing.
+    expect(first.calls.filter((c) => c.command === 'HeadObject')).toEqual([{ command: 'HeadObject', key: 'templates/welcome/template.txt' }]);
+    expect(await body('templates/welcome/template.txt')).toContain('Welcome abroad');
+
+    edit(join(work.path, 'welcome', 'template.txt'), 'Welcome abroad', 'Welcome aboard');
+    const opaque = await recording(undefined, { opaqueEtags: true });
+    const second = await push([work.name], opaque.aws);
+    expect(second.report.counts).toMatchObject({ modified: 1, unchanged: 11 });
+    expect(opaque.writes()).toEqual([{ command: 'PutObject', key: 'templates/welcome/template.txt' }]);
+    // No ETag matched, so every file was checked by its stored SHA-256.
+    expect(opaque.calls.filter((c) => c.command === 'HeadObject')).toHaveLength(36);
+    expect(await body('templates/welcome/template.txt')).toContain('Welcome aboard');
   });
 
   it('asks on a terminal: Yes by default for uploads, No for deletions; declining writes nothing and fails', async () => {
@@ -363,6 +414,30 @@ describe('templates push against s3rver', () => {
     expect(order.subject).toMatch(/order/i);
     expect(order.html).toContain('<table');
     expect(order.text.length).toBeGreaterThan(100);
+  });
+
+  it('a push reaches the engine’s template cache within its bound: every use that starts maxStaleMs after the push renders it', async () => {
+    const work = workFolder();
+    await push([work.name, 'welcome'], (await recording()).aws);
+    const { s3, calls } = await recording();
+    const source = new TemplateSource(s3, { bucket: stack.bucket, freshForMs: 150, maxStaleMs: 450 });
+    const data = loadTemplate(new DirectoryStore(STARTERS), 'welcome').metadata.sampleData as Record<string, unknown>;
+    expect(renderTemplate(await source.get('welcome'), data).text).toContain('Welcome aboard');
+
+    edit(join(work.path, 'welcome', 'template.txt'), 'Welcome aboard', 'Welcome on board');
+    expect((await push([work.name, 'welcome'], (await recording()).aws)).report.counts.modified).toBe(1);
+    const pushedAt = Date.now();
+    const uses: Array<{ at: number; fresh: boolean }> = [];
+    while (Date.now() - pushedAt < 1_200) {
+      const at = Date.now();
+      const text = renderTemplate(await source.get('welcome'), data).text;
+      uses.push({ at: at - pushedAt, fresh: text.includes('Welcome on board') });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(uses.filter((u) => u.at >= source.staleBoundMs && !u.fresh)).toEqual([]);
+    expect(uses.at(-1)?.fresh).toBe(true);
+    // Conditional GETs only in the background: about three per freshForMs, not three per use.
+    expect(calls.filter((c) => c.command === 'GetObject').length).toBeLessThan(uses.length);
   });
 
   it('without --local, the bucket is the one named in the stack outputs', async () => {
