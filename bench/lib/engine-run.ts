@@ -15,6 +15,7 @@ import { listTemplateNames } from '../../src/templates/store.js';
 import type { TrackingRecord } from '../../src/tracking/record.js';
 import { ROOT } from './paths.js';
 import { silentIo, type BenchStack } from './stack.js';
+import { mapConcurrent } from '../../src/util/pool.js';
 
 /** Statuses a request is still on its way in; every other one is an outcome. */
 export const IN_FLIGHT = new Set(['queued', 'sending', 'scheduled']);
@@ -64,18 +65,14 @@ export async function publishRequests(endpoint: string, entries: PutEventsReques
   const events = new EventBridgeClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint });
   const publishedAt = new Map<string, number>();
   try {
-    let next = 0;
-    const worker = async () => {
-      for (let i = next; i < entries.length; i = next) {
-        next += 10;
-        const batch = entries.slice(i, i + 10);
-        const out = await events.send(new PutEventsCommand({ Entries: batch }));
-        if (out.FailedEntryCount) throw new Error(`PutEvents refused ${out.FailedEntryCount} entries: ${JSON.stringify(out.Entries)}`);
-        const at = Date.now();
-        for (const e of batch) publishedAt.set((JSON.parse(e.Detail!) as { emailId: string }).emailId, at);
-      }
-    };
-    await Promise.all(Array.from({ length: PUBLISHERS }, worker));
+    const batches: PutEventsRequestEntry[][] = [];
+    for (let i = 0; i < entries.length; i += 10) batches.push(entries.slice(i, i + 10));
+    await mapConcurrent(batches, PUBLISHERS, async (batch) => {
+      const out = await events.send(new PutEventsCommand({ Entries: batch }));
+      if (out.FailedEntryCount) throw new Error(`PutEvents refused ${out.FailedEntryCount} entries: ${JSON.stringify(out.Entries)}`);
+      const at = Date.now();
+      for (const e of batch) publishedAt.set((JSON.parse(e.Detail!) as { emailId: string }).emailId, at);
+    });
   } finally {
     events.destroy();
   }

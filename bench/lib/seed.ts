@@ -2,6 +2,8 @@ import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dyn
 import { STATUS_RANK } from '../../src/model/statuses.js';
 import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk, historySk } from '../../src/model/tables.js';
 import { dayShardOf, expiryFor, type HistoryEntry, type TrackingRecord } from '../../src/tracking/record.js';
+import { mapConcurrent } from '../../src/util/pool.js';
+import { sleep } from '../../src/util/sleep.js';
 
 export interface SeedEmail {
   emailId: string;
@@ -58,19 +60,15 @@ export function trackingItems(email: SeedEmail, now = new Date()): Array<Record<
 export async function batchWrite(db: DynamoDBDocumentClient, table: string, items: Array<Record<string, unknown>>, concurrency = 6): Promise<void> {
   const chunks: Array<Array<Record<string, unknown>>> = [];
   for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < chunks.length; i = next++) {
-      let requests = chunks[i].map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt > 10) throw new Error('BatchWriteItem kept leaving items unprocessed');
-        if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * attempt));
-        const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
-        requests = (out.UnprocessedItems?.[table] ?? []) as typeof requests;
-      }
+  await mapConcurrent(chunks, concurrency, async (chunk) => {
+    let requests = chunk.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; requests.length > 0; attempt++) {
+      if (attempt > 10) throw new Error('BatchWriteItem kept leaving items unprocessed');
+      if (attempt > 0) await sleep(50 * attempt);
+      const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+      requests = (out.UnprocessedItems?.[table] ?? []) as typeof requests;
     }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  });
 }
 
 /** Writes `emails` as the engine would have left them (record and history each). */

@@ -39,9 +39,10 @@ describe('deploy --local and info --local, as a user runs them', () => {
     expect(info.code).toBe(0);
     const report = JSON.parse(info.stdout);
     expect(report).toMatchObject({ target: 'local', stackName: 'mailengine', running: true });
-    // The runner serves no stack yet: no pause state or queue depths, and info says why.
-    expect(report.sending).toBeUndefined();
-    expect(report.notAvailable).toContain('pause state and queue depths (the engine runner serves no engine)');
+    // The runner serves this stack now: its pause state and queue depths are part of info.
+    expect(report.sending).toEqual({ state: 'running', configurationSetSending: true });
+    expect(report.queues.map((q: { name: string; waiting: number }) => [q.name, q.waiting])).toEqual([['send', 0], ['send-dlq', 0], ['feedback', 0], ['feedback-dlq', 0]]);
+    expect(report.notAvailable.join(' ')).not.toMatch(/pause state/);
     expect(report.tables).toEqual([
       { logicalId: 'TrackingTable', name: 'mailengine-tracking', status: 'ACTIVE', itemCount: 0, indexes: ['by-day', 'by-message-id', 'by-recipient'], ttlAttribute: 'expiresAt' },
       { logicalId: 'SuppressionTable', name: 'mailengine-suppression', status: 'ACTIVE', itemCount: 0, indexes: ['by-reason'], ttlAttribute: 'expiresAt' },

@@ -96,6 +96,10 @@ describe('the local stack serves the stack the user means', () => {
     expect(useServed).toBe('--stack mailengine');
     // Nothing was published: no request waits in either stack's queue.
     expect((await runnerState(runner)).queues.send.visible).toBe(0);
+    // info says why it shows no pause state or queue depths for shop-demo.
+    const info = JSON.parse((await run('info', '--local', '--stack', 'shop-demo', '--json')).stdout);
+    expect(info.sending).toBeUndefined();
+    expect(info.notAvailable).toContain('pause state and queue depths (the engine runner serves stack mailengine)');
 
     const up = await run(...pasted(serveIt));
     expect(up.code, up.stderr).toBe(0);
