@@ -1,0 +1,242 @@
+/**
+ * The transcripts of the built CLI (dist/cli.js): templates on disk, then everything on a real
+ * local stack started in a fresh directory on free ports (shown as the default ports).
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { findFreePorts } from '../src/local/index.js';
+import type { Substitution } from './transcripts-lib.js';
+import { Session, builtCli, pathSubstitutions, scratchDir, type Log } from './transcripts-session.js';
+
+const DEFAULT_PORTS = [4510, 4511, 4512, 4513];
+
+/** `templates init`, `validate` and `preview` on a folder, with the mistakes the docs show. */
+export async function templatesScene(out: Map<string, string>, log: Log): Promise<void> {
+  const cwd = scratchDir('templates');
+  try {
+    const s = new Session(cwd, builtCli(cwd), out, pathSubstitutions(cwd), log);
+    s.begin('templates-init');
+    await s.run('mailengine templates init');
+    s.end();
+
+    s.begin('templates-validate');
+    await s.run('mailengine templates validate');
+    s.end();
+
+    s.begin('templates-preview');
+    await s.run('mailengine templates preview password-reset');
+    s.end();
+
+    // A misspelt variable and a relative link in welcome.
+    const welcome = 'templates/welcome/template.html';
+    const original = s.file(welcome);
+    s.edit(welcome, (t) => t.replace('Welcome aboard, {{ userName }}', 'Welcome aboard, {{ username }}').replace('href="{{ helpUrl }}"', 'href="/help"'));
+    s.begin('templates-validate-problems');
+    await s.run('mailengine templates validate', { expect: 2, exit: true });
+    s.end();
+    s.write(welcome, original);
+
+    // An {% if %} left open in invoice.
+    const invoice = 'templates/invoice/template.html';
+    const invoiceOriginal = s.file(invoice);
+    s.edit(invoice, (t) => t.replace('</p>\n{% endif %}\n{% set details', '</p>\n{% set details'));
+    s.begin('templates-validate-unclosed');
+    await s.run('mailengine templates validate', { expect: 2, exit: true });
+    s.end();
+    s.write(invoice, invoiceOriginal);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+/** Everything that needs the local stack, in one stack's life: up, templates, sends, lookups, suppression, erasure, down. */
+export async function localScene(out: Map<string, string>, log: Log): Promise<void> {
+  const cwd = scratchDir('local');
+  const ports = await findFreePorts(4);
+  const portFlags = ['--dynamodb-port', '--s3-port', '--ses-port', '--eventbridge-port'].flatMap((flag, i) => [flag, String(ports[i])]);
+  const portSubstitutions: Substitution[] = ports.map((p, i) => [new RegExp(`\\b${p}\\b`, 'g'), String(DEFAULT_PORTS[i])]);
+  const s = new Session(cwd, builtCli(cwd), out, [...pathSubstitutions(cwd), ...portSubstitutions], log);
+  let up = false;
+  try {
+    s.begin('deploy-local');
+    await s.run('mailengine local up --no-provision', { extra: portFlags });
+    up = true;
+    await s.run('mailengine deploy --local');
+    await s.run('mailengine info --local');
+    await s.run('mailengine deploy --local');
+    await s.run('mailengine local down');
+    up = false;
+    s.end();
+
+    // A stack of its own for everything else: `local up` provisions stack mailengine and the runner serves it.
+    await s.run('mailengine local up', { extra: portFlags, hidden: true });
+    up = true;
+    await s.run('mailengine templates init', { hidden: true });
+    await templatesInTheEngine(s);
+    await sendTests(s);
+    await lookups(s);
+    await suppression(s);
+    await erasure(s);
+    s.begin('stats');
+    await s.run('mailengine stats --local');
+    s.end();
+    await s.run('mailengine local down', { hidden: true });
+    up = false;
+  } finally {
+    if (up) await s.run('mailengine local down', { hidden: true }).catch(() => undefined);
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+async function templatesInTheEngine(s: Session): Promise<void> {
+  s.begin('templates-push-first');
+  await s.run('mailengine templates push --local');
+  s.gap();
+  await s.run('mailengine templates push --local');
+  s.end();
+
+  // A new version of welcome, and magic-link no longer in the folder.
+  s.edit('templates/welcome/metadata.json', (t) => t.replace('"version": "1.0.0"', '"version": "1.1.0"'));
+  s.edit('templates/welcome/template.html', (t) => t.replace('Your account is ready to use.', 'Your account is ready.'));
+  s.edit('templates/welcome/template.txt', (t) => t.replace('Your account is ready to use.', 'Your account is ready.'));
+  rmSync(join(s.cwd, 'templates/magic-link'), { recursive: true });
+  s.begin('templates-push-changes');
+  await s.run('mailengine templates push --local');
+  s.gap();
+  await s.run('mailengine templates push --local --prune', { expect: 2, exit: true });
+  s.gap();
+  await s.run('mailengine templates push --local --prune --yes');
+  s.gap();
+  s.edit('templates/invoice/template.txt', (t) => t.replace('You are receiving this email because', 'You receive this email because'));
+  await s.run('mailengine templates push --local templates invoice');
+  s.end();
+
+  s.begin('templates-pull');
+  await s.run('mailengine templates pull pulled --local');
+  s.gap();
+  s.edit('pulled/welcome/template.txt', (t) => `${t.trimEnd()}\n\nEdited by hand.\n`);
+  await s.run('mailengine templates pull pulled --local', { expect: 2, exit: true });
+  s.gap();
+  await s.run('mailengine templates pull pulled welcome --local --force');
+  s.end();
+
+  s.begin('templates-list');
+  await s.run('mailengine templates list --local');
+  s.gap();
+  await s.run('mailengine templates list --local --json');
+  s.end();
+
+  // An expression that climbs to JavaScript: refused by validate and by push.
+  const welcome = 'templates/welcome/template.html';
+  const original = s.file(welcome);
+  s.edit(welcome, (t) => t.replace('{% if nextSteps %}', '{{ userName.constructor.constructor("return process")() }}\n{% if nextSteps %}'));
+  s.begin('templates-unsafe');
+  await s.run('mailengine templates validate', { expect: 2, exit: true });
+  await s.run('mailengine templates push --local', { expect: 2, exit: true });
+  s.end();
+  s.write(welcome, original);
+}
+
+async function sendTests(s: Session): Promise<void> {
+  s.begin('send-test-complaint');
+  await s.run('mailengine send --test --simulate complaint --template order-confirmation --local', { exit: true });
+  s.end();
+  s.begin('send-test-refused');
+  await s.run('mailengine send --test --simulate success --template no-such-template --local', { expect: 1, exit: true });
+  s.end();
+  s.begin('send-test-bad-address');
+  await s.run('mailengine send --test --to nope --template welcome --local', { expect: 2, exit: true });
+  s.end();
+  s.begin('send-test-json');
+  await s.run('mailengine send --test --simulate complaint --template order-confirmation --local --json');
+  s.end();
+
+  s.begin('pause-resume');
+  await s.run('mailengine pause --local', { expect: 2, exit: true });
+  await s.run('mailengine pause --local --yes', { exit: true });
+  await s.run('mailengine send --test --simulate success --template password-reset --local --timeout 5', { expect: 1, exit: true });
+  await s.run('mailengine resume --local', { exit: true });
+  await s.run('mailengine resume --local --json', { exit: true });
+  s.end();
+}
+
+async function lookups(s: Session): Promise<void> {
+  await s.run('mailengine send --test --to ann@customer.example --template order-confirmation --email-id order-1001-confirmation --local', { hidden: true });
+  await s.run('mailengine send --test --to ann@customer.example --template order-confirmation --email-id order-1002-confirmation --local', { hidden: true });
+  await s.run('mailengine send --test --simulate bounce --template order-confirmation --email-id order-1003-confirmation --local', { hidden: true });
+  await s.run('mailengine send --test --simulate ooto --template shipping-notification --email-id ship-4411-out-of-office --local', { hidden: true });
+
+  s.begin('lookup-recipient');
+  await s.run('mailengine status lookup --local --recipient ann@customer.example');
+  s.gap();
+  await s.run('mailengine status lookup --local --since 1h --limit 2');
+  s.end();
+  s.begin('lookup-email-id');
+  await s.run('mailengine status lookup --local --email-id order-1003-confirmation');
+  s.end();
+  s.begin('lookup-wide');
+  await s.run('mailengine status lookup --local --email-id ship-4411-out-of-office');
+  await s.run('mailengine status lookup --local --email-id ship-4411-out-of-office --wide');
+  s.end();
+  s.begin('lookup-json');
+  await s.run('mailengine status lookup --local --recipient ann@customer.example --limit 1 --json');
+  s.end();
+  s.begin('lookup-errors');
+  await s.run('mailengine status lookup --local --email-id order-9999', { expect: 4, exit: true });
+  s.gap();
+  await s.run('mailengine status lookup --local --recipient ann.customer.example', { expect: 2, exit: true });
+  s.end();
+}
+
+async function suppression(s: Session): Promise<void> {
+  await s.run('mailengine suppression add cat@customer.example --reason complaint --local', { hidden: true });
+  s.begin('suppression-remove-complaint');
+  await s.run('mailengine suppression remove --local cat@customer.example', { expect: 2, exit: true });
+  s.gap();
+  await s.run('mailengine suppression remove --local cat@customer.example --force');
+  s.end();
+
+  s.write('list.csv', 'address,reason\nfay@customer.example,bounce\nnot-an-address,bounce\ngus@customer.example,\nfay@customer.example,complaint\n');
+  s.begin('suppression-import');
+  s.shell('cat list.csv', s.file('list.csv'));
+  s.gap();
+  await s.run('mailengine suppression import --local list.csv', { expect: 2, exit: true });
+  s.end();
+
+  s.begin('suppression-export');
+  await s.run('mailengine suppression export --local');
+  s.gap();
+  await s.run('mailengine suppression export --local --format ndjson --out suppressed.ndjson');
+  s.end();
+  s.begin('suppression-export-exists');
+  await s.run('mailengine suppression export --local --format ndjson --out suppressed.ndjson', { expect: 2, exit: true });
+  await s.run('mailengine suppression export --local --format ndjson --out suppressed.ndjson --force');
+  s.end();
+}
+
+async function erasure(s: Session): Promise<void> {
+  await s.run('mailengine send --test --to bob@customer.example --template order-confirmation --email-id order-2001-confirmation --local', { hidden: true });
+  await s.run('mailengine suppression add bob@customer.example --reason bounce --local', { hidden: true });
+  s.begin('erase-local');
+  await s.run('mailengine erase --local bob@customer.example', { expect: 2, exit: true });
+  s.gap();
+  await s.run('mailengine erase --local bob@customer.example --yes --receipt erasure-bob.json');
+  s.gap();
+  await s.run('mailengine status lookup --local --recipient bob@customer.example', { expect: 4 });
+  s.gap();
+  await s.run('mailengine suppression check --local bob@customer.example');
+  s.gap();
+  await s.run('mailengine erase --local bob@customer.example --yes');
+  s.end();
+  s.begin('erase-receipt');
+  s.shell('cat erasure-bob.json', s.file('erasure-bob.json'));
+  s.end();
+
+  await s.run('mailengine send --test --to dot@customer.example --template welcome --email-id signup-77-welcome --local', { hidden: true });
+  await s.run('mailengine suppression add dot@customer.example --reason complaint --local', { hidden: true });
+  s.begin('erase-forget-complaint');
+  await s.run('mailengine erase --local dot@customer.example --forget-suppression --yes', { expect: 2, exit: true });
+  s.gap();
+  await s.run('mailengine erase --local dot@customer.example --forget-suppression --force --yes');
+  s.end();
+}
