@@ -17,6 +17,7 @@ export const LOOSE = new Set<string>([
   'lookup-json',
   'stats',
   'suppression-export',
+  'demo',
 ]);
 
 /** One line per transcript that differs from the docs, with the first differing line of each. */

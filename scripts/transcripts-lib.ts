@@ -118,9 +118,17 @@ export function readTranscripts(): Array<{ page: string; id: string; text: strin
   return found;
 }
 
-/** Writes each generated transcript into its block; returns the ids that have no block in the docs. */
-export function writeTranscripts(generated: Map<string, string>): string[] {
+/**
+ * Writes each generated transcript into its block, leaving a block alone when `same` says the two
+ * differ only in what changes from run to run (so a rerun touches only what really changed);
+ * returns the ids it rewrote and those that have no block in the docs.
+ */
+export function writeTranscripts(
+  generated: Map<string, string>,
+  same: (id: string, inDocs: string, fresh: string) => boolean = () => false,
+): { rewritten: string[]; unused: string[] } {
   const used = new Set<string>();
+  const rewritten: string[] = [];
   for (const page of docPages()) {
     const path = join(ROOT, page);
     const source = readFileSync(path, 'utf8');
@@ -128,11 +136,14 @@ export function writeTranscripts(generated: Map<string, string>): string[] {
       const text = generated.get(id);
       if (text === undefined) return whole;
       used.add(id);
+      const current = /```text\n([\s\S]*?)```$/.exec(whole)?.[1] ?? '';
+      if (current !== '' && same(id, current, text)) return whole;
+      rewritten.push(id);
       return `<!-- transcript: ${id} -->\n\`\`\`text\n${text}\`\`\``;
     });
     if (updated !== source) writeFileSync(path, updated);
   }
-  return [...generated.keys()].filter((id) => !used.has(id));
+  return { rewritten, unused: [...generated.keys()].filter((id) => !used.has(id)) };
 }
 
 /**
@@ -174,6 +185,8 @@ export function mask(text: string): string {
     .replace(/\btest-\d{8}-\d{6}-[0-9a-f]{6}\b/g, '<test-id>')
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uuid>')
     .replace(/\bses-\d+\b/g, '<ses-id>')
+    .replace(/\bdemo-[a-z0-9]{5}-/g, 'demo-<run>-')
+    .replace(/\+[a-z0-9]{5}@simulator/g, '+<run>@simulator')
     .replace(/\beyJ[A-Za-z0-9_-]+…?/g, '<token>')
     .replace(/[+]?\d+(\.\d+)? ?(ms|s)\b/g, '<duration>')
     .replace(/"(waitedMs|processingTimeMillis|size|lastModified)": ?[^,\n]+/g, '"$1": <n>')

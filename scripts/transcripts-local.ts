@@ -2,10 +2,11 @@
  * The transcripts of the built CLI (dist/cli.js): templates on disk, then everything on a real
  * local stack started in a fresh directory on free ports (shown as the default ports).
  */
-import { rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { findFreePorts } from '../src/local/index.js';
-import type { Substitution } from './transcripts-lib.js';
+import { ROOT, TranscriptText, baseEnv, substitute, type CommandRun, type Substitution } from './transcripts-lib.js';
 import { Session, builtCli, pathSubstitutions, scratchDir, type Log } from './transcripts-session.js';
 
 const DEFAULT_PORTS = [4510, 4511, 4512, 4513];
@@ -239,4 +240,40 @@ async function erasure(s: Session): Promise<void> {
   s.gap();
   await s.run('mailengine erase --local dot@customer.example --forget-suppression --force --yes');
   s.end();
+}
+
+/**
+ * `npm run demo`, as a reader runs it in a checkout: the demo script under tsx, in a fresh
+ * directory (the demo keeps its stack in the current directory). npm's own two header lines are
+ * written as npm prints them for the script in package.json; the rest is the run's output. The
+ * demo picks free ports when the defaults are taken; the ports it used are shown as the defaults.
+ */
+export async function demoScene(out: Map<string, string>, log: Log): Promise<void> {
+  const cwd = scratchDir('demo');
+  try {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; scripts: Record<string, string> };
+    const run = await new Promise<CommandRun>((resolve, reject) => {
+      const child = spawn('/bin/sh', ['-c', 'exec "$0" "$@" 2>&1', join(ROOT, 'node_modules', '.bin', 'tsx'), join(ROOT, 'scripts', 'demo.ts')], {
+        cwd,
+        env: baseEnv(),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? 1, output }));
+    });
+    if (run.code !== 0) throw new Error(`npm run demo exited ${run.code}:\n${run.output}`);
+    const parts = ['DynamoDB Local', 'S3 \\(s3rver\\)', 'SES v2 \\(aws-ses-v2-local\\)', 'Engine runner \\(EventBridge\\)'];
+    const ports: Substitution[] = parts.flatMap((part, i) => {
+      const used = new RegExp(`Waiting for ${part} on port (\\d+)`).exec(run.output)?.[1];
+      return used === undefined ? [] : [[new RegExp(`\\b${used}\\b`, 'g'), String(DEFAULT_PORTS[i])] as Substitution];
+    });
+    const text = new TranscriptText();
+    text.raw('npm run demo', `\n> ${pkg.name}@${pkg.version} demo\n> ${pkg.scripts.demo}\n\n${run.output}`);
+    out.set('demo', substitute(text.toString(), [...pathSubstitutions(cwd), ...ports]));
+    log('  demo');
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
 }

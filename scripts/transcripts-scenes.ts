@@ -4,7 +4,7 @@
  */
 import { rmSync } from 'node:fs';
 import { deployScene } from './transcripts-deploy.js';
-import { localScene, templatesScene } from './transcripts-local.js';
+import { demoScene, localScene, templatesScene } from './transcripts-local.js';
 import { Session, builtCli, pathSubstitutions, scratchDir, type Log } from './transcripts-session.js';
 
 /** Transcripts that need no stack at all: the CLI's answers before anything exists. */
@@ -28,6 +28,8 @@ export async function generateTranscripts(log: Log = () => undefined): Promise<M
   const out = new Map<string, string>();
   log('Transcripts without a stack:');
   await noStackScene(out, log);
+  log('The demo:');
+  await demoScene(out, log);
   log('Templates on disk:');
   await templatesScene(out, log);
   log('The local stack:');
