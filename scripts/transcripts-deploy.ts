@@ -6,6 +6,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Runtime } from '../commands/runtime.js';
 import { ROOT, type CommandRun, type Substitution } from './transcripts-lib.js';
 import { Session, pathSubstitutions, scratchDir, type Log, type Runner } from './transcripts-session.js';
 
@@ -28,16 +29,16 @@ const SHOWN_AS_AWS: Substitution[] = [
 /** The release before this one, for the upgrade: same template, other code. */
 const PREVIOUS_VERSION = '0.0.9';
 
-export async function deployScene(out: Map<string, string>, log: Log): Promise<void> {
-  const { main } = await import('../commands/main.js');
-  const { AwsClientFactory } = await import('../src/aws/clients.js');
-  const { createWorld, REGION, lambdaDir } = await import('../test/fixtures/stack/aws-world.js');
-  const { install } = await import('../test/fixtures/stack/harness.js');
+/** Credentials that only ever reach the stand-ins in this process. */
+const TEST_CREDENTIALS = { accessKeyId: 'AKIDTESTONLY', secretAccessKey: 'transcripts' };
 
-  const cwd = scratchDir('deploy');
-  // Each poll settles an operation's next resources; the events still come one line each.
-  const world = createWorld({ cfn: { stepsPerPoll: 100_000, changeSetPolls: 1 } });
-  const runner: Runner = async (argv, options) => {
+/**
+ * Runs the CLI's own entry in this process (no terminal, CI=true), with stdout and stderr on one
+ * stream as a terminal shows them, and AWS clients from `awsFactory`.
+ */
+export async function inProcessRunner(cwd: string, awsFactory: Runtime['awsFactory']): Promise<Runner> {
+  const { main } = await import('../commands/main.js');
+  return async (argv, options) => {
     let output = '';
     const write = (chunk: string) => {
       output += chunk;
@@ -49,11 +50,21 @@ export async function deployScene(out: Map<string, string>, log: Log): Promise<v
       streams: { stdout: { write }, stderr: { write, isTTY: false } },
       stdinIsTTY: false,
       signal: new AbortController().signal,
-      awsFactory: (settings) =>
-        new AwsClientFactory({ ...settings, region: settings.region ?? REGION, credentials: { accessKeyId: 'AKIDTESTONLY', secretAccessKey: 'transcripts' }, maxAttempts: 1 }),
+      awsFactory,
     });
     return { code, output } satisfies CommandRun;
   };
+}
+
+export async function deployScene(out: Map<string, string>, log: Log): Promise<void> {
+  const { AwsClientFactory } = await import('../src/aws/clients.js');
+  const { createWorld, REGION, lambdaDir } = await import('../test/fixtures/stack/aws-world.js');
+  const { install } = await import('../test/fixtures/stack/harness.js');
+
+  const cwd = scratchDir('deploy');
+  // Each poll settles an operation's next resources; the events still come one line each.
+  const world = createWorld({ cfn: { stepsPerPoll: 100_000, changeSetPolls: 1 } });
+  const runner = await inProcessRunner(cwd, (settings) => new AwsClientFactory({ ...settings, region: settings.region ?? REGION, credentials: TEST_CREDENTIALS, maxAttempts: 1 }));
   const s = new Session(cwd, runner, out, [...pathSubstitutions(cwd), ...SHOWN_AS_AWS], log);
   const INSTALL = 'mailengine deploy --region eu-west-1 --parameters SenderIdentity=example.com DefaultFromEmail=no-reply@example.com AdminEmail=ops@example.com';
   try {

@@ -3,10 +3,11 @@
  * local stack started in a fresh directory on free ports (shown as the default ports).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findFreePorts } from '../src/local/index.js';
-import { ROOT, TranscriptText, baseEnv, substitute, type CommandRun, type Substitution } from './transcripts-lib.js';
+import { CLI, ROOT, TranscriptText, baseEnv, substitute, type CommandRun, type Substitution } from './transcripts-lib.js';
+import { inProcessRunner } from './transcripts-deploy.js';
 import { Session, builtCli, pathSubstitutions, scratchDir, type Log } from './transcripts-session.js';
 
 const DEFAULT_PORTS = [4510, 4511, 4512, 4513];
@@ -27,6 +28,9 @@ export async function templatesScene(out: Map<string, string>, log: Log): Promis
     s.begin('templates-preview');
     await s.run('mailengine templates preview password-reset');
     s.end();
+
+    out.set('templates-preview-serve', await previewServe(cwd));
+    log('  templates-preview-serve');
 
     // A misspelt variable and a relative link in welcome.
     const welcome = 'templates/welcome/template.html';
@@ -81,6 +85,7 @@ export async function localScene(out: Map<string, string>, log: Log): Promise<vo
     s.begin('stats');
     await s.run('mailengine stats --local');
     s.end();
+    await againstADeployedStack(cwd, out, log);
     await s.run('mailengine local down', { hidden: true });
     up = false;
   } finally {
@@ -275,5 +280,87 @@ export async function demoScene(out: Map<string, string>, log: Log): Promise<voi
     log('  demo');
   } finally {
     rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * `templates preview --serve`, as a reader uses it: start it, save a template (the page reloads),
+ * press Ctrl-C. It listens on a free port here, shown as the default 4400.
+ */
+async function previewServe(cwd: string): Promise<string> {
+  const [port] = await findFreePorts(1);
+  const child = spawn('/bin/sh', ['-c', 'exec "$0" "$@" 2>&1', process.execPath, CLI, 'templates', 'preview', '--serve', '--port', String(port)], {
+    cwd,
+    env: baseEnv(),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  const closed = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  try {
+    await waitFor(() => output.includes('Press Ctrl-C'), 'the preview server to start');
+    const file = join(cwd, 'templates', 'invoice', 'template.txt');
+    writeFileSync(file, readFileSync(file, 'utf8'));
+    await waitFor(() => output.includes('changed'), 'the preview to notice the saved file');
+    await new Promise((r) => setTimeout(r, 500));
+  } finally {
+    child.kill('SIGINT');
+  }
+  const code = await closed;
+  // 130: interrupted, as every command exits on Ctrl-C.
+  if (code !== 130) throw new Error(`templates preview --serve exited ${code} on Ctrl-C:\n${output}`);
+  const text = new TranscriptText();
+  // A terminal echoes the Ctrl-C as ^C before the last line.
+  text.raw('mailengine templates preview --serve', output.replace(/\n(?=[^\n]*\n?$)/, '\n^C'));
+  return substitute(text.toString(), [[new RegExp(`\\b${port}\\b`, 'g'), '4400']]);
+}
+
+/**
+ * Suppression and erasure against a deployed stack: the CLI's own entry in this process, the
+ * stack's tables being the local stack's DynamoDB tables, and CloudFormation, Secrets Manager and
+ * the SES account (its suppression list, production or sandbox) answered by the test suite's
+ * stand-ins (test/helpers/deployed-stack.ts, fake-account-list.ts). Run last: it writes to the
+ * same tables as the local transcripts.
+ */
+async function againstADeployedStack(cwd: string, out: Map<string, string>, log: Log): Promise<void> {
+  const { cfn, secrets, mockDeployedStack } = await import('../test/helpers/deployed-stack.js');
+  const { fakeAccountList } = await import('../test/helpers/fake-account-list.js');
+  const { awsWithLocalDynamoDb } = await import('../test/helpers/in-process.js');
+  const { readLocalEndpoints } = await import('../src/local/endpoints.js');
+  const account = fakeAccountList();
+  try {
+    mockDeployedStack('mailengine-prod', 'eu-west-1', { trackingTable: 'mailengine-tracking', suppressionTable: 'mailengine-suppression' }, 'a-key-only-these-transcripts-use');
+    // The account list already holds an address SES suppressed on its own, earlier.
+    account.entries.set('ivy@customer.example', { Reason: 'BOUNCE', LastUpdateTime: new Date('2026-10-02T14:03:11Z') });
+    const s = new Session(cwd, await inProcessRunner(cwd, awsWithLocalDynamoDb(readLocalEndpoints(cwd))), out, pathSubstitutions(cwd), log);
+    const target = '--stack mailengine-prod --region eu-west-1';
+    s.begin('suppression-aws');
+    await s.run(`mailengine suppression add hal@customer.example --reason complaint ${target}`);
+    s.gap();
+    await s.run(`mailengine suppression check ivy@customer.example ${target}`);
+    s.gap();
+    await s.run(`mailengine suppression list --limit 3 ${target}`);
+    s.end();
+
+    s.begin('erase-aws');
+    await s.run(`mailengine erase hal@customer.example --yes ${target}`);
+    s.end();
+
+    account.reset(false);
+    s.begin('suppression-aws-sandbox');
+    await s.run(`mailengine suppression add joe@customer.example ${target}`);
+    s.end();
+  } finally {
+    account.ses.restore();
+    cfn.restore();
+    secrets.restore();
   }
 }

@@ -22,6 +22,7 @@ describe('transcripts in the docs', () => {
     const run1 = 'Published test-20261203-010719-a0b092 (event a4786bde-faa0-4062-8e49-c9992c960c86)\n│ 2026-12-03T01:07:20.436Z │ +0.7 s  │ ses-834128103 │\n✔ Local stack ready in 2.4 s\n12 templates';
     const run2 = 'Published test-20261204-111111-ffffff (event 00000000-1111-4222-8333-444444444444)\n│ 2026-12-04T11:11:11.111Z │ +10.2 s │ ses-1 │\n✔ Local stack ready in 12.0 s\n12 templates';
     expect(mask(run1)).toBe(mask(run2));
+    expect(mask('DynamoDB Local  started  507  http://127.0.0.1:4510\nStopped S3 (s3rver) (pid 98).')).toBe(mask('DynamoDB Local  started  22464  http://127.0.0.1:4510\nStopped S3 (s3rver) (pid 22466).'));
     expect(mask('12 templates')).not.toBe(mask('11 templates'));
     expect(mask('error: "nope" is not an email address.')).not.toBe(mask('error: "nope" is not an address.'));
     expect(maskLoose('b\na')).toBe(maskLoose('a\nb'));
