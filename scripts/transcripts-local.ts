@@ -340,14 +340,45 @@ async function againstADeployedStack(cwd: string, out: Map<string, string>, log:
     mockDeployedStack('mailengine-prod', 'eu-west-1', { trackingTable: 'mailengine-tracking', suppressionTable: 'mailengine-suppression' }, 'a-key-only-these-transcripts-use');
     // The account list already holds an address SES suppressed on its own, earlier.
     account.entries.set('ivy@customer.example', { Reason: 'BOUNCE', LastUpdateTime: new Date('2026-10-02T14:03:11Z') });
-    const s = new Session(cwd, await inProcessRunner(cwd, awsWithLocalDynamoDb(readLocalEndpoints(cwd))), out, pathSubstitutions(cwd), log);
+    const endpoints = readLocalEndpoints(cwd);
+    // The stack's templates bucket is a bucket on the local S3 that refuses one upload, as a
+    // bucket policy denying the caller would.
+    const { AwsClientFactory } = await import('../src/aws/clients.js');
+    const { serviceError } = await import('../test/helpers/in-process.js');
+    const { CreateBucketCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const localS3 = await new AwsClientFactory({ region: 'us-east-1', local: endpoints, maxAttempts: 1 }).s3();
+    await localS3.send(new CreateBucketCommand({ Bucket: 'mailengine-prod-templates-abc123' }));
+    const refused = 'templates/order-confirmation/metadata.json';
+    let refusing = false;
+    const send = localS3.send.bind(localS3) as (command: unknown) => Promise<unknown>;
+    localS3.send = ((command: unknown) =>
+      refusing && command instanceof PutObjectCommand && command.input.Key === refused
+        ? Promise.reject(serviceError('AccessDenied', 'Access Denied', 403))
+        : send(command)) as typeof localS3.send;
+    const withLocalDynamoDb = awsWithLocalDynamoDb(endpoints);
+    if (!withLocalDynamoDb) throw new Error('awsWithLocalDynamoDb gave no factory');
+    const awsFactory: NonNullable<Parameters<typeof inProcessRunner>[1]> = (settings) => {
+      const factory = withLocalDynamoDb(settings);
+      factory.s3 = async () => localS3;
+      return factory;
+    };
+    const s = new Session(cwd, await inProcessRunner(cwd, awsFactory), out, pathSubstitutions(cwd), log);
     const target = '--stack mailengine-prod --region eu-west-1';
+
+    await s.run(`mailengine templates push ${target}`, { hidden: true });
+    s.edit('templates/order-confirmation/metadata.json', (t) => t.replace('"version": "1.0.0"', '"version": "1.0.1"'));
+    refusing = true;
+    s.begin('templates-push-refused');
+    await s.run(`mailengine templates push ${target}`, { expect: 1, exit: true });
+    s.end();
+    refusing = false;
+
     s.begin('suppression-aws');
     await s.run(`mailengine suppression add hal@customer.example --reason complaint ${target}`);
     s.gap();
     await s.run(`mailengine suppression check ivy@customer.example ${target}`);
     s.gap();
-    await s.run(`mailengine suppression list --limit 3 ${target}`);
+    await s.run(`mailengine suppression list --limit 2 ${target}`);
     s.end();
 
     s.begin('erase-aws');
