@@ -84,7 +84,7 @@ export function registerSend(program: Command, runtime: Runtime): void {
           throw usageError(
             'SEND_TEST_REQUIRED',
             'The send command sends test emails only: add --test.',
-            "Applications send email by publishing an Email Request event on the engine's bus (see \"Sending email\" in the README).",
+            "Applications send email by publishing an Email Request event on the engine's bus (see docs/sending.md).",
           );
         }
         const dataFile = options.dataFile ? await readDataFile(ctx.runtime.cwd, options.dataFile) : undefined;

@@ -82,7 +82,7 @@ export function registerStats(program: Command, runtime: Runtime): void {
     .option('--days <n>', 'the last N UTC days, today included (1-365)', '7')
     .addHelpText(
       'after',
-      "\nRead from the tracking table's by-day index (Queries, never a Scan). Rates of delivery, bounces and complaints are of emails sent;\nopens and clicks of emails delivered. The cost uses the README's us-east-1 prices.",
+      "\nRead from the tracking table's by-day index (Queries, never a Scan). Rates of delivery, bounces and complaints are of emails sent;\nopens and clicks of emails delivered. The cost uses the us-east-1 prices in docs/reference.md.",
     )
     .action(
       defineAction(runtime, 'stats', statsOptions, async (options, ctx) => {

@@ -59,7 +59,7 @@ export async function loadConfig(options: { explicitPath?: string; cwd: string }
     const problems = describeZodIssues(parsed.error);
     throw new MailengineError('CONFIG_INVALID', `${path} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n  ${problems.join('\n  ')}`, {
       exitCode: ExitCode.Usage,
-      suggestion: 'See "Configuration file" in the README for the keys each environment takes.',
+      suggestion: 'See "Configuration file" in docs/reference.md for the keys each environment takes.',
       details: { file: path, problems },
     });
   }

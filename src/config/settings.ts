@@ -39,7 +39,7 @@ export function resolveSettings(input: SettingsInput, loaded: LoadedConfig | und
     if (!loaded) {
       throw new MailengineError('ENVIRONMENT_UNKNOWN', `Environment "${envName}" was asked for, but there is no mailengine.config.json.`, {
         exitCode: ExitCode.Usage,
-        suggestion: 'Create mailengine.config.json with an "environments" map (see the README), or pass --config.',
+        suggestion: 'Create mailengine.config.json with an "environments" map (see "Configuration file" in docs/reference.md), or pass --config.',
       });
     }
     environment = loaded.config.environments[envName];

@@ -343,7 +343,7 @@ export function sendTestFailure(result: SendTestResult): MailengineError {
   }
   if (result.status === 'failed' || result.status === 'suppressed') {
     return new MailengineError('SEND_TEST_REJECTED', `The engine did not send ${result.emailId}: ${result.errorType ?? result.status}${result.errorMessage ? ` (${result.errorMessage})` : ''}.`, {
-      suggestion: result.errorType === 'template_not_found' ? 'Push it first with `mailengine templates push`; `mailengine templates list` shows what the engine has.' : `The README's errorType table says what ${result.errorType ?? result.status} means.`,
+      suggestion: result.errorType === 'template_not_found' ? 'Push it first with `mailengine templates push`; `mailengine templates list` shows what the engine has.' : `The errorType table in docs/reference.md says what ${result.errorType ?? result.status} means.`,
       details: { emailId: result.emailId, status: result.status, errorType: result.errorType },
     });
   }

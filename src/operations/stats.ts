@@ -150,7 +150,7 @@ export function estimateCost(counts: Pick<StatsCounts, 'sent' | 'requests'>): St
   return {
     lines,
     totalUsd: ses + engine,
-    note: `us-east-1 list prices, no free tier, as in the README's cost section; plus about $${PRICES.fixedMonthlyUsd.toFixed(2)} a month in fixed costs (alarms, metrics, dashboard, secret). Prices differ by region and SES pricing plan.`,
+    note: `us-east-1 list prices, no free tier, as in the cost section of docs/reference.md; plus about $${PRICES.fixedMonthlyUsd.toFixed(2)} a month in fixed costs (alarms, metrics, dashboard, secret). Prices differ by region and SES pricing plan.`,
   };
 }
 

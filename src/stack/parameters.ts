@@ -72,7 +72,7 @@ export function checkGivenParameters(template: CfnTemplate, config: Record<strin
     }
   }
   if (problems.length > 0) {
-    throw usageError('PARAMETER_INVALID', `Invalid parameters:\n  ${problems.join('\n  ')}`, `The engine template's parameters: ${known.filter((n) => !(MANAGED_PARAMETERS as readonly string[]).includes(n)).join(', ')}. See "The engine's infrastructure" in the README.`, {
+    throw usageError('PARAMETER_INVALID', `Invalid parameters:\n  ${problems.join('\n  ')}`, `The engine template's parameters: ${known.filter((n) => !(MANAGED_PARAMETERS as readonly string[]).includes(n)).join(', ')}. See "The engine's infrastructure" in docs/reference.md.`, {
       problems,
     });
   }

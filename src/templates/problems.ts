@@ -29,9 +29,9 @@ const SUGGESTIONS: Record<string, string> = {
   TEMPLATE_UNDEFINED_VARIABLE: 'Pass the variable in templateData, give it a default with `| default(...)`, or guard it with `{% if name %}`.',
   TEMPLATE_MISSING_VARIABLES: 'Every variable in requiredVariables must be in templateData (or in the template defaults).',
   TEMPLATE_NOT_FOUND: 'Check the name, or run `mailengine templates validate` to list the templates found.',
-  TEMPLATE_FLATTEN_UNSUPPORTED: 'See "Templates" in the README for what layouts and includes may contain.',
-  TEMPLATE_METADATA_INVALID: 'See "metadata.json" in the README for the accepted keys.',
-  TEMPLATE_UNSAFE_EXPRESSION: 'Use only the values in templateData and the documented filters; see "Templates can run code" in the README.',
+  TEMPLATE_FLATTEN_UNSUPPORTED: 'See docs/templates.md for what layouts and includes may contain.',
+  TEMPLATE_METADATA_INVALID: 'See "metadata.json" in docs/templates.md for the accepted keys.',
+  TEMPLATE_UNSAFE_EXPRESSION: 'Use only the values in templateData and the documented filters; see "Templates can run code" in docs/templates.md.',
 };
 
 /** A template problem as the one error type the core throws. Invalid template or data: exit 2; missing: exit 4. */

@@ -88,7 +88,7 @@ describe('the packed package, installed with npm', () => {
 
   it('prepack builds, and the tarball holds the CLI, the runner, the Lambda zips, the template, the starters and the docs, no source maps and no tests', () => {
     const paths = packed.map((f) => f.path);
-    for (const needed of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/cli.js', 'dist/local-runner.js', 'dist/lambda/manifest.json', 'cfn/mailengine.yaml', 'starter-templates/welcome/metadata.json']) {
+    for (const needed of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/cli.js', 'dist/local-runner.js', 'dist/lambda/manifest.json', 'cfn/mailengine.yaml', 'starter-templates/welcome/metadata.json', 'docs/reference.md', 'docs/install.md', 'docs/templates.md']) {
       expect(paths, needed).toContain(needed);
     }
     const manifest = JSON.parse(readFileSync(join(work, 'source', 'dist', 'lambda', 'manifest.json'), 'utf8')) as Record<string, { file: string }>;
