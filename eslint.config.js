@@ -1,6 +1,15 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Terminal libraries belong to the shell (commands/terminal/): the core reports and asks through
+// the IoHost port, whichever host the shell picked.
+const TERMINAL_LIBRARIES = [
+  { name: 'chalk', message: 'Colour is the terminal host\'s business (commands/terminal/).' },
+  { name: 'ora', message: 'Report progress through the IoHost (io.progress).' },
+  { name: 'cli-table3', message: 'Return data; commands/terminal/render.ts draws tables.' },
+];
+const INQUIRER = { group: ['@inquirer/*'], message: 'Ask through the IoHost (requestResponse).' };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.mailengine/**', 'coverage/**'] },
   js.configs.recommended,
@@ -17,18 +26,12 @@ export default tseslint.config(
     rules: {
       'no-console': 'error',
       'no-restricted-properties': ['error', { object: 'process', property: 'exit', message: 'Throw a MailengineError; commands/main.ts decides the exit code.' }],
-      // Terminal libraries belong to the shell (commands/terminal/): the core reports and asks
-      // through the IoHost port, whichever host the shell picked.
       'no-restricted-imports': [
         'error',
         {
-          paths: [
-            { name: 'chalk', message: 'Colour is the terminal host\'s business (commands/terminal/).' },
-            { name: 'ora', message: 'Report progress through the IoHost (io.progress).' },
-            { name: 'cli-table3', message: 'Return data; commands/terminal/render.ts draws tables.' },
-          ],
+          paths: TERMINAL_LIBRARIES,
           patterns: [
-            { group: ['@inquirer/*'], message: 'Ask through the IoHost (requestResponse).' },
+            INQUIRER,
             { group: ['**/tools/**'], message: 'tools/ holds development tools; the product never imports them.' },
           ],
         },
@@ -42,13 +45,9 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [
-            { name: 'chalk', message: 'Colour is the terminal host\'s business (commands/terminal/).' },
-            { name: 'ora', message: 'Report progress through the IoHost (io.progress).' },
-            { name: 'cli-table3', message: 'Return data; commands/terminal/render.ts draws tables.' },
-          ],
+          paths: TERMINAL_LIBRARIES,
           patterns: [
-            { group: ['@inquirer/*'], message: 'Ask through the IoHost (requestResponse).' },
+            INQUIRER,
             { group: ['../*', '**/src/*', '**/commands/*'], message: 'src/util imports nothing else of ours: it is the floor every other module stands on.' },
           ],
         },

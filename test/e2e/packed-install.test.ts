@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isolatedCliEnv } from '../helpers/cli.js';
 import { freePorts, processesMentioning } from '../helpers/local.js';
 
 /**
@@ -42,17 +43,15 @@ function run(command: string, args: string[], options: { cwd: string; env?: Node
 
 const npm = (args: string[], cwd: string) => run('npm', [...args, '--prefer-offline'], { cwd, env: npmEnv() });
 
+/** `local up` flags for four free loopback ports. */
+async function freePortFlags(): Promise<string[]> {
+  const ports = await freePorts();
+  return ['--dynamodb-port', String(ports.dynamodb), '--s3-port', String(ports.s3), '--ses-port', String(ports.sesv2), '--eventbridge-port', String(ports.eventbridge)];
+}
+
 /** The installed CLI, as a user's shell runs it: by its bin, with no AWS setup of this machine. */
 function cli(bin: string, cwd: string) {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: '/nonexistent-home',
-    CI: 'true',
-    FORCE_COLOR: '0',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
-    AWS_CONFIG_FILE: '/nonexistent/config',
-  };
+  const env = isolatedCliEnv();
   return (...args: string[]) => run(bin, args, { cwd, env });
 }
 
@@ -110,8 +109,7 @@ describe('the packed package, installed with npm', () => {
       expect(install.code, install.stderr).toBe(0);
       mkdirSync(project);
       mailengine = cli(join(prefix, 'bin', 'mailengine'), project);
-      const ports = await freePorts();
-      portFlags = ['--dynamodb-port', String(ports.dynamodb), '--s3-port', String(ports.s3), '--ses-port', String(ports.sesv2), '--eventbridge-port', String(ports.eventbridge)];
+      portFlags = await freePortFlags();
     }, 240_000);
 
     afterAll(async () => {
@@ -174,8 +172,7 @@ describe('the packed package, installed with npm', () => {
       const install = await npm(['install', '--omit=optional', tarball], project);
       expect(install.code, install.stderr).toBe(0);
       mailengine = cli(join(project, 'node_modules', '.bin', 'mailengine'), project);
-      const ports = await freePorts();
-      portFlags = ['--dynamodb-port', String(ports.dynamodb), '--s3-port', String(ports.s3), '--ses-port', String(ports.sesv2), '--eventbridge-port', String(ports.eventbridge)];
+      portFlags = await freePortFlags();
     }, 240_000);
 
     afterAll(async () => {

@@ -9,12 +9,9 @@ export interface CliRun {
   stderr: string;
 }
 
-/**
- * Runs the built CLI as a user's shell would, in CI mode, with no AWS configuration of the
- * machine leaking in: no credentials, no profiles, no instance metadata.
- */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; nodeArgs?: string[]; input?: string } = {}): Promise<CliRun> {
-  const base: NodeJS.ProcessEnv = {
+/** The environment a CLI run gets: a user's PATH and nothing of this machine's AWS setup (no credentials, profiles or instance metadata). */
+export function isolatedCliEnv(): NodeJS.ProcessEnv {
+  return {
     PATH: process.env.PATH,
     HOME: '/nonexistent-home',
     CI: 'true',
@@ -23,6 +20,14 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
     AWS_CONFIG_FILE: '/nonexistent/config',
   };
+}
+
+/**
+ * Runs the built CLI as a user's shell would, in CI mode, with no AWS configuration of the
+ * machine leaking in: no credentials, no profiles, no instance metadata.
+ */
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; nodeArgs?: string[]; input?: string } = {}): Promise<CliRun> {
+  const base = isolatedCliEnv();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], {
       cwd: options.cwd ?? process.cwd(),
