@@ -27,13 +27,13 @@ export function isolatedCliEnv(): NodeJS.ProcessEnv {
  * machine leaking in: no credentials, no profiles, no instance metadata.
  */
 export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; nodeArgs?: string[]; input?: string } = {}): Promise<CliRun> {
-  const base = isolatedCliEnv();
+  return runToEnd(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], { cwd: options.cwd ?? process.cwd(), env: { ...isolatedCliEnv(), ...options.env }, input: options.input });
+}
+
+/** Runs a program to its end with `input` on stdin (none by default), collecting what it printed. */
+export function runToEnd(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string; shell?: boolean }): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], {
-      cwd: options.cwd ?? process.cwd(),
-      env: { ...base, ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], shell: options.shell });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
