@@ -4,6 +4,7 @@ import { localStackResources } from '../local/resources.js';
 import { localStackStatus } from '../local/status.js';
 import { VERSION } from '../version.js';
 import { runnerState } from '../local/runner/client.js';
+import { runnerSending, servesStack } from '../local/runner/serving.js';
 import type { RunnerState } from '../local/runner/runner.js';
 import type { QueueDepth } from './queue-depth.js';
 import type { SendingView } from './sending-state.js';
@@ -118,14 +119,13 @@ async function runnerView(endpoint: string | undefined, stackName: string): Prom
   } catch {
     return { missing: ['pause state and queue depths (the engine runner did not answer)'] };
   }
-  if (!state.engine.configured || state.engine.stackName !== stackName) {
+  if (!servesStack(state.engine, stackName)) {
     return { missing: [`pause state and queue depths (the engine runner serves ${state.engine.stackName ? `stack ${state.engine.stackName}` : 'no engine'})`] };
   }
   const q = state.queues;
   const depth = (name: string, s: RunnerState['queues']['send']) => ({ name, waiting: s.visible, inFlight: s.inFlight, delayed: s.delayed });
   return {
-    // The runner flips both switches together, as the Pause function does.
-    sending: { state: state.paused ? 'paused' : 'running', configurationSetSending: !state.paused },
+    sending: runnerSending(state),
     queues: [depth('send', q.send), depth('send-dlq', q.sendDlq), depth('feedback', q.feedback), depth('feedback-dlq', q.feedbackDlq)],
     missing: [],
   };

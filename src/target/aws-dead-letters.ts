@@ -15,15 +15,14 @@ const queueName = (url: string) => url.split('/').pop() ?? url;
 /** A deployed engine's DLQs, through SQS. */
 export class SqsDeadLetters implements DeadLetterSource {
   readonly local = false;
-  readonly title: string;
 
   constructor(
     private readonly sqs: Pick<SQSClient, 'send'>,
     readonly stackName: string,
+    /** The target's name for the engine, as messages give it. */
+    readonly title: string,
     private readonly urls: Record<DlqQueue, { source: string; dlq: string }>,
-  ) {
-    this.title = `stack ${stackName}`;
-  }
+  ) {}
 
   private async attributes(url: string, names: QueueAttributeName[]): Promise<Record<string, string>> {
     // GetQueueAttributes: every attribute value is a string (API reference).

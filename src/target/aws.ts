@@ -55,6 +55,7 @@ export class AwsTarget implements EngineTarget {
     }
     return new LambdaSesSwitches(
       this.stackName,
+      this.title,
       { ses: await this.aws.sesv2(), lambda: await this.aws.lambda() },
       { configurationSet: resources.configurationSet, eventSourceMappingId: resources.senderEventSourceMappingId },
       resources.queues ? { sqs: await this.aws.sqs(), url: resources.queues.send } : undefined,
@@ -69,7 +70,7 @@ export class AwsTarget implements EngineTarget {
     }
     const { SqsDeadLetters } = await import('./aws-dead-letters.js');
     const q = resources.queues;
-    return new SqsDeadLetters(await this.aws.sqs(), this.stackName, { send: { source: q.send, dlq: q.sendDlq }, feedback: { source: q.feedback, dlq: q.feedbackDlq } });
+    return new SqsDeadLetters(await this.aws.sqs(), this.stackName, this.title, { send: { source: q.send, dlq: q.sendDlq }, feedback: { source: q.feedback, dlq: q.feedbackDlq } });
   }
 
   /** The stack's secret (SuppressionHashSecret): the UTF-8 bytes of its string, as the functions use it. */
@@ -175,17 +176,16 @@ async function stackResources(aws: AwsClientFactory, stackName: string): Promise
 /** A deployed engine's switches: its SES configuration set and the Sender's Lambda queue mapping (src/engine/pause.ts). */
 class LambdaSesSwitches implements SendingSwitches {
   readonly local = false;
-  readonly title: string;
 
   constructor(
     readonly stackName: string,
+    /** The target's name for the engine, as messages give it. */
+    readonly title: string,
     private readonly clients: PauseClients,
     private readonly target: PauseTarget,
     private readonly sendQueue: { sqs: Pick<SQSClient, 'send'>; url: string } | undefined,
     readonly alarms: () => Promise<AutoPauseAlarm[]>,
-  ) {
-    this.title = `stack ${stackName}`;
-  }
+  ) {}
 
   private async waiting(): Promise<number | undefined> {
     if (!this.sendQueue) return undefined;

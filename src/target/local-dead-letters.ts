@@ -5,15 +5,14 @@ import { assertServes } from './local-runner.js';
 /** The local engine runner's DLQs, through its control endpoints. Reading them hides nothing. */
 export class RunnerDeadLetters implements DeadLetterSource {
   readonly local = true;
-  readonly title: string;
   private checked = false;
 
   constructor(
     private readonly endpoint: string,
     readonly stackName: string,
-  ) {
-    this.title = `the local engine ${stackName}`;
-  }
+    /** The target's name for the engine, as messages give it. */
+    readonly title: string,
+  ) {}
 
   private async queues() {
     if (!this.checked) {

@@ -26,6 +26,7 @@ export class LocalTarget implements EngineTarget {
   readonly stackName: string;
   readonly where: string;
   readonly title: string;
+  private found?: Promise<EngineResources>;
 
   constructor(
     private readonly aws: AwsClientFactory,
@@ -39,8 +40,13 @@ export class LocalTarget implements EngineTarget {
     this.title = `the local engine ${settings.stackName}`;
   }
 
-  /** The names the local stack recorded when it provisioned the tables and bucket from the template. */
-  async resources(): Promise<EngineResources> {
+  /** The names the local stack recorded when it provisioned the tables and bucket from the template, read once. */
+  resources(): Promise<EngineResources> {
+    this.found ??= this.recorded();
+    return this.found;
+  }
+
+  private async recorded(): Promise<EngineResources> {
     const names = localStackResources(this.cwd, this.stackName);
     if (!names?.TrackingTable || !names.SuppressionTable || !names.TemplatesBucket) {
       throw notProvisionedError(this.cwd, { stackName: this.stackName, environment: this.settings.environment });
@@ -65,12 +71,12 @@ export class LocalTarget implements EngineTarget {
 
   async sendingSwitches(): Promise<SendingSwitches> {
     await this.resources();
-    return new RunnerSwitches(this.runner(), this.stackName);
+    return new RunnerSwitches(this.runner(), this.stackName, this.title);
   }
 
   async deadLetters(): Promise<DeadLetterSource> {
     const { RunnerDeadLetters } = await import('./local-dead-letters.js');
-    return new RunnerDeadLetters(this.runner(), this.stackName);
+    return new RunnerDeadLetters(this.runner(), this.stackName, this.title);
   }
 
   /** A random key in a file created on first use; without `create` a missing file means no hash can exist yet. */

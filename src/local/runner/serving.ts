@@ -11,6 +11,16 @@ export interface WantedEngine {
   environment?: string;
 }
 
+/** Whether the runner's engine is `stackName`'s. */
+export function servesStack(engine: RunnerState['engine'], stackName: string): boolean {
+  return engine.configured && engine.stackName === stackName;
+}
+
+/** The runner's two sending switches as the engine's pause state: it flips both together, as the Pause function does. */
+export function runnerSending(state: Pick<RunnerState, 'paused'>): { state: 'paused' | 'running'; configurationSetSending: boolean } {
+  return { state: state.paused ? 'paused' : 'running', configurationSetSending: !state.paused };
+}
+
 /** "stack mailengine-demo (bus mailengine-demo-bus)", or why the runner serves none. */
 export function servedDescription(engine: RunnerState['engine']): string {
   if (engine.configured && engine.stackName) return `stack ${engine.stackName} (bus ${engine.bus})`;
@@ -29,7 +39,7 @@ export function serveCommand(wanted: Pick<WantedEngine, 'stackName' | 'environme
  */
 export function checkServed(state: RunnerState, wanted: WantedEngine): void {
   const engine = state.engine;
-  if (engine.configured && engine.stackName === wanted.stackName && engine.bus === wanted.eventBusName) return;
+  if (servesStack(engine, wanted.stackName) && engine.bus === wanted.eventBusName) return;
   const other = engine.configured && engine.stackName && engine.stackName !== wanted.stackName ? engine.stackName : undefined;
   throw new MailengineError(
     'LOCAL_ENGINE_NOT_SERVED',
