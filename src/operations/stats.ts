@@ -12,7 +12,7 @@ import { daysNewestFirst } from './time-range.js';
 export const PRICES = {
   sesPerThousandUsd: 0.1,
   enginePerHundredThousandUsd: 2.75,
-  fixedMonthlyUsd: 11.42,
+  fixedMonthlyUsd: 15.12,
 } as const;
 
 export interface StatsCounts {
