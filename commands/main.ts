@@ -11,7 +11,7 @@ export { ExitCode } from '../src/errors.js';
 /** Runs one CLI invocation and returns its exit code. Never calls process.exit itself. */
 export async function main(argv: string[], given: Runtime): Promise<number> {
   const runtime: Runtime = { ...given, followUpFlags: targetFlags(argv) };
-  const program = createProgram(runtime);
+  const program = createProgram(runtime, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.Ok;
