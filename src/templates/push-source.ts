@@ -99,6 +99,10 @@ function invalidTemplatesError(reports: TemplateReport[], failed: TemplateReport
  * Reads, validates and flattens the templates to push, before anything talks to S3. A template
  * that fails validation stops the whole push: every problem is listed with file and line, and
  * nothing is uploaded, so the bucket never holds a mix of old and half-fixed templates.
+ *
+ * With `cacheFile`, a template whose files all hash as the record of the last push says is taken
+ * from the record instead (see push-cache.ts): its flattened files' hashes are known, and it is
+ * read, validated and flattened only if the bucket turns out not to hold them.
  */
 export function preparePushSource(options: PushSourceOptions): PushSource {
   const displayDir = options.displayDir ?? options.dir;
