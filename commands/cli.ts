@@ -12,8 +12,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   const { VERSION } = await import('../src/version.js');
   process.stdout.write(`${VERSION}\n`);
 } else {
-  const { ExitCode } = await import('../src/errors.js');
-  const { main } = await import('./main.js');
+  const { ExitCode, main } = await import('./main.js');
 
   const controller = new AbortController();
   let interrupted = false;

@@ -5,10 +5,13 @@ import { createProgram } from './program.js';
 import { targetFlags } from './terminal/follow-up.js';
 import type { Runtime } from './runtime.js';
 
+// For cli.ts, so that it loads the command tree and the exit codes in one import.
+export { ExitCode } from '../src/errors.js';
+
 /** Runs one CLI invocation and returns its exit code. Never calls process.exit itself. */
 export async function main(argv: string[], given: Runtime): Promise<number> {
   const runtime: Runtime = { ...given, followUpFlags: targetFlags(argv) };
-  const program = createProgram(runtime);
+  const program = createProgram(runtime, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.Ok;

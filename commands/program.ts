@@ -22,8 +22,14 @@ import { registerWhoami } from './whoami.js';
 /**
  * The command tree. Registration is explicit, and a command is registered only once it works.
  * Command modules import no AWS SDK code at load time; clients are built on first use.
+ *
+ * With `argv`, the subcommands of a command group (`templates`, `local`, ...) are registered only
+ * when the run can reach them: when the group is the command named, or through `help`. Every
+ * group still lists itself, so `mailengine --help` and a mistyped command read as with the whole
+ * tree, which is most of what a start-up would otherwise spend building. Without `argv`, the
+ * whole tree.
  */
-export function createProgram(runtime: Runtime): Command {
+export function createProgram(runtime: Runtime, argv?: readonly string[]): Command {
   const program = new Command('mailengine')
     .description('Install, upgrade and operate a transactional email engine on Amazon SES in your own AWS account.')
     .version(VERSION, '-v, --version', 'print the version')
@@ -36,27 +42,45 @@ export function createProgram(runtime: Runtime): Command {
     .addHelpText('after', '\nExit codes: 0 ok · 1 failed · 2 bad usage · 3 credentials/permissions/environment · 4 not found · 130 interrupted')
     .exitOverride();
   addGlobalOptions(program);
+  const operand = argv ? firstOperand(program, argv) : undefined;
+  const needs = (group: string) => !argv || operand === group || operand === 'help';
 
   registerConfig(program, runtime);
   registerWhoami(program, runtime);
   registerDeploy(program, runtime);
   registerDestroy(program, runtime);
   registerInfo(program, runtime);
-  registerTemplates(program, runtime);
-  registerLocal(program, runtime);
-  registerStatus(program, runtime);
-  registerSuppression(program, runtime);
+  registerTemplates(program, runtime, needs('templates'));
+  registerLocal(program, runtime, needs('local'));
+  registerStatus(program, runtime, needs('status'));
+  registerSuppression(program, runtime, needs('suppression'));
   registerErase(program, runtime);
-  registerDomain(program, runtime);
+  registerDomain(program, runtime, needs('domain'));
   registerSend(program, runtime);
   registerPause(program, runtime);
   registerResume(program, runtime);
-  registerDlq(program, runtime);
+  registerDlq(program, runtime, needs('dlq'));
   registerStats(program, runtime);
 
   // Subcommands inherit exit handling and output routing from the root.
   for (const cmd of program.commands) applyToTree(cmd, program);
   return program;
+}
+
+/**
+ * The first argument that is not an option or an option's value: the command named, or undefined
+ * when there is none (`mailengine --help`). Options before it can only be the root's.
+ */
+function firstOperand(program: Command, argv: readonly string[]): string | undefined {
+  const takesValue = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f))));
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return argv[i + 1];
+    if (!arg.startsWith('-') || arg === '-') return arg;
+    // `--stack prod`: the value is not the command (`--stack=prod` carries its own).
+    if (takesValue.has(arg) && i + 1 < argv.length && !argv[i + 1].startsWith('-')) i += 1;
+  }
+  return undefined;
 }
 
 /**

@@ -8,6 +8,8 @@ import type { IoHost } from '../src/io/io-host.js';
 import type { OutputStreams } from './terminal/streams.js';
 import type { EngineTarget } from '../src/target/engine-target.js';
 import { globalsFromEnvironment, type GlobalOptions } from './global-options.js';
+// Static: main.ts loads it anyway, and a dynamic import would make it a chunk of its own on the --help path.
+import { FollowUpIoHost } from './terminal/follow-up.js';
 
 /** zod's API, handed to a command's schema when the command runs (`--help` and `--version` never load zod). */
 export type Zod = typeof z;
@@ -94,7 +96,6 @@ export async function createContext(globals: GlobalOptions, runtime: Runtime): P
   const { readLocalEndpoints } = await import('../src/local/endpoints.js');
   const chalk = makeChalk(globals, runtime.env);
   const host = await createIoHost(globals, runtime, chalk);
-  const { FollowUpIoHost } = await import('./terminal/follow-up.js');
   const io = runtime.followUpFlags?.length ? new FollowUpIoHost(host, runtime.followUpFlags) : host;
   const loaded = await loadConfig({ explicitPath: globals.config, cwd: runtime.cwd });
   const settings = resolveSettings(globals, loaded, runtime.env);

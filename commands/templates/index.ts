@@ -8,8 +8,10 @@ import { registerTemplatesPush } from './push.js';
 import { registerTemplatesValidate } from './validate.js';
 
 /** The `templates` command group. Each subcommand loads its core code only when it runs. */
-export function registerTemplates(program: Command, runtime: Runtime): void {
+export function registerTemplates(program: Command, runtime: Runtime, subcommands = true): void {
   const templates = program.command('templates').description('email templates: copy the starters, validate and preview them, push them to the engine, pull and list what it has');
+  // Without its subcommands the group still lists itself in the parent's help (see createProgram).
+  if (!subcommands) return;
   registerTemplatesInit(templates, runtime);
   registerTemplatesValidate(templates, runtime);
   registerTemplatesPreview(templates, runtime);

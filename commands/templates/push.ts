@@ -11,6 +11,7 @@ const pushOptions = (z: Zod) =>
     names: z.array(z.string().min(1)).default([]),
     prune: z.boolean().default(false),
     dryRun: z.boolean().default(false),
+    cache: z.boolean().default(true),
   });
 
 export function registerTemplatesPush(templates: Command, runtime: Runtime): void {
@@ -21,6 +22,7 @@ export function registerTemplatesPush(templates: Command, runtime: Runtime): voi
     .argument('[names...]', 'push only these templates (default: every template in the folder)')
     .option('--prune', 'delete templates from the bucket that are not in the folder (with names: the named ones that are not)')
     .option('--dry-run', 'compare and show what would change; write nothing')
+    .option('--no-cache', 'read and validate every template, not only those whose files changed since the last push')
     .addHelpText('after', '\nOn a terminal the push is confirmed first; elsewhere only deletions need --yes.')
     .action(
       defineAction(
@@ -32,9 +34,17 @@ export function registerTemplatesPush(templates: Command, runtime: Runtime): voi
           const { pushTemplates, pushFailedError } = await import('../../src/templates/push.js');
           const { resolveTemplatesBucket } = await import('../../src/operations/templates-bucket.js');
           const { formatProblem } = await import('../../src/templates/problems.js');
+          const { pushCacheFile } = await import('../../src/templates/push-cache.js');
           const dir = templatesDir(ctx, options.dir);
           // Validation first: a broken template stops the push before anything talks to AWS.
-          const source = preparePushSource({ dir: dir.path, displayDir: dir.display, names: options.names, allowAbsent: options.prune });
+          const source = preparePushSource({
+            dir: dir.path,
+            displayDir: dir.display,
+            names: options.names,
+            allowAbsent: options.prune,
+            cacheFile: pushCacheFile(ctx.runtime.cwd, dir.path),
+            noCache: !options.cache,
+          });
           for (const warning of source.warnings) ctx.io.notify({ code: 'templates.problem', level: 'warn', message: formatProblem(warning), data: { problem: warning.code } });
 
           const target = await resolveTemplatesBucket(ctx.aws, await ctx.target());

@@ -2,7 +2,7 @@ import { ExitCode, MailengineError } from '../errors.js';
 import { say, type IoHost } from '../io/io-host.js';
 import { mapConcurrent } from '../util/pool.js';
 import { S3_CONCURRENCY } from './concurrency.js';
-import type { LocalTemplate, PushSource } from './push-source.js';
+import { isCached, type LocalTemplate, type PushSource, type SourceTemplate } from './push-source.js';
 import { templateKey } from './bucket-layout.js';
 import { bucketUrl, deleteRemoteObject, etagMatches, listRemoteTemplates, remoteContentHash, remoteFile, uploadTemplateFile, type RemoteTemplate, type S3Sender } from './remote.js';
 
@@ -43,6 +43,8 @@ export interface PushReport {
   templates: PushedTemplate[];
   /** Templates in the bucket but not in the folder, kept because --prune was not given. */
   notInFolder: string[];
+  /** Templates taken from the record of the last push instead of being read and validated again (their files were unchanged). */
+  fromCache: number;
   /** Templates per change, failures included; `failed` counts those whose writes failed. */
   counts: Record<TemplateChange | 'failed', number>;
   filesUploaded: number;
@@ -81,7 +83,7 @@ export async function pushTemplates(options: PushOptions): Promise<PushReport> {
   const target = options.where ? `${url} ${options.where}` : url;
 
   const comparing = io.progress('templates.push.compare', `Comparing ${source.templates.length} template${source.templates.length === 1 ? '' : 's'} with ${target}`);
-  let planned: { templates: PushedTemplate[]; notInFolder: string[] };
+  let planned: { templates: PushedTemplate[]; notInFolder: string[]; remote: Map<string, RemoteTemplate> };
   try {
     planned = await plan(options, limit);
     comparing.succeed(`Compared ${source.templates.length} template${source.templates.length === 1 ? '' : 's'} with ${target}`);
@@ -97,17 +99,38 @@ export async function pushTemplates(options: PushOptions): Promise<PushReport> {
     prune: options.prune === true,
     templates: planned.templates,
     notInFolder: planned.notInFolder,
+    fromCache: source.fromCache,
     counts: { added: 0, modified: 0, unchanged: 0, deleted: 0, failed: 0 },
     filesUploaded: 0,
     filesDeleted: 0,
     ok: true,
   };
-  const writes = report.templates.filter((t) => t.change !== 'unchanged');
+  let writes = report.templates.filter((t) => t.change !== 'unchanged');
   if (writes.length > 0 && !report.dryRun) {
-    await confirm(io, writes, target);
-    const locals = new Map(source.templates.map((t) => [t.name, t]));
-    await apply({ s3, bucket, writes, locals, io, target, limit, signal });
+    // Templates taken from the record of the last push that the bucket does not hold as recorded
+    // (pushed by someone else, deleted, never pushed here): read, validate and flatten them now,
+    // all before the first write, as every other template was.
+    const locals = new Map<string, LocalTemplate>();
+    const differ: LocalTemplate[] = [];
+    const stale = new Set(writes.map((t) => t.name));
+    for (const t of source.templates) {
+      if (!isCached(t)) locals.set(t.name, t);
+      else if (stale.has(t.name)) {
+        const local = t.load();
+        locals.set(t.name, local);
+        // Its files are the ones recorded unless a file changed since the comparison: then compare again.
+        if (!sameDigests(t, local)) differ.push(local);
+      }
+    }
+    const recompared = new Map((await mapConcurrent(differ, limit, (local) => compare(s3, bucket, local, planned.remote.get(local.name), signal))).map((t) => [t.name, t]));
+    report.templates = report.templates.map((t) => recompared.get(t.name) ?? t);
+    writes = report.templates.filter((t) => t.change !== 'unchanged');
+    if (writes.length > 0) {
+      await confirm(io, writes, target);
+      await apply({ s3, bucket, writes, locals, io, target, limit, signal });
+    }
   }
+  if (!report.dryRun) source.saveCache();
   for (const t of report.templates) {
     report.counts[t.change] += 1;
     if (!t.ok) report.counts.failed += 1;
@@ -120,7 +143,7 @@ export async function pushTemplates(options: PushOptions): Promise<PushReport> {
   return report;
 }
 
-async function plan(options: PushOptions, limit: number): Promise<{ templates: PushedTemplate[]; notInFolder: string[] }> {
+async function plan(options: PushOptions, limit: number): Promise<{ templates: PushedTemplate[]; notInFolder: string[]; remote: Map<string, RemoteTemplate> }> {
   const { s3, bucket, source, signal } = options;
   const remote = await listRemoteTemplates(s3, bucket, signal);
 
@@ -144,7 +167,7 @@ async function plan(options: PushOptions, limit: number): Promise<{ templates: P
     else notInFolder = gone.map((r) => r.name);
   }
   const templates = [...compared, ...deleted].sort((a, b) => a.name.localeCompare(b.name));
-  return { templates, notInFolder };
+  return { templates, notInFolder, remote };
 }
 
 /**
@@ -153,7 +176,7 @@ async function plan(options: PushOptions, limit: number): Promise<{ templates: P
  * unchanged (see `etagMatches`). Only the rest cost a HEAD (and, for objects without our hash, a
  * download).
  */
-async function compare(s3: S3Sender, bucket: string, local: LocalTemplate, remote: RemoteTemplate | undefined, signal?: AbortSignal): Promise<PushedTemplate> {
+async function compare(s3: S3Sender, bucket: string, local: SourceTemplate, remote: RemoteTemplate | undefined, signal?: AbortSignal): Promise<PushedTemplate> {
   const files: PushFileAction[] = [];
   for (const file of local.files) {
     const there = remote ? remoteFile(remote, file.file) : undefined;
@@ -162,6 +185,10 @@ async function compare(s3: S3Sender, bucket: string, local: LocalTemplate, remot
   }
   const change: TemplateChange = !remote ? 'added' : files.length > 0 ? 'modified' : 'unchanged';
   return { name: local.name, change, version: local.version, files, ok: true };
+}
+
+function sameDigests(a: SourceTemplate, b: SourceTemplate): boolean {
+  return a.version === b.version && a.files.length === b.files.length && a.files.every((f, i) => f.file === b.files[i].file && f.sha256 === b.files[i].sha256 && f.bytes === b.files[i].bytes);
 }
 
 function deletion(remote: RemoteTemplate): PushedTemplate {

@@ -19,3 +19,18 @@ describe('operations commands: --help loads no AWS SDK', () => {
     expect(loaded.filter(isAwsSdk)).toEqual([]);
   });
 });
+
+/**
+ * The start-up path is built as a few files (see scripts/build.mjs): every module Node loads costs
+ * it a resolve, a read and a link, and `--help` once loaded 29, twenty of them chunks of ours.
+ */
+describe('--help loads the start-up path in a few files', () => {
+  it.each([[[]], [['status', 'lookup']], [['templates', 'push']]])('%j --help', async (command) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mailengine-trace-')), 'loads.txt');
+    const run = await runCli([...command, '--help'], { nodeArgs: ['--import', tracer], env: { TRACE_LOADS_FILE: file } });
+    expect(run.code).toBe(0);
+    const loaded = [...new Set(readFileSync(file, 'utf8').split('\n').filter((l) => l && !l.startsWith('node:')))];
+    expect(loaded.filter((l) => /[/\\]node_modules[/\\]/.test(l))).toEqual([]);
+    expect(loaded.length, loaded.join('\n')).toBeLessThanOrEqual(6);
+  });
+});

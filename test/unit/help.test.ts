@@ -1,7 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { createProgram } from '../../commands/program.js';
 import { runInProcess } from '../helpers/in-process.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'mailengine-help-'));
@@ -28,5 +30,34 @@ describe('help', () => {
 
   it('`local --help` names the engine runner among the parts', async () => {
     expect(await help('local')).toMatch(/engine runner/);
+  });
+});
+
+describe('the command tree a run builds', () => {
+  const runtime = { env: {}, cwd, streams: { stdout: process.stdout, stderr: process.stderr }, stdinIsTTY: false, signal: new AbortController().signal };
+  const GROUPS = ['templates', 'local', 'status', 'suppression', 'domain', 'dlq'];
+  /** The groups (of those above) whose subcommands were built. */
+  const built = (program: Command) => program.commands.filter((c) => GROUPS.includes(c.name()) && c.commands.length > 0).map((c) => c.name());
+
+  it("builds a group's subcommands only when the run names the group (or asks `help`), and lists every group either way", () => {
+    const whole = createProgram(runtime);
+    expect(built(whole)).toEqual(GROUPS);
+
+    const bare = createProgram(runtime, ['--help']);
+    expect(bare.commands.map((c) => c.name())).toEqual(whole.commands.map((c) => c.name()));
+    expect(built(bare)).toEqual([]);
+    expect(bare.helpInformation()).toBe(whole.helpInformation());
+
+    expect(built(createProgram(runtime, ['status', 'lookup', '--help']))).toEqual(['status']);
+    expect(built(createProgram(runtime, ['--stack', 'templates', 'status', 'lookup']))).toEqual(['status']);
+    expect(built(createProgram(runtime, ['--stack=prod', 'dlq', 'list']))).toEqual(['dlq']);
+    expect(built(createProgram(runtime, ['help', 'templates', 'push']))).toEqual(GROUPS);
+    expect(built(createProgram(runtime, ['deploy', '--help']))).toEqual([]);
+  });
+
+  it('`mailengine <group> <subcommand> --help` prints the same help whatever was left unbuilt', async () => {
+    const out = await runInProcess(['--region', 'eu-west-1', 'suppression', 'import', '--help'], { cwd });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('Usage: mailengine suppression import');
   });
 });

@@ -488,9 +488,10 @@ describe('templates push against s3rver', () => {
 describe('templates push, pull, list: argv → options', () => {
   const defaults = { json: false, yes: false, color: true, debug: false, local: false };
   it.each([
-    [['templates', 'push'], 'templates push', { ...defaults, dir: 'templates', names: [], prune: false, dryRun: false }],
-    [['templates', 'push', 'emails', 'welcome', 'invoice', '--prune', '--dry-run', '--yes'], 'templates push', { ...defaults, yes: true, dir: 'emails', names: ['welcome', 'invoice'], prune: true, dryRun: true }],
-    [['templates', 'push', '--local', 'emails'], 'templates push', { ...defaults, local: true, dir: 'emails', names: [], prune: false, dryRun: false }],
+    [['templates', 'push'], 'templates push', { ...defaults, dir: 'templates', names: [], prune: false, dryRun: false, cache: true }],
+    [['templates', 'push', 'emails', 'welcome', 'invoice', '--prune', '--dry-run', '--yes'], 'templates push', { ...defaults, yes: true, dir: 'emails', names: ['welcome', 'invoice'], prune: true, dryRun: true, cache: true }],
+    [['templates', 'push', '--local', 'emails'], 'templates push', { ...defaults, local: true, dir: 'emails', names: [], prune: false, dryRun: false, cache: true }],
+    [['templates', 'push', '--no-cache'], 'templates push', { ...defaults, dir: 'templates', names: [], prune: false, dryRun: false, cache: false }],
     [['templates', 'pull'], 'templates pull', { ...defaults, dir: 'templates', names: [], force: false }],
     [['templates', 'pull', 'pulled', 'welcome', '--force'], 'templates pull', { ...defaults, dir: 'pulled', names: ['welcome'], force: true }],
     [['templates', 'list', '--json'], 'templates list', { ...defaults, json: true }],
