@@ -114,11 +114,11 @@ export function checkTemplate(store: TemplateStore, name: string): { report: Tem
   }
 
   const parts = Object.values(template.parts).filter((p): p is FlatSource => p !== undefined);
-  checkVariables(template, parts, problems, warnings, atKey);
+  const undeclared = checkVariables(template, parts, problems, warnings, atKey);
   const contractBroken = checkContractData(template, metadataText, problems);
   checkSizes(template, problems);
   const reportedUrls = checkSourceUrls(store, template.parts.html, problems);
-  checkSample(template, problems, warnings, atKey, reportedUrls, contractBroken);
+  checkSample(template, problems, warnings, atKey, reportedUrls, contractBroken, undeclared);
 
   return {
     report: { name, version: template.metadata.version, description: template.metadata.description, ok: problems.length === 0, problems: byPosition(problems), warnings: byPosition(warnings) },
@@ -134,7 +134,8 @@ function byPosition(problems: TemplateProblem[]): TemplateProblem[] {
 
 type AtKey = (...keys: string[]) => Pick<TemplateProblem, 'file' | 'line'>;
 
-function checkVariables(template: PreparedTemplate, parts: FlatSource[], problems: TemplateProblem[], warnings: TemplateProblem[], atKey: AtKey): void {
+/** Returns the names reported as undeclared against a contract. */
+function checkVariables(template: PreparedTemplate, parts: FlatSource[], problems: TemplateProblem[], warnings: TemplateProblem[], atKey: AtKey): Set<string> {
   const asts = parts.map((p) => parseTemplate(p.source));
   const read = new Set(asts.flatMap((ast) => [...collectReferences(ast)]));
   const contract = template.metadata.variables;
@@ -150,7 +151,7 @@ function checkVariables(template: PreparedTemplate, parts: FlatSource[], problem
   }
   const declared = new Set([...template.metadata.requiredVariables, ...template.metadata.optionalVariables, ...Object.keys(template.defaults), 'subject']);
   const undeclared = [...new Set(asts.flatMap((ast) => [...freeVariables(ast)]))].filter((n) => !declared.has(n)).sort();
-  if (undeclared.length === 0) return;
+  if (undeclared.length === 0) return new Set();
   if (contract) {
     // A contract promises callers that what it declares is all the template needs: each name
     // it leaves out is a problem, pointed at the first place the template reads it.
@@ -158,13 +159,14 @@ function checkVariables(template: PreparedTemplate, parts: FlatSource[], problem
       const place = firstUse(template.store, parts, asts, name);
       problems.push({ code: 'TEMPLATE_UNDECLARED_VARIABLE', message: `"${name}" is used but not declared in variables.properties`, ...(place ?? atKey('variables')) });
     }
-    return;
+    return new Set(undeclared);
   }
   warnings.push({
     code: 'TEMPLATE_UNDECLARED_VARIABLE',
     message: `used but not listed in requiredVariables or optionalVariables: ${undeclared.join(', ')}`,
     ...atKey('optionalVariables', 'requiredVariables'),
   });
+  return new Set();
 }
 
 function firstUse(store: TemplateStore, parts: FlatSource[], asts: ReturnType<typeof parseTemplate>[], name: string): Pick<TemplateProblem, 'file' | 'line' | 'column'> | undefined {
@@ -248,7 +250,7 @@ function checkSourceUrls(store: TemplateStore, html: FlatSource, problems: Templ
   return reported;
 }
 
-function checkSample(template: PreparedTemplate, problems: TemplateProblem[], warnings: TemplateProblem[], atKey: AtKey, reportedUrls: Set<string>, contractBroken: boolean): void {
+function checkSample(template: PreparedTemplate, problems: TemplateProblem[], warnings: TemplateProblem[], atKey: AtKey, reportedUrls: Set<string>, contractBroken: boolean, undeclared: Set<string>): void {
   const sample = template.metadata.sampleData;
   if (!sample) {
     warnings.push({ code: 'TEMPLATE_NO_SAMPLE_DATA', message: 'no sampleData, so the template was not test-rendered; add it to metadata.json', ...atKey('subject') });
@@ -265,7 +267,9 @@ function checkSample(template: PreparedTemplate, problems: TemplateProblem[], wa
   try {
     rendered = renderTemplate(template, sample);
   } catch (err) {
-    problems.push(...problemsOf(err, template.store.display(template.files.html)));
+    // A name already reported as undeclared is one mistake, not two.
+    const repeated = (p: TemplateProblem) => p.code === 'TEMPLATE_UNDEFINED_VARIABLE' && [...undeclared].some((name) => p.message === `undefined variable "${name}"`);
+    problems.push(...problemsOf(err, template.store.display(template.files.html)).filter((p) => !repeated(p)));
     return;
   }
   const htmlFile = template.store.display(template.files.html);
