@@ -133,7 +133,7 @@ describe('templates commands, in process', () => {
     expect(readFileSync(join(cwd, 'out', 'contact.html'), 'utf8')).toContain('<h1 class="text"');
   });
 
-  it('preview --data: renders with that data instead of the sample; missing required variables exit 2', async () => {
+  it('preview --data: renders with that data instead of the sample; data that breaks the contract exits 2 with each path', async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, 'data.json'), JSON.stringify({ userName: 'Rosa' }));
     writeFileSync(join(cwd, 'bad.json'), JSON.stringify({ dashboardUrl: 'https://x.example' }));
@@ -142,7 +142,12 @@ describe('templates commands, in process', () => {
     expect(JSON.parse(ok.stdout)).toMatchObject({ name: 'welcome', dataSource: 'file', subject: 'Welcome to Acme, Rosa', htmlFile: join('.mailengine', 'preview', 'welcome.html') });
     const bad = await run(['templates', 'preview', 'welcome', '--dir', join(ROOT, 'starter-templates'), '--data', 'bad.json'], { cwd });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('templateData has no value for required variable "userName"');
+    expect(bad.stderr).toContain('templateData.userName: is required');
+    writeFileSync(join(cwd, 'typed.json'), JSON.stringify({ userName: 'Rosa', nextSteps: 'one', dashboardUrl: 'not a link' }));
+    const typed = await run(['templates', 'preview', 'welcome', '--dir', join(ROOT, 'starter-templates'), '--data', 'typed.json'], { cwd });
+    expect(typed.code).toBe(2);
+    expect(typed.stderr).toContain('templateData.dashboardUrl: expected a URI such as https://example.com/');
+    expect(typed.stderr).toContain('templateData.nextSteps: expected array, got string');
   });
 
   it('preview: an unknown template exits 4, a broken one exits 2 with file and line', async () => {
