@@ -179,6 +179,15 @@ const MAX_LISTED_PROBLEMS = 10;
 const contractValidators = new WeakMap<PreparedTemplate, DataValidator>();
 let contractCheck: Promise<typeof import('../templates/contract-check.js')> | undefined;
 
+function loadContractCheck(): Promise<typeof import('../templates/contract-check.js')> {
+  // A failed load is tried again on the next use rather than remembered.
+  contractCheck ??= import('../templates/contract-check.js').catch((err: unknown) => {
+    contractCheck = undefined;
+    throw err;
+  });
+  return contractCheck;
+}
+
 /**
  * Checks templateData (with the template's defaults under it, as the template sees it) against the
  * template's contract, before anything renders. A template without a contract passes as before.
@@ -191,13 +200,13 @@ export async function checkTemplateData(template: PreparedTemplate, data: unknow
   if (!contract || typeof data !== 'object' || data === null || Array.isArray(data)) return;
   let validate = contractValidators.get(template);
   if (!validate) {
-    const check = await (contractCheck ??= import('../templates/contract-check.js'));
+    const check = await loadContractCheck();
     validate = check.compileContract(contract);
     contractValidators.set(template, validate);
   }
   const problems = validate({ ...template.defaults, ...data });
   if (problems.length === 0) return;
-  const { formatDataPath } = await (contractCheck ??= import('../templates/contract-check.js'));
+  const { formatDataPath } = await loadContractCheck();
   const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `${formatDataPath('templateData', p.path)}: ${p.message}`);
   const more = problems.length > listed.length ? `; and ${problems.length - listed.length} more` : '';
   const version = template.metadata.version ? ` ${template.metadata.version}` : '';
