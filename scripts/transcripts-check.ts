@@ -9,6 +9,7 @@ import { mask, maskLoose, readTranscripts } from './transcripts-lib.js';
 export const LOOSE = new Set<string>([
   'send-test-complaint',
   'send-test-refused',
+  'send-test-contract',
   'send-test-json',
   'pause-resume',
   'lookup-recipient',

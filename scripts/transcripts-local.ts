@@ -49,6 +49,23 @@ export async function templatesScene(out: Map<string, string>, log: Log): Promis
     await s.run('mailengine templates validate', { expect: 2, exit: true });
     s.end();
     s.write(invoice, invoiceOriginal);
+
+    // order-confirmation against its contract: a price written as text in the sample data, and
+    // a variable the template reads that the contract does not declare.
+    const orderMetadata = 'templates/order-confirmation/metadata.json';
+    const orderHtml = 'templates/order-confirmation/template.html';
+    const [metadataOriginal, htmlOriginal] = [s.file(orderMetadata), s.file(orderHtml)];
+    s.edit(orderMetadata, (t) => t.replace('"quantity": 2, "price": 18 }', '"quantity": 2, "price": "18.00" }'));
+    s.edit(orderHtml, (t) => t.replace('for {{ total | money(currency, locale) }}', 'for {{ total | money(currency, locale) }}{{ giftNote }}'));
+    s.begin('templates-validate-contract');
+    await s.run('mailengine templates validate', { expect: 2, exit: true });
+    s.end();
+    s.write(orderMetadata, metadataOriginal);
+    s.write(orderHtml, htmlOriginal);
+
+    s.begin('templates-types');
+    await s.run('mailengine templates types --out mail-types.ts');
+    s.end();
   } finally {
     rmSync(cwd, { recursive: true, force: true });
   }
@@ -152,6 +169,11 @@ async function sendTests(s: Session): Promise<void> {
   s.end();
   s.begin('send-test-bad-address');
   await s.run('mailengine send --test --to nope --template welcome --local', { expect: 2, exit: true });
+  s.end();
+  // Data that breaks the order-confirmation contract: the engine refuses it before rendering.
+  s.write('order.json', `${JSON.stringify({ customerName: 'Maya', orderId: 10482, orderTime: 'yesterday', items: [{ name: 'Trail running shoes', quantity: 1, price: '98.00' }], total: 98 })}\n`);
+  s.begin('send-test-contract');
+  await s.run('mailengine send --test --simulate success --template order-confirmation --data-file order.json --local', { expect: 1, exit: true });
   s.end();
   s.begin('send-test-json');
   await s.run('mailengine send --test --simulate complaint --template order-confirmation --local --json');

@@ -16,7 +16,7 @@ import type { InvocationContext, SqsBatchResponse, SqsEvent, SqsRecord } from '.
 import { silentLogger, type EngineLogger, type StatusEventPublisher } from './status-events.js';
 import { ENGINE_METRIC, noMetrics, type EngineMetrics } from './metrics.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
-import { templateFailure, type TemplateSource } from './template-source.js';
+import { checkTemplateData, templateFailure, type TemplateSource } from './template-source.js';
 import { backoffDelay } from '../util/backoff.js';
 import { mapConcurrent } from '../util/pool.js';
 import { sleep as realSleep } from '../util/sleep.js';
@@ -328,9 +328,12 @@ export function createSender(deps: SenderDeps) {
   }
 
   async function buildEmail(request: EmailRequest, template: Promise<PreparedTemplate>): Promise<SendEmailCommandInput> {
+    const prepared = await template;
+    // A contract is checked before anything renders: broken data never half-renders an email.
+    await checkTemplateData(prepared, request.templateData);
     let rendered;
     try {
-      rendered = renderTemplate(await template, request.templateData);
+      rendered = renderTemplate(prepared, request.templateData);
     } catch (err) {
       if (err instanceof PermanentFailure) throw err;
       throw templateFailure(err);

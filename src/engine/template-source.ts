@@ -1,5 +1,6 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { loadTemplate, type PreparedTemplate } from '../templates/template.js';
+import type { DataValidator } from '../templates/contract-check.js';
 import { MemoryStore, TEMPLATE_FILES } from '../templates/store.js';
 import { TEMPLATES_PREFIX, templateKey } from '../templates/bucket-layout.js';
 import { awsErrorName, httpStatus } from '../aws/error-names.js';
@@ -169,4 +170,49 @@ export function templateFailure(err: unknown): PermanentFailure {
   if (code === 'TEMPLATE_MISSING_VARIABLES' || code === 'TEMPLATE_UNDEFINED_VARIABLE') return new PermanentFailure(ERROR_TYPES.templateMissingVariable, message);
   if (code.startsWith('TEMPLATE_')) return new PermanentFailure(ERROR_TYPES.templateError, message);
   throw err;
+}
+
+/** The most contract problems one record's message lists; the count says how many there were. */
+const MAX_LISTED_PROBLEMS = 10;
+
+/** A compiled contract per template version: a changed template is a new PreparedTemplate. */
+const contractValidators = new WeakMap<PreparedTemplate, DataValidator>();
+let contractCheck: Promise<typeof import('../templates/contract-check.js')> | undefined;
+
+function loadContractCheck(): Promise<typeof import('../templates/contract-check.js')> {
+  // A failed load is tried again on the next use rather than remembered.
+  contractCheck ??= import('../templates/contract-check.js').catch((err: unknown) => {
+    contractCheck = undefined;
+    throw err;
+  });
+  return contractCheck;
+}
+
+/**
+ * Checks templateData (with the template's defaults under it, as the template sees it) against the
+ * template's contract, before anything renders. A template without a contract passes as before.
+ * The validator module is loaded on the first template that has a contract, so a Sender whose
+ * templates have none never loads it.
+ */
+export async function checkTemplateData(template: PreparedTemplate, data: unknown): Promise<void> {
+  const contract = template.metadata.variables;
+  // Not an object at all: the renderer says so, as it always has.
+  if (!contract || typeof data !== 'object' || data === null || Array.isArray(data)) return;
+  let validate = contractValidators.get(template);
+  if (!validate) {
+    const check = await loadContractCheck();
+    validate = check.compileContract(contract);
+    contractValidators.set(template, validate);
+  }
+  const problems = validate({ ...template.defaults, ...data });
+  if (problems.length === 0) return;
+  const { formatDataPath } = await loadContractCheck();
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `${formatDataPath('templateData', p.path)}: ${p.message}`);
+  const more = problems.length > listed.length ? `; and ${problems.length - listed.length} more` : '';
+  const version = template.metadata.version ? ` ${template.metadata.version}` : '';
+  throw new PermanentFailure(
+    ERROR_TYPES.templateDataInvalid,
+    `templateData does not match the contract of template "${template.name}"${version} (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${listed.join('; ')}${more}`,
+    { problems: problems.slice(0, MAX_LISTED_PROBLEMS) },
+  );
 }

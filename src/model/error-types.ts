@@ -9,6 +9,8 @@ export const ERROR_TYPES = {
   payloadTooLarge: 'payload_too_large',
   templateNotFound: 'template_not_found',
   templateMissingVariable: 'template_missing_variable',
+  /** templateData breaks the template's contract (its `variables` in metadata.json); the message names each path. */
+  templateDataInvalid: 'template_data_invalid',
   templateError: 'template_error',
   suppressed: 'suppressed',
   sesRejected: 'ses_rejected',

@@ -185,3 +185,14 @@ export function collectObjectReach(root: AstNode): NameUse[] {
   visit(root);
   return uses;
 }
+
+/** Where the template reads each of `names` (Symbol nodes), in source order, so a problem can point at a use. */
+export function collectNameUses(root: AstNode, names: ReadonlySet<string>): NameUse[] {
+  const uses: NameUse[] = [];
+  const visit = (node: AstNode): void => {
+    if (node.typename === 'Symbol' && names.has(String(node.value))) uses.push({ name: String(node.value), lineno: node.lineno, colno: node.colno });
+    for (const child of childrenOf(node)) visit(child);
+  };
+  visit(root);
+  return uses;
+}

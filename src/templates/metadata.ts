@@ -1,15 +1,16 @@
-import { z } from 'zod';
-import { LineIndex, lineOfJsonKey } from './positions.js';
+import { z } from 'zod/mini';
+import { contractContradictions, contractOptional, contractRequired, CONTRACT_KEYWORDS_HINT, VARIABLE_NAME_PATTERN, variablesContractSchema } from './contract.js';
+import { LineIndex, lineOfJsonKey, lineOfJsonPath } from './positions.js';
 import { templateError, type TemplateProblem } from './problems.js';
 
 /**
  * metadata.json, one per template. The first block of fields is SESMailEngine's (so its
  * templates work unchanged); the second block is mailengine's additions.
  */
-const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'is not a variable name (letters, digits and _, not starting with a digit)' });
+const variableName = z.string().check(z.regex(VARIABLE_NAME_PATTERN, { message: 'is not a variable name (letters, digits and _, not starting with a digit)' }));
 
 /** A string that is itself a template (subject, sender name...): must not be blank. */
-const templateString = z.string().refine((s) => s.trim().length > 0, { message: 'must not be empty' });
+const templateString = z.string().check(z.refine((s) => s.trim().length > 0, { message: 'must not be empty' }));
 
 const dataObject = z.record(z.string(), z.unknown());
 
@@ -17,34 +18,42 @@ export const templateMetadataSchema = z
   .looseObject({
     // SESMailEngine's fields.
     subject: templateString,
-    senderName: templateString.optional(),
-    senderEmail: templateString.optional(),
-    replyTo: templateString.optional(),
-    description: z.string().optional(),
-    requiredVariables: z.array(variableName).default([]),
-    optionalVariables: z.array(variableName).default([]),
-    version: z
-      .string()
-      .regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, { message: 'is not a semantic version such as 1.0.0' })
-      .optional(),
+    senderName: z.optional(templateString),
+    senderEmail: z.optional(templateString),
+    replyTo: z.optional(templateString),
+    description: z.optional(z.string()),
+    requiredVariables: z._default(z.array(variableName), []),
+    optionalVariables: z._default(z.array(variableName), []),
+    version: z.optional(z.string().check(z.regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, { message: 'is not a semantic version such as 1.0.0' }))),
     // mailengine's additions.
-    sampleData: dataObject.optional(),
-    defaults: dataObject.optional(),
+    sampleData: z.optional(dataObject),
+    defaults: z.optional(dataObject),
+    /** The contract: a JSON Schema for templateData (see contract.ts). */
+    variables: z.optional(variablesContractSchema),
   })
-  .superRefine((meta, ctx) => {
-    for (const key of ['requiredVariables', 'optionalVariables'] as const) {
-      const seen = new Set<string>();
-      meta[key].forEach((name, i) => {
-        if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [key, i], message: `lists "${name}" twice` });
-        seen.add(name);
+  .check(
+    z.superRefine((meta, ctx) => {
+      for (const key of ['requiredVariables', 'optionalVariables'] as const) {
+        const seen = new Set<string>();
+        meta[key].forEach((name, i) => {
+          if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [key, i], message: `lists "${name}" twice` });
+          seen.add(name);
+        });
+      }
+      const optional = new Set(meta.optionalVariables);
+      meta.requiredVariables.forEach((name, i) => {
+        if (optional.has(name)) ctx.addIssue({ code: 'custom', path: ['requiredVariables', i], message: `"${name}" is in both requiredVariables and optionalVariables` });
       });
-    }
-    const optional = new Set(meta.optionalVariables);
-    meta.requiredVariables.forEach((name, i) => {
-      if (optional.has(name)) ctx.addIssue({ code: 'custom', path: ['requiredVariables', i], message: `"${name}" is in both requiredVariables and optionalVariables` });
-    });
-  });
+      if (meta.variables) {
+        for (const problem of contractContradictions(meta.variables, meta)) ctx.addIssue({ code: 'custom', ...problem });
+      }
+    }),
+  );
 
+/**
+ * A template's metadata as parsed. With a contract (`variables`), `requiredVariables` and
+ * `optionalVariables` are the contract's (the lists as written may only agree with it).
+ */
 export type TemplateMetadata = z.infer<typeof templateMetadataSchema>;
 
 export const KNOWN_METADATA_KEYS: ReadonlySet<string> = new Set(Object.keys(templateMetadataSchema.shape));
@@ -80,15 +89,46 @@ export function parseMetadata(text: string, file: string): ParsedMetadata {
     const problems: TemplateProblem[] = parsed.error.issues.map((issue) => {
       const key = issue.path.map(String).join('.');
       const top = issue.path.length ? String(issue.path[0]) : undefined;
-      const absent = issue.code === 'invalid_type' && valueAt(raw, issue.path) === undefined;
-      const message = absent ? `${key}: is required` : `${key || '(top level)'}: ${issue.message}`;
-      // A key that is not there has no line of its own; point at the start of the object.
-      return { code: 'TEMPLATE_METADATA_INVALID', message, file, line: (top && lineOfJsonKey(text, top)) || 1 };
+      const message = `${key || '(top level)'}: ${describeIssue(issue, raw)}`;
+      // A key that is not there has no line of its own; point at its parent, or the start of the object.
+      return { code: 'TEMPLATE_METADATA_INVALID', message, file, line: lineOfJsonPath(text, issue.path) ?? ((top && lineOfJsonKey(text, top)) || 1) };
     });
     throw templateError(problems);
   }
   const record = raw as Record<string, unknown>;
-  return { metadata: parsed.data, raw: record, unknownKeys: Object.keys(record).filter((k) => !KNOWN_METADATA_KEYS.has(k)) };
+  const metadata = parsed.data;
+  if (metadata.variables) {
+    metadata.requiredVariables = contractRequired(metadata.variables);
+    metadata.optionalVariables = contractOptional(metadata.variables);
+  }
+  return { metadata, raw: record, unknownKeys: Object.keys(record).filter((k) => !KNOWN_METADATA_KEYS.has(k)) };
+}
+
+type Issue = z.core.$ZodIssue;
+
+const TYPE_WORDS: Record<string, string> = { string: 'a string', number: 'a number', int: 'an integer', boolean: 'true or false', array: 'an array', object: 'an object', record: 'an object' };
+
+/**
+ * zod/mini carries no English messages (they would load a locale at init), so every issue is
+ * said here; the schema's own messages (refinements, patterns) are kept as written.
+ */
+function describeIssue(issue: Issue, raw: unknown): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return valueAt(raw, issue.path) === undefined ? 'is required' : `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}`;
+    case 'unrecognized_keys':
+      return `unknown keyword${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => `"${k}"`).join(', ')} (${CONTRACT_KEYWORDS_HINT})`;
+    case 'invalid_value':
+      return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
+    case 'invalid_union':
+      return 'expected a string, a number or true or false';
+    case 'too_small':
+      return 'must not be empty';
+    case 'invalid_key':
+      return `key ${issue.issues[0]?.message ?? 'is not allowed'}`;
+    default:
+      return issue.message && issue.message !== 'Invalid input' ? issue.message : 'is not valid';
+  }
 }
 
 function valueAt(value: unknown, path: PropertyKey[]): unknown {

@@ -42,3 +42,77 @@ export function lineOfJsonKey(json: string, key: string): number | undefined {
   if (!match) return undefined;
   return new LineIndex(json).positionOf(match.index).line;
 }
+
+/**
+ * The line of the value at `path` in a JSON document (`["sampleData", "items", 2, "price"]`): the
+ * line of its key in an object, of the element itself in an array. When the path goes further
+ * than the document does (a key that is missing), the line of the deepest part that is there.
+ */
+export function lineOfJsonPath(json: string, path: readonly PropertyKey[]): number | undefined {
+  let lines: Map<string, number>;
+  try {
+    lines = jsonPathLines(json);
+  } catch {
+    return undefined;
+  }
+  for (let length = path.length; length > 0; length--) {
+    const line = lines.get(pathKey(path.slice(0, length)));
+    if (line !== undefined) return line;
+  }
+  return undefined;
+}
+
+const pathKey = (path: readonly PropertyKey[]) => path.map(String).join('\u0000');
+
+/** Every value's path in a JSON document, with its line (the last of duplicate keys wins, as in JSON.parse). */
+function jsonPathLines(json: string): Map<string, number> {
+  const index = new LineIndex(json);
+  const lines = new Map<string, number>();
+  let i = 0;
+  const skipSpace = () => {
+    while (i < json.length && ' \t\r\n'.includes(json[i])) i++;
+  };
+  const readString = (): string => {
+    const start = i++;
+    while (i < json.length && json[i] !== '"') i += json[i] === '\\' ? 2 : 1;
+    i++;
+    return JSON.parse(json.slice(start, i)) as string;
+  };
+  const readValue = (path: string[]): void => {
+    skipSpace();
+    const open = json[i];
+    if (open === '{' || open === '[') {
+      const close = open === '{' ? '}' : ']';
+      i++;
+      skipSpace();
+      if (json[i] === close) {
+        i++;
+        return;
+      }
+      for (let n = 0; i < json.length; n++) {
+        skipSpace();
+        const line = index.positionOf(i).line;
+        let member: string[];
+        if (open === '{') {
+          member = [...path, readString()];
+          skipSpace();
+          i++; // the colon
+        } else {
+          member = [...path, String(n)];
+        }
+        lines.set(pathKey(member), line);
+        readValue(member);
+        skipSpace();
+        if (json[i++] !== ',') return;
+      }
+      return;
+    }
+    if (open === '"') {
+      readString();
+      return;
+    }
+    while (i < json.length && !' \t\r\n,]}'.includes(json[i])) i++;
+  };
+  readValue([]);
+  return lines;
+}

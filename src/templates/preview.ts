@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ExitCode, MailengineError } from '../errors.js';
+import { compileContract, formatDataPath } from './contract-check.js';
 import { problemsOf, type TemplateProblem } from './problems.js';
 import { renderTemplate, type RenderedEmail, type TemplateData } from './render.js';
 import { DirectoryStore, listTemplateNames, type TemplateStore } from './store.js';
@@ -37,6 +38,15 @@ export function previewTemplate(store: TemplateStore, name: string, data?: Templ
       ...base,
       problems: [{ code: 'TEMPLATE_NO_SAMPLE_DATA', message: 'no sampleData in metadata.json; add it, or pass --data with a JSON file', file: store.display(template.files.metadata) }],
     };
+  }
+  // As the Sender does: data that breaks the template's contract is refused before rendering.
+  const contract = template.metadata.variables;
+  if (contract) {
+    const broken = compileContract(contract)({ ...template.defaults, ...input });
+    if (broken.length > 0) {
+      const file = data === undefined ? store.display(template.files.metadata) : undefined;
+      return { ...base, problems: broken.map((p) => ({ code: 'TEMPLATE_DATA_INVALID', message: `${formatDataPath(data === undefined ? 'sampleData' : 'templateData', p.path)}: ${p.message}`, file })) };
+    }
   }
   try {
     return { ...base, email: renderTemplate(template, input), problems: [] };

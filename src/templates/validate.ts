@@ -1,13 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { ExitCode, MailengineError } from '../errors.js';
-import { collectReferences, freeVariables } from './analyse.js';
-import { locateInSource, type FlatSource } from './flatten.js';
+import { collectNameUses, collectReferences, freeVariables } from './analyse.js';
+import { compileContract, formatDataPath, type DataProblem } from './contract-check.js';
+import { displayLocation, locateInSource, originOf, type FlatSource } from './flatten.js';
 import { findUrlAttributes, isAcceptableUrl } from './links.js';
 import { parseTemplate } from './nunjucks-api.js';
-import { LineIndex, lineOfJsonKey } from './positions.js';
+import { LineIndex, lineOfJsonKey, lineOfJsonPath } from './positions.js';
 import { problemsOf, type TemplateProblem } from './problems.js';
 import { missingRequiredVariables, renderTemplate, templateContext } from './render.js';
-import { DirectoryStore, listTemplateNames, type TemplateStore } from './store.js';
+import { BRAND_FILE, DirectoryStore, listTemplateNames, type TemplateStore } from './store.js';
 import { loadTemplate, standaloneFiles, type PreparedTemplate } from './template.js';
 
 /** SESMailEngine's per-file limit, which the Sender keeps: each pushed file must stay under it. */
@@ -113,10 +114,11 @@ export function checkTemplate(store: TemplateStore, name: string): { report: Tem
   }
 
   const parts = Object.values(template.parts).filter((p): p is FlatSource => p !== undefined);
-  checkVariables(template, parts, problems, warnings, atKey);
+  const undeclared = checkVariables(template, parts, problems, warnings, atKey);
+  const contractBroken = checkContractData(template, metadataText, problems);
   checkSizes(template, problems);
   const reportedUrls = checkSourceUrls(store, template.parts.html, problems);
-  checkSample(template, problems, warnings, atKey, reportedUrls);
+  checkSample(template, problems, warnings, atKey, reportedUrls, contractBroken, undeclared);
 
   return {
     report: { name, version: template.metadata.version, description: template.metadata.description, ok: problems.length === 0, problems: byPosition(problems), warnings: byPosition(warnings) },
@@ -132,24 +134,85 @@ function byPosition(problems: TemplateProblem[]): TemplateProblem[] {
 
 type AtKey = (...keys: string[]) => Pick<TemplateProblem, 'file' | 'line'>;
 
-function checkVariables(template: PreparedTemplate, parts: FlatSource[], problems: TemplateProblem[], warnings: TemplateProblem[], atKey: AtKey): void {
+/** Returns the names reported as undeclared against a contract. */
+function checkVariables(template: PreparedTemplate, parts: FlatSource[], problems: TemplateProblem[], warnings: TemplateProblem[], atKey: AtKey): Set<string> {
   const asts = parts.map((p) => parseTemplate(p.source));
   const read = new Set(asts.flatMap((ast) => [...collectReferences(ast)]));
+  const contract = template.metadata.variables;
+  const metadataText = template.store.read(template.files.metadata) ?? '';
+  // With a contract, each name is pointed at where the contract declares it.
+  const atName = (name: string, list: 'requiredVariables' | 'optionalVariables') =>
+    contract ? { file: atKey().file, line: lineOfJsonPath(metadataText, ['variables', 'properties', name]) ?? atKey('variables').line } : atKey(list);
   for (const name of template.metadata.requiredVariables) {
-    if (!read.has(name)) problems.push({ code: 'TEMPLATE_REQUIRED_UNUSED', message: `required variable "${name}" is not used by the subject, HTML or text`, ...atKey('requiredVariables') });
+    if (!read.has(name)) problems.push({ code: 'TEMPLATE_REQUIRED_UNUSED', message: `required variable "${name}" is not used by the subject, HTML or text`, ...atName(name, 'requiredVariables') });
   }
   for (const name of template.metadata.optionalVariables) {
-    if (!read.has(name)) warnings.push({ code: 'TEMPLATE_OPTIONAL_UNUSED', message: `optional variable "${name}" is not used anywhere`, ...atKey('optionalVariables') });
+    if (!read.has(name)) warnings.push({ code: 'TEMPLATE_OPTIONAL_UNUSED', message: `optional variable "${name}" is not used anywhere`, ...atName(name, 'optionalVariables') });
   }
   const declared = new Set([...template.metadata.requiredVariables, ...template.metadata.optionalVariables, ...Object.keys(template.defaults), 'subject']);
   const undeclared = [...new Set(asts.flatMap((ast) => [...freeVariables(ast)]))].filter((n) => !declared.has(n)).sort();
-  if (undeclared.length > 0) {
-    warnings.push({
-      code: 'TEMPLATE_UNDECLARED_VARIABLE',
-      message: `used but not listed in requiredVariables or optionalVariables: ${undeclared.join(', ')}`,
-      ...atKey('optionalVariables', 'requiredVariables'),
-    });
+  if (undeclared.length === 0) return new Set();
+  if (contract) {
+    // A contract promises callers that what it declares is all the template needs: each name
+    // it leaves out is a problem, pointed at the first place the template reads it.
+    for (const name of undeclared) {
+      const place = firstUse(template.store, parts, asts, name);
+      problems.push({ code: 'TEMPLATE_UNDECLARED_VARIABLE', message: `"${name}" is used but not declared in variables.properties`, ...(place ?? atKey('variables')) });
+    }
+    return new Set(undeclared);
   }
+  warnings.push({
+    code: 'TEMPLATE_UNDECLARED_VARIABLE',
+    message: `used but not listed in requiredVariables or optionalVariables: ${undeclared.join(', ')}`,
+    ...atKey('optionalVariables', 'requiredVariables'),
+  });
+  return new Set();
+}
+
+function firstUse(store: TemplateStore, parts: FlatSource[], asts: ReturnType<typeof parseTemplate>[], name: string): Pick<TemplateProblem, 'file' | 'line' | 'column'> | undefined {
+  for (const [i, ast] of asts.entries()) {
+    const [use] = collectNameUses(ast, new Set([name]));
+    if (!use) continue;
+    const origin = originOf(parts[i], { line: use.lineno + 1, column: use.colno + 1 });
+    if (origin) return displayLocation(store, origin.file, parts[i].sources.get(origin.file), origin.offset);
+  }
+  return undefined;
+}
+
+/**
+ * With a contract, the values the template ships with must keep it: the defaults (the layout's
+ * brand.json and the template's own `defaults`) for each variable they give, and sampleData, with
+ * the defaults under it, as a whole. Each problem points at the value at fault. Returns whether
+ * any was found.
+ */
+function checkContractData(template: PreparedTemplate, metadataText: string, problems: TemplateProblem[]): boolean {
+  const contract = template.metadata.variables;
+  if (!contract) return false;
+  const before = problems.length;
+  const validate = compileContract(contract);
+  const metadataFile = template.store.display(template.files.metadata);
+  const own = template.metadata.defaults ?? {};
+  const brandText = template.store.read(BRAND_FILE) ?? '';
+  const at = (root: 'sampleData' | 'defaults', problem: DataProblem, code: string): TemplateProblem => {
+    if (root === 'defaults' && !Object.hasOwn(own, problem.path[0])) {
+      return { code, message: `${formatDataPath('brand', problem.path)}: ${problem.message}`, file: template.store.display(BRAND_FILE), line: lineOfJsonPath(brandText, problem.path) };
+    }
+    return { code, message: `${formatDataPath(root, problem.path)}: ${problem.message}`, file: metadataFile, line: lineOfJsonPath(metadataText, [root, ...problem.path]) ?? lineOfJsonKey(metadataText, root) ?? 1 };
+  };
+  // Defaults need not give every required variable: only what they do give is checked.
+  for (const problem of validate(template.defaults)) {
+    if (problem.path.length === 1 && !Object.hasOwn(template.defaults, problem.path[0])) continue;
+    problems.push(at('defaults', problem, 'TEMPLATE_DEFAULTS_INVALID'));
+  }
+  const sample = template.metadata.sampleData;
+  if (sample) {
+    for (const problem of validate({ ...template.defaults, ...sample })) {
+      // A default at fault was reported above, where it is written.
+      if (problem.path.length > 0 && !Object.hasOwn(sample, problem.path[0]) && Object.hasOwn(template.defaults, problem.path[0])) continue;
+      problems.push(at('sampleData', problem, 'TEMPLATE_SAMPLE_INVALID'));
+    }
+  }
+  return problems.length > before;
 }
 
 function checkSizes(template: PreparedTemplate, problems: TemplateProblem[]): void {
@@ -187,12 +250,14 @@ function checkSourceUrls(store: TemplateStore, html: FlatSource, problems: Templ
   return reported;
 }
 
-function checkSample(template: PreparedTemplate, problems: TemplateProblem[], warnings: TemplateProblem[], atKey: AtKey, reportedUrls: Set<string>): void {
+function checkSample(template: PreparedTemplate, problems: TemplateProblem[], warnings: TemplateProblem[], atKey: AtKey, reportedUrls: Set<string>, contractBroken: boolean, undeclared: Set<string>): void {
   const sample = template.metadata.sampleData;
   if (!sample) {
     warnings.push({ code: 'TEMPLATE_NO_SAMPLE_DATA', message: 'no sampleData, so the template was not test-rendered; add it to metadata.json', ...atKey('subject') });
     return;
   }
+  // Data that breaks the contract was reported value by value; rendering it proves nothing more.
+  if (contractBroken) return;
   const missing = missingRequiredVariables(template, templateContext(template, sample));
   if (missing.length > 0) {
     problems.push({ code: 'TEMPLATE_SAMPLE_INCOMPLETE', message: `sampleData has no value for required ${missing.map((n) => `"${n}"`).join(', ')}`, ...atKey('sampleData') });
@@ -202,7 +267,9 @@ function checkSample(template: PreparedTemplate, problems: TemplateProblem[], wa
   try {
     rendered = renderTemplate(template, sample);
   } catch (err) {
-    problems.push(...problemsOf(err, template.store.display(template.files.html)));
+    // A name already reported as undeclared is one mistake, not two.
+    const repeated = (p: TemplateProblem) => p.code === 'TEMPLATE_UNDEFINED_VARIABLE' && [...undeclared].some((name) => p.message === `undefined variable "${name}"`);
+    problems.push(...problemsOf(err, template.store.display(template.files.html)).filter((p) => !repeated(p)));
     return;
   }
   const htmlFile = template.store.display(template.files.html);

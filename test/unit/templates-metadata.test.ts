@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MailengineError } from '../../src/errors.js';
 import { parseMetadata } from '../../src/templates/metadata.js';
+import { lineOfJsonPath } from '../../src/templates/positions.js';
 import type { TemplateProblem } from '../../src/templates/problems.js';
 
 function problems(text: string): TemplateProblem[] {
@@ -36,7 +37,7 @@ describe('metadata.json', () => {
       { code: 'TEMPLATE_METADATA_INVALID', message: 'subject: is required', file: 'templates/welcome/metadata.json', line: 1 },
       { code: 'TEMPLATE_METADATA_INVALID', message: 'requiredVariables.1: is not a variable name (letters, digits and _, not starting with a digit)', file: 'templates/welcome/metadata.json', line: 2 },
       { code: 'TEMPLATE_METADATA_INVALID', message: 'version: is not a semantic version such as 1.0.0', file: 'templates/welcome/metadata.json', line: 4 },
-      { code: 'TEMPLATE_METADATA_INVALID', message: expect.stringMatching(/^sampleData: .*expected record/) as unknown as string, file: 'templates/welcome/metadata.json', line: 5 },
+      { code: 'TEMPLATE_METADATA_INVALID', message: 'sampleData: expected an object', file: 'templates/welcome/metadata.json', line: 5 },
     ]);
   });
 
@@ -51,5 +52,94 @@ describe('metadata.json', () => {
     expect(syntax).toMatchObject({ code: 'TEMPLATE_METADATA_INVALID', line: 3, file: 'templates/welcome/metadata.json' });
     expect(syntax.message).toMatch(/^not valid JSON: /);
     expect(problems('["subject"]')[0].message).toBe('must be a JSON object');
+  });
+
+  it('says what is wrong with a value of the wrong type in words, not "Invalid input"', () => {
+    expect(problems(JSON.stringify({ subject: 5, requiredVariables: 'a' }, null, 2)).map((p) => p.message)).toEqual(['subject: expected a string', 'requiredVariables: expected an array']);
+  });
+});
+
+const order = {
+  type: 'object',
+  properties: {
+    orderId: { type: 'string', description: 'The order number' },
+    items: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, price: { type: 'number' } }, required: ['name', 'price'] } },
+    email: { type: 'string', format: 'email' },
+    plan: { type: 'string', enum: ['free', 'pro'] },
+  },
+  required: ['orderId', 'items'],
+};
+
+describe('metadata.json contracts (variables)', () => {
+  it('takes the required and optional names from the contract', () => {
+    const { metadata } = parseMetadata(JSON.stringify({ subject: 's', variables: order }), 'm.json');
+    expect(metadata.requiredVariables).toEqual(['orderId', 'items']);
+    expect(metadata.optionalVariables).toEqual(['email', 'plan']);
+    expect(metadata.variables?.properties.items.items?.required).toEqual(['name', 'price']);
+  });
+
+  it('accepts requiredVariables and optionalVariables that agree with the contract, even partly', () => {
+    const { metadata } = parseMetadata(JSON.stringify({ subject: 's', requiredVariables: ['orderId'], optionalVariables: ['plan'], variables: order }), 'm.json');
+    expect(metadata.requiredVariables).toEqual(['orderId', 'items']);
+    expect(metadata.optionalVariables).toEqual(['email', 'plan']);
+  });
+
+  it('refuses lists that contradict the contract, each at its line', () => {
+    const text = JSON.stringify({ subject: 's', requiredVariables: ['plan', 'total'], optionalVariables: ['orderId'], variables: order }, null, 2);
+    expect(problems(text).map((p) => `${p.line} ${p.message}`)).toEqual([
+      '4 requiredVariables.0: "plan" is required here but optional in variables (add it to variables.required, or drop it from requiredVariables)',
+      '5 requiredVariables.1: "total" is not declared in variables.properties',
+      '8 optionalVariables.0: "orderId" is optional here but required in variables.required',
+    ]);
+  });
+
+  it('refuses keywords outside the supported subset and inconsistent schemas, at the line of each', () => {
+    const text = JSON.stringify(
+      {
+        subject: 's',
+        variables: {
+          properties: {
+            'user-name': { type: 'string' },
+            total: { type: 'float' },
+            note: { type: 'number', format: 'email', minLength: 3 },
+            count: { type: 'integer', enum: [1, 1.5] },
+            lines: { type: 'array', items: { type: 'object', properties: { sku: { type: 'string' } }, required: ['qty'] } },
+          },
+        },
+      },
+      null,
+      2,
+    );
+    const lines = text.split('\n');
+    const lineOf = (fragment: string) => lines.findIndex((l) => l.includes(fragment)) + 1;
+    expect(problems(text).map((p) => `${p.line} ${p.message}`)).toEqual([
+      `${lineOf('"user-name"')} variables.properties.user-name: key is not a variable name (letters, digits and _, not starting with a digit)`,
+      `${lineOf('"float"')} variables.properties.total.type: expected "string" or "number" or "integer" or "boolean" or "array" or "object"`,
+      `${lineOf('"note"')} variables.properties.note: unknown keyword "minLength" (contracts use type, description, format, enum, items, properties and required)`,
+      `${lineOf('"email"')} variables.properties.note.format: applies to strings, not number`,
+      `${lineOf('1.5')} variables.properties.count.enum.1: 1.5 is not of type integer`,
+      `${lineOf('"qty"')} variables.properties.lines.items.required.0: "qty" is required but not declared in properties`,
+    ]);
+  });
+
+  it('refuses a required name that the contract does not declare', () => {
+    expect(problems(JSON.stringify({ subject: 's', variables: { properties: { a: { type: 'string' } }, required: ['a', 'b'] } })).map((p) => p.message)).toEqual([
+      'variables.required.1: "b" is required but not declared in properties',
+    ]);
+  });
+});
+
+describe('lineOfJsonPath', () => {
+  const text = ['{', '  "a": {', '    "list": [', '      1,', '      { "x": "y,}" }', '    ]', '  },', '  "b": "\\"quoted\\""', '}'].join('\n');
+  it('finds keys and array elements, nested, past strings with brackets and escapes', () => {
+    expect(JSON.parse(text)).toBeTruthy();
+    expect(lineOfJsonPath(text, ['a'])).toBe(2);
+    expect(lineOfJsonPath(text, ['a', 'list', 0])).toBe(4);
+    expect(lineOfJsonPath(text, ['a', 'list', 1, 'x'])).toBe(5);
+    expect(lineOfJsonPath(text, ['b'])).toBe(8);
+  });
+  it('falls back to the deepest part that exists, and to nothing for a path outside the document', () => {
+    expect(lineOfJsonPath(text, ['a', 'list', 1, 'missing'])).toBe(5);
+    expect(lineOfJsonPath(text, ['zzz'])).toBeUndefined();
   });
 });

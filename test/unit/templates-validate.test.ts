@@ -44,6 +44,17 @@ describe('templates validate', () => {
     ['unknown-filter', ['invalid/unknown-filter/template.html:3:24 TEMPLATE_UNKNOWN_FILTER']],
     ['block-scope', ['invalid/block-scope/template.html:3:1 TEMPLATE_FLATTEN_UNSUPPORTED']],
     ['missing-layout', ['invalid/missing-layout/template.html:1:1 TEMPLATE_INCLUDE_NOT_FOUND']],
+    ['contract-undeclared', ['invalid/contract-undeclared/template.html:2:48 TEMPLATE_UNDECLARED_VARIABLE']],
+    ['contract-unused-required', ['invalid/contract-unused-required/metadata.json:6 TEMPLATE_REQUIRED_UNUSED']],
+    [
+      'contract-sample',
+      [
+        'invalid/contract-sample/metadata.json:15 TEMPLATE_DEFAULTS_INVALID',
+        'invalid/contract-sample/metadata.json:16 TEMPLATE_SAMPLE_INVALID',
+        'invalid/contract-sample/metadata.json:17 TEMPLATE_SAMPLE_INVALID',
+        'invalid/contract-sample/metadata.json:20 TEMPLATE_SAMPLE_INVALID',
+      ],
+    ],
   ])('%s', (name, expected) => {
     expect(located(byName(name))).toEqual(expected);
   });
@@ -57,6 +68,31 @@ describe('templates validate', () => {
     ]);
     expect(byName('unused-required').problems[0].message).toBe('required variable "orderId" is not used by the subject, HTML or text');
     expect(byName('undefined-variable').warnings.map((w) => w.message)).toEqual(['used but not listed in requiredVariables or optionalVariables: userNam']);
+  });
+
+  it('checks a contract against the template and the data it ships with, in words', () => {
+    expect(byName('contract-undeclared').problems.map((p) => p.message)).toEqual(['"nickname" is used but not declared in variables.properties']);
+    expect(byName('contract-unused-required').problems.map((p) => p.message)).toEqual(['required variable "orderId" is not used by the subject, HTML or text']);
+    // An optional name the template never reads is only a warning, at its declaration.
+    expect(byName('contract-unused-required').warnings.map((w) => `${w.line} ${w.message}`)).toEqual(['7 optional variable "note" is not used anywhere']);
+    expect(byName('contract-sample').problems.map((p) => p.message)).toEqual([
+      'defaults.plan: expected one of "free", "pro"',
+      'sampleData.orderId: is required',
+      'sampleData.email: expected an email address',
+      'sampleData.items[1].price: expected number, got string',
+    ]);
+  });
+
+  it('blames a brand default that breaks a contract on brand.json, and passes data that keeps it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailengine-templates-'));
+    cpSync(STARTERS, dir, { recursive: true });
+    const file = join(dir, 'welcome', 'metadata.json');
+    const metadata = JSON.parse(readFileSync(file, 'utf8')) as { variables: { properties: Record<string, unknown> } };
+    metadata.variables.properties.companyName = { type: 'number' };
+    writeFileSync(file, JSON.stringify(metadata, null, 2));
+    const report = validateTemplates({ dir, displayDir: 'copy', names: ['welcome', 'invoice'] });
+    expect(report.templates.find((t) => t.name === 'welcome')?.problems.map((p) => `${p.file}:${p.line} ${p.message}`)).toEqual(['copy/_layout/brand.json:2 brand.companyName: expected number, got string']);
+    expect(report.templates.find((t) => t.name === 'invoice')?.ok).toBe(true);
   });
 
   it('rejects HTML over 256 KB and warns above the size Gmail clips at', () => {

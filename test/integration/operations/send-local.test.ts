@@ -96,10 +96,10 @@ describe('send --test --simulate on the local stack', () => {
     expect(human.stderr).toMatch(/error: The engine did not send test-\S+: template_not_found \(no template named "no-such-template"/);
   }, 30_000);
 
-  it('data missing a required variable: template_missing_variable, exit 1', async () => {
+  it('data missing a variable the template contract requires: template_data_invalid, exit 1', async () => {
     const out = await send('--simulate', 'success', '--data', '{}', '--json');
     expect(out.code).toBe(1);
-    expect(out.json<SendTestResult>()).toMatchObject({ status: 'failed', errorType: 'template_missing_variable' });
+    expect(out.json<SendTestResult>()).toMatchObject({ status: 'failed', errorType: 'template_data_invalid' });
   }, 30_000);
 
   it('a recipient the engine has suppressed: the record is suppressed; exit 1 with errorType suppressed', async () => {
