@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileErrors } from '../../helpers/typescript.js';
 
 /**
  * The typed client at compile time: an app using it with a template map (in the shape
@@ -61,21 +61,7 @@ describe('the client is typed against the template map', () => {
       writeFileSync(file, `${header}${code}\n`);
       roots.push(file);
     }
-    const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); } });
-    const program = ts.createProgram(roots, { ...config!.options, noEmit: true });
-    for (const root of roots) {
-      const source = program.getSourceFile(root)!;
-      const found = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
-      // What tsc prints: the message, the code it points at, and where the expected type comes from.
-      diagnostics.set(
-        root,
-        found.map((d) => {
-          const at = d.start === undefined ? '' : source.text.slice(d.start, d.start + (d.length ?? 0));
-          const related = (d.relatedInformation ?? []).map((r) => ts.flattenDiagnosticMessageText(r.messageText, '\n'));
-          return [`at \`${at}\`: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`, ...related].join('\n');
-        }),
-      );
-    }
+    for (const [file, errors] of compileErrors(roots)) diagnostics.set(file, errors.map((e) => `at \`${e.at}\`: ${e.text}`));
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
