@@ -18,6 +18,14 @@ function isRetryableEntryCode(code: string): boolean {
   return RETRYABLE_ENTRY_CODES.has(code) || isThrottling({ name: code });
 }
 
+/** The AWS error name, or for a plain Node error (the network) its code: `ECONNREFUSED` says more than `Error`. */
+function errorCode(err: unknown): string {
+  const name = awsErrorName(err);
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if ((!name || name === 'Error') && typeof code === 'string' && code) return code;
+  return name || 'Error';
+}
+
 interface Settings {
   busName: string;
   source: string;
@@ -125,7 +133,7 @@ async function publish(client: EventBridgeSender, call: Array<PreparedEntry & { 
         }
       });
     } catch (err) {
-      const error = { code: awsErrorName(err) ?? 'Error', message: (err as Error)?.message || String(err), retryable: isTransient(err) };
+      const error = { code: errorCode(err), message: (err as Error)?.message || String(err), retryable: isTransient(err) };
       for (const entry of pending) {
         if (error.retryable) {
           again.push(entry);

@@ -101,6 +101,18 @@ describe('mailengine/client on the local stack', () => {
     expect(await tracking.get('client-invalid-1')).toBeUndefined();
   });
 
+  it('an endpoint that refuses connections: every request fails retryably with the network’s error, after the retries', async () => {
+    const closed = new EventBridgeClient({ region: stack.handle.region, credentials: stack.handle.credentials, endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
+    try {
+      const mailer = createMailer<MailTemplates>({ busName: `${STACK}-bus`, eventBridgeClient: closed, maxAttempts: 2, backoff: { baseMs: 10, maxMs: 20 } });
+      const results = await mailer.sendBatch([{ ...welcome(300), emailId: 'client-down-1' }, welcome(301)]);
+      expect(results[0]).toEqual({ ok: false, emailId: 'client-down-1', error: { code: 'ECONNREFUSED', message: expect.stringContaining('(after 2 attempts)'), retryable: true } });
+      expect(results[1]).toMatchObject({ ok: false, emailId: expect.any(String), error: { code: 'ECONNREFUSED', retryable: true } });
+    } finally {
+      closed.destroy();
+    }
+  });
+
   it('entries EventBridge throttles are retried and sent once; those it accepted are not published again', async () => {
     // The first call publishes every other entry and answers the rest with ThrottlingException,
     // as EventBridge does when it accepts a call only in part; later calls go through whole.

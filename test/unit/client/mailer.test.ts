@@ -204,6 +204,14 @@ describe('retries', () => {
     expect(result).toEqual({ ok: false, emailId: 'order-0', error: { code: 'ThrottlingException', message: 'Rate exceeded (after 3 attempts)', retryable: true } });
   });
 
+  it('retries a call the network failed and names the network’s error', async () => {
+    const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4513'), { code: 'ECONNREFUSED' });
+    eventBridge.on(PutEventsCommand).rejects(refused());
+    const result = await mailer({ maxAttempts: 2 }).send(order(0));
+    expect(calls()).toHaveLength(2);
+    expect(result).toMatchObject({ ok: false, error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:4513 (after 2 attempts)', retryable: true } });
+  });
+
   it('does not retry a call refused for good (AccessDeniedException)', async () => {
     eventBridge.on(PutEventsCommand).rejects(serviceError('AccessDeniedException', 400, 'User is not authorized to perform: events:PutEvents'));
     const results = await mailer().sendBatch([order(0), order(1)]);
