@@ -1,5 +1,6 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
 import { awsErrorName, isThrottling, isTransient } from '../aws/error-names.js';
+import { ERROR_TYPES } from '../model/error-types.js';
 import { backoffDelay } from '../util/backoff.js';
 import { mapConcurrent } from '../util/pool.js';
 import { sleep } from '../util/sleep.js';
@@ -83,10 +84,23 @@ export function createMailer<T extends object = AnyTemplates>(options: MailerOpt
     if (!Array.isArray(requests)) throw new TypeError('sendBatch takes an array of requests');
     const results = new Array<SendResult>(requests.length);
     const entries: Array<PreparedEntry & { index: number }> = [];
+    // The engine sends an emailId once: a second request with it in one batch would be dropped there.
+    const firstWithId = new Map<string, number>();
     requests.forEach((request, index) => {
       const prepared = prepareEntry(request, settings);
-      if (prepared.ok) entries.push({ ...prepared.prepared, index });
-      else results[index] = { ok: false, ...(prepared.emailId ? { emailId: prepared.emailId } : {}), error: prepared.error };
+      if (!prepared.ok) {
+        results[index] = { ok: false, ...(prepared.emailId ? { emailId: prepared.emailId } : {}), error: prepared.error };
+        return;
+      }
+      const { emailId } = prepared.prepared;
+      const first = firstWithId.get(emailId);
+      if (first !== undefined) {
+        const message = `emailId: ${emailId} is also the emailId of request ${first + 1} of this batch; the engine sends an emailId once, so give each email its own`;
+        results[index] = { ok: false, emailId, error: { code: ERROR_TYPES.invalidRequest, message, retryable: false } };
+        return;
+      }
+      firstWithId.set(emailId, index);
+      entries.push({ ...prepared.prepared, index });
     });
     await mapConcurrent(groupIntoCalls(entries), settings.concurrency, async (call) => {
       for (const [index, result] of await publish(client, call, settings)) results[index] = result;

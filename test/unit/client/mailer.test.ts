@@ -151,6 +151,15 @@ describe('sendBatch', () => {
     for (const call of calls()) expect(call.reduce((n, e) => n + 14 + e.Source!.length + e.DetailType!.length + Buffer.byteLength(e.Detail!), 0)).toBeLessThanOrEqual(256 * 1024);
   });
 
+  it('refuses a second request with an emailId already in the batch (the engine would drop it) and sends the first', async () => {
+    eventBridge.on(PutEventsCommand).callsFake((input: PutEventsCommandInput) => answer(input));
+    const results = await mailer().sendBatch([{ ...order(0), emailId: 'order-7' }, order(1), { ...order(2), emailId: 'order-7' }]);
+    expect(results[0]).toMatchObject({ ok: true, emailId: 'order-7' });
+    expect(results[1]).toMatchObject({ ok: true });
+    expect(results[2]).toEqual({ ok: false, emailId: 'order-7', error: { code: 'invalid_request', message: expect.stringContaining('order-7 is also the emailId of request 1 of this batch'), retryable: false } });
+    expect(details(calls().flat()).map((d) => d.to)).toEqual(['buyer0@example.com', 'buyer1@example.com']);
+  });
+
   it('answers an empty batch without a call', async () => {
     expect(await mailer().sendBatch([])).toEqual([]);
     expect(calls()).toEqual([]);
