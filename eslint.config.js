@@ -54,4 +54,22 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // mailengine/client runs inside apps: of the packages, only the EventBridge client. zod comes
+    // with the request schema of src/model, whichever zod that is written with.
+    files: ['src/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [...TERMINAL_LIBRARIES, { name: 'commander', message: 'The client is no command line.' }, { name: 'zod', message: 'Validate with the schema in src/model/request.ts.' }],
+          patterns: [
+            INQUIRER,
+            { group: ['@aws-sdk/*', '!@aws-sdk/client-eventbridge'], message: 'The client loads only the EventBridge client of the AWS SDK.' },
+            { group: ['zod/*'], message: 'Validate with the schema in src/model/request.ts.' },
+          ],
+        },
+      ],
+    },
+  },
 );

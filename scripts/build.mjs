@@ -3,6 +3,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
+import { buildClient, CLIENT_ENTRY } from './build-client.mjs';
 import { packageLambdas } from './package-lambdas.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -91,6 +92,10 @@ if (printed !== pkg.version) {
   process.exit(1);
 }
 console.error(`built dist/cli.js (mailengine ${printed})`);
+
+// The app-side client, `mailengine/client`: its own module and its declarations.
+await buildClient();
+console.error(`built ${CLIENT_ENTRY} (mailengine/client) and its type declarations`);
 
 // The engine's functions: dist/lambda/<name>-<hash>.zip plus manifest.json for the deploy command.
 const lambdas = await packageLambdas({ outDir: 'dist/lambda' });

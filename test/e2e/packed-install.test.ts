@@ -69,7 +69,7 @@ describe('the packed package, installed with npm', () => {
 
   it('prepack builds, and the tarball holds the CLI, the runner, the Lambda zips, the template, the starters and the docs, no source maps and no tests', () => {
     const paths = packed.map((f) => f.path);
-    for (const needed of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/cli.js', 'dist/local-runner.js', 'dist/lambda/manifest.json', 'cfn/mailengine.yaml', 'starter-templates/welcome/metadata.json', 'docs/reference.md', 'docs/install.md', 'docs/templates.md']) {
+    for (const needed of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/cli.js', 'dist/local-runner.js', 'dist/lambda/manifest.json', 'cfn/mailengine.yaml', 'starter-templates/welcome/metadata.json', 'docs/reference.md', 'docs/install.md', 'docs/templates.md', 'docs/client.md', 'dist/client.js', 'dist/types/client/index.d.ts']) {
       expect(paths, needed).toContain(needed);
     }
     const manifest = JSON.parse(readFileSync(join(work, 'source', 'dist', 'lambda', 'manifest.json'), 'utf8')) as Record<string, { file: string }>;
@@ -141,6 +141,70 @@ describe('the packed package, installed with npm', () => {
       expect(init.code, init.stderr).toBe(0);
       expect(existsSync(join(project, 'templates', 'welcome', 'metadata.json'))).toBe(true);
     }, 120_000);
+  });
+
+  describe('imported by an app from its project: mailengine/client', () => {
+    const app = join(work, 'app');
+
+    beforeAll(async () => {
+      mkdirSync(app);
+      writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'shop-app', private: true }, null, 2)}\n`);
+      const install = await npm(['install', '--omit=optional', tarball], app);
+      expect(install.code, install.stderr).toBe(0);
+    }, 240_000);
+
+    it('imports in a plain Node ES module and checks a request, loading neither the CLI nor its libraries', async () => {
+      writeFileSync(
+        join(app, 'send.mjs'),
+        [
+          "import { createMailer } from 'mailengine/client';",
+          "import * as root from 'mailengine';",
+          "const eventBridgeClient = { send: async () => { throw new Error('nothing valid was sent, so nothing is published'); } };",
+          "const mailer = createMailer({ busName: 'shop-bus', eventBridgeClient });",
+          "const result = await mailer.send({ template: 'welcome', to: 'not-an-address', data: { userName: 'Ann' } });",
+          'console.log(JSON.stringify({ result, sameFromRoot: root.createMailer === createMailer }));',
+        ].join('\n'),
+      );
+      const loadsFile = join(app, 'loads.txt');
+      const ran = await run(process.execPath, ['--import', join(ROOT, 'test/fixtures/trace-loads.mjs'), 'send.mjs'], { cwd: app, env: { ...isolatedCliEnv(), TRACE_LOADS_FILE: loadsFile } });
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(JSON.parse(ran.stdout)).toEqual({
+        result: { ok: false, error: { code: 'invalid_address', message: 'to: is not a valid email address', retryable: false } },
+        sameFromRoot: true,
+      });
+
+      const loaded = readFileSync(loadsFile, 'utf8').split('\n').filter(Boolean);
+      const installed = join(app, 'node_modules', 'mailengine');
+      expect(loaded.some((f) => f.includes(join(installed, 'dist', 'client.js')))).toBe(true);
+      // Nothing of the CLI: its entry, its chunks, its command-line and terminal libraries, the other AWS clients.
+      const cliSide = loaded.filter(
+        (f) => f.includes(join(installed, 'dist', 'cli.js')) || f.includes(join(installed, 'dist', 'chunks')) || /node_modules\/(commander|chalk|ora|cli-table3|@inquirer|nunjucks|yaml)\//.test(f) || /node_modules\/@aws-sdk\/client-(?!eventbridge\/)/.test(f),
+      );
+      expect(cliSide).toEqual([]);
+      // No zod of its own: zod's classic API loads only when the request schema it shares with the
+      // Sender (src/model/request.ts) is written with it.
+      const schemaUsesClassicZod = /from 'zod';/.test(readFileSync(join(ROOT, 'src/model/request.ts'), 'utf8'));
+      expect(loaded.some((f) => /node_modules\/zod\/(index\.js|v4\/classic\/)/.test(f))).toBe(schemaUsesClassicZod);
+    }, 60_000);
+
+    it('gives TypeScript its types: a typed app compiles, and a wrong variable is a compile error naming it', async () => {
+      const types = "export interface MailTemplates { 'order-confirmation': { orderId: string; items: Array<{ name: string; quantity: number }>; note?: string } }\n";
+      const send = (data: string) =>
+        `import { createMailer, type SendResult } from 'mailengine/client';\nimport type { MailTemplates } from './mail-types.mjs';\nconst mailer = createMailer<MailTemplates>({ busName: 'shop-bus' });\nexport const result: Promise<SendResult> = mailer.send({ template: 'order-confirmation', to: 'ann@example.com', data: ${data} });\n`;
+      writeFileSync(join(app, 'mail-types.mts'), types);
+      writeFileSync(join(app, 'typed.mts'), send("{ orderId: '1234', items: [{ name: 'Tea', quantity: 2 }] }"));
+      writeFileSync(join(app, 'wrong.mts'), send('{ orderId: 1234, items: [] }'));
+      const tsc = (file: string) => run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', file], { cwd: app, env: isolatedCliEnv() });
+
+      const typed = await tsc('typed.mts');
+      expect(typed.stdout + typed.stderr).toBe('');
+      expect(typed.code).toBe(0);
+      const wrong = await tsc('wrong.mts');
+      expect(wrong.code).not.toBe(0);
+      // tsc points at the variable: line 4, the column where `orderId` starts.
+      const column = send('{ orderId: 1234, items: [] }').split('\n')[3].indexOf('orderId') + 1;
+      expect(wrong.stdout).toContain(`wrong.mts(4,${column}): error TS2322: Type 'number' is not assignable to type 'string'.`);
+    }, 60_000);
   });
 
   describe('installed into a project with --omit=optional (a CI deploy job)', () => {

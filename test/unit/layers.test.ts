@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
  *   src/aws;
  *   the stores and features (tracking, suppression, templates, engine, config, domain, stack,
  *   local, operations, io, cfn);
+ *   src/client (the app-side client: only src/model, src/util and src/aws/error-names.ts);
  *   src/target (the engine port: chosen once, it alone reaches both the local stack and AWS for
  *   operations, which never import it or src/local);
  *   commands/.
@@ -25,6 +26,13 @@ const RULES: IForbiddenRuleType[] = [
   { name: 'aws-imports-only-model-and-util', comment: 'the client boundary knows no feature', severity: 'error', from: { path: '^src/aws/' }, to: { path: '^(src|commands)/', pathNot: `^src/(aws|model|util)/|${ROOT_LEAVES}` } },
   { name: 'operations-choose-no-target', comment: 'local or AWS is chosen once, in src/target/: operations get the port, never an adapter', severity: 'error', from: { path: '^src/operations/' }, to: { path: '^src/(local|target)/' } },
   { name: 'commands-reach-local-stack-through-target', comment: 'only the local stack\'s own commands and the runtime (its endpoints for the clients) touch src/local/', severity: 'error', from: { path: '^commands/', pathNot: '^commands/(local/|runtime\\.ts$)' }, to: { path: '^src/local/' } },
+  {
+    name: 'client-imports-only-model-util-and-error-names',
+    comment: 'mailengine/client runs in apps: the request vocabulary, the helpers and the AWS error classification, never the CLI, its terminal IO or the client factory',
+    severity: 'error',
+    from: { path: '^src/client/' },
+    to: { path: '^(src|commands)/', pathNot: '^src/(client|model|util)/|^src/aws/error-names\\.ts$' },
+  },
   { name: 'engine-imports-no-shell-side', comment: 'the engine runs in Lambda: no operations, stack, local stack or terminal IO', severity: 'error', from: { path: '^src/engine/' }, to: { path: '^src/(operations|stack|local|io)/' } },
 ];
 
@@ -95,6 +103,9 @@ describe('import layers', () => {
       'commands/local/start.ts': "import { up } from '../../src/local/up';\nexport const start = up;\n",
       'src/operations/pause.ts': "import { up } from '../local/up';\nimport { pick } from '../target/pick';\nexport const pause = [up, pick];\n",
       'src/target/pick.ts': "import { up } from '../local/up';\nexport const pick = up;\n",
+      'src/aws/error-names.ts': 'export const isThrottling = 1;\n',
+      'src/aws/clients.ts': 'export const factory = 1;\n',
+      'src/client/mailer.ts': "import { isThrottling } from '../aws/error-names';\nimport { factory } from '../aws/clients';\nimport { status } from '../model/status';\nimport { wait } from '../util/wait';\nimport { table } from '../io/table';\nexport const mailer = [isThrottling, factory, status, wait, table];\n",
     };
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(join(dir, dirname(path)), { recursive: true });
@@ -104,6 +115,8 @@ describe('import layers', () => {
     it('flags each upward import and nothing else', async () => {
       expect(await violations(dir, ['src', 'commands'])).toEqual([
         { rule: 'aws-imports-only-model-and-util', from: 'src/aws/region.ts', to: 'src/config/settings.ts' },
+        { rule: 'client-imports-only-model-util-and-error-names', from: 'src/client/mailer.ts', to: 'src/aws/clients.ts' },
+        { rule: 'client-imports-only-model-util-and-error-names', from: 'src/client/mailer.ts', to: 'src/io/table.ts' },
         { rule: 'commands-reach-local-stack-through-target', from: 'commands/run.ts', to: 'src/local/up.ts' },
         { rule: 'engine-imports-no-shell-side', from: 'src/engine/send.ts', to: 'src/io/table.ts' },
         { rule: 'engine-imports-no-shell-side', from: 'src/engine/send.ts', to: 'src/local/up.ts' },

@@ -1,0 +1,7 @@
+/**
+ * `mailengine/client`: the package's API for apps. It publishes "Email Request" events to the
+ * engine's bus, checked as the engine checks them; it loads neither the CLI nor its terminal
+ * libraries.
+ */
+export { createMailer, DEFAULT_SOURCE } from './mailer.js';
+export type { AnyTemplates, EventBridgeSender, Mailbox, Mailer, MailerOptions, MailError, MailOptions, MailRequest, MailRequestFor, SendResult } from './types.js';

@@ -1,0 +1,123 @@
+/**
+ * The client's public types. A template map names each template and the data it takes, in the
+ * shape `mailengine templates types` generates:
+ *
+ * ```ts
+ * export interface MailTemplates {
+ *   'order-confirmation': { orderId: string; items: Array<{ name: string; quantity: number }>; note?: string };
+ * }
+ * ```
+ *
+ * `createMailer<MailTemplates>(…)` then accepts only those template names, each with its own
+ * data; without a type argument any name and any data record is accepted.
+ */
+
+/** Any template name, any data: the map a mailer has when it is given none. */
+export type AnyTemplates = Record<string, Record<string, unknown>>;
+
+/** An address and the name shown with it. */
+export interface Mailbox {
+  email: string;
+  name?: string;
+}
+
+/** Everything a request may carry besides the template and its data (the engine's "Email Request" fields). */
+export interface MailOptions {
+  /** The recipient: one address. */
+  to: string;
+  /**
+   * The caller's id for this email, unique per logical email (e.g. `order-1234-confirmation`):
+   * the idempotency key and the handle for `mailengine status lookup --email-id`. 1-200 letters,
+   * digits or `._:@+=-`, starting with a letter or digit. One is generated when absent.
+   */
+  emailId?: string;
+  cc?: string | string[];
+  bcc?: string | string[];
+  replyTo?: string | string[];
+  /** Overrides the template's subject. */
+  subject?: string;
+  /** Overrides the template's (or the engine's default) sender. */
+  from?: string | Mailbox;
+  /** `X-…` headers and the list and threading headers (List-Unsubscribe, List-Id, In-Reply-To, References, …). */
+  headers?: Record<string, string>;
+  /** SES message tags (at most 10; letters, digits, `_` and `-`). */
+  tags?: Record<string, string>;
+  /** Kept on the email's tracking record as it is (at most 8 KB of JSON). */
+  metadata?: Record<string, unknown>;
+}
+
+/** `data` is required when the template has a required variable, optional when it has none. */
+type DataOf<D> = Partial<D> extends D ? { data?: D } : { data: D };
+
+/**
+ * One request: a template of the map, and that template's data. A union over the map's names,
+ * so `template` picks the data type that `data` is checked against.
+ */
+export type MailRequest<T extends object = AnyTemplates> = {
+  [K in keyof T & string]: MailRequestFor<T, K>;
+}[keyof T & string];
+
+/** A request for the template `K` of the map. */
+export type MailRequestFor<T extends object, K extends keyof T & string> = MailOptions & { template: K } & DataOf<T[K]>;
+
+/** Why a request did not reach the bus. */
+export interface MailError {
+  /**
+   * What went wrong: the engine's error type for a request it would refuse (`invalid_request`,
+   * `invalid_address`, `header_injection`, `payload_too_large`), else EventBridge's error code
+   * (`ThrottlingException`, `AccessDeniedException`, `ResourceNotFoundException`, …) or the
+   * network's (`ECONNREFUSED`, `TimeoutError`).
+   */
+  code: string;
+  /** What to read: for a refused request, every problem with the field it is in. */
+  message: string;
+  /**
+   * Whether sending the same request again may succeed (throttling, a transient failure). Send it
+   * with the same `emailId`: the engine sends an emailId at most once, so a request that did reach
+   * the bus after all is not sent twice.
+   */
+  retryable: boolean;
+}
+
+/**
+ * A request's outcome. `ok: true` means EventBridge accepted the event (`eventId`): the engine
+ * takes it from there; `mailengine status lookup --email-id <emailId>` follows it.
+ */
+export type SendResult = { ok: true; emailId: string; eventId: string } | { ok: false; emailId?: string; error: MailError };
+
+/** The calls of an EventBridge client the mailer makes: any `EventBridgeClient` has it. */
+export interface EventBridgeSender {
+  send(command: never, options?: unknown): Promise<unknown>;
+}
+
+export interface MailerOptions {
+  /** The engine's bus: `<stack>-bus` (the stack's `EventBusName` output), or its ARN. */
+  busName: string;
+  /**
+   * The client to publish with (its region, credentials, endpoint and retries are used as they
+   * are). When absent, the mailer makes one from the environment as the AWS SDK does
+   * (`AWS_REGION`, the credential chain, `AWS_ENDPOINT_URL_EVENTBRIDGE`), retrying only through
+   * the mailer's own policy.
+   */
+  eventBridgeClient?: EventBridgeSender;
+  /** The events' `Source`, shown on each email's record (default `mailengine.client`; not `aws.…`). */
+  source?: string;
+  /** The region of the client the mailer makes (ignored with `eventBridgeClient`). */
+  region?: string;
+  /** Attempts per entry, the first included (default 5): throttled or failed entries are retried with backoff. */
+  maxAttempts?: number;
+  /** The backoff between attempts: full jitter under `baseMs · 2^attempt`, at most `maxMs` (defaults 100 and 5000). */
+  backoff?: { baseMs?: number; maxMs?: number };
+  /** PutEvents calls in flight at once for a large batch (default 4). */
+  concurrency?: number;
+}
+
+export interface Mailer<T extends object = AnyTemplates> {
+  /** Validates and publishes one request; never throws for a bad request or a failed call. */
+  send<K extends keyof T & string>(request: MailRequestFor<T, K>): Promise<SendResult>;
+  /**
+   * Validates every request, publishes the valid ones (10 to a PutEvents call), and returns one
+   * result per request, in input order. Entries that succeeded are never sent again.
+   */
+  sendBatch(requests: ReadonlyArray<MailRequest<T>>): Promise<SendResult[]>;
+}
