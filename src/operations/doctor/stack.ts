@@ -23,6 +23,8 @@ export function stackCheck(stack: StackSnapshot, region: string): DoctorCheck {
   }
 }
 
+const sentence = (text: string | undefined) => (text ? text.charAt(0).toUpperCase() + text.slice(1) : undefined);
+
 /** The engine the stack runs against this CLI: the same version passes; either side older warns, with the command that fixes it. */
 export function versionCheck(version: VersionComparison): DoctorCheck {
   switch (version.relation) {
@@ -31,6 +33,6 @@ export function versionCheck(version: VersionComparison): DoctorCheck {
     case 'unknown':
       return check('engine-version', 'stack', 'warn', `The stack records no engine version (this CLI: ${version.cli})`, { fix: 'Run `mailengine deploy` to install this version.' });
     default:
-      return check('engine-version', 'stack', 'warn', `Engine ${version.engine} and this CLI ${version.cli} differ`, { fix: version.advice?.replace(/^.*?: /, '') });
+      return check('engine-version', 'stack', 'warn', `Engine ${version.engine} and this CLI ${version.cli} differ`, { fix: sentence(version.advice?.replace(/^.*?: /, '')) });
   }
 }
