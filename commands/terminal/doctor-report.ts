@@ -17,19 +17,21 @@ export function renderDoctorReport(report: DoctorReport): string {
   for (const group of DOCTOR_GROUPS) {
     const checks = report.checks.filter((c) => c.group === group);
     if (checks.length === 0) continue;
-    if (checks.every((c) => c.status === 'skip') && new Set(checks.map((c) => c.summary)).size === 1 && checks[0].summary.startsWith('Not checked: ')) {
-      const why = checks[0].summary.slice('Not checked: '.length);
-      notChecked.set(why, [...(notChecked.get(why) ?? []), GROUP_TITLES[group]]);
+    if (checks.every((c) => c.status === 'skip') && new Set(checks.map((c) => c.summary)).size === 1) {
+      notChecked.set(checks[0].summary, [...(notChecked.get(checks[0].summary) ?? []), GROUP_TITLES[group]]);
       continue;
     }
     lines.push('', GROUP_TITLES[group]);
     for (const c of checks) {
-      lines.push(`  ${MARK[c.status]} ${c.summary}`);
+      lines.push(`  ${MARK[c.status]} ${c.summary}${c.status === 'skip' && c.detail ? ` (${c.detail})` : ''}`);
       if (c.detail && (c.status === 'warn' || c.status === 'fail')) lines.push(indent(c.detail, '      '));
       if (c.fix && c.status !== 'pass' && c.status !== 'skip') lines.push(indent(`fix: ${c.fix}`, '      '));
     }
   }
-  for (const [why, groups] of notChecked) lines.push('', `${MARK.skip} Not checked (${why}): ${groups.join(', ')}`);
+  for (const [summary, groups] of notChecked) {
+    const line = summary.startsWith('Not checked: ') ? `Not checked (${summary.slice('Not checked: '.length)})` : summary;
+    lines.push('', `${MARK.skip} ${line}: ${groups.join(', ')}`);
+  }
   const { pass, warn, fail, skip } = report.counts;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   lines.push('', `${pass} passed, ${plural(warn, 'warning')}, ${fail} failed${skip ? `, ${skip} not checked` : ''}.`);

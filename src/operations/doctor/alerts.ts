@@ -65,7 +65,7 @@ export function alarmsCheck(alarms: StackAlarm[]): DoctorCheck {
   return check('alarms', 'alerts', warningOnly ? 'warn' : 'fail', `${firing.length} alarm${firing.length === 1 ? '' : 's'} in ALARM: ${firing.map((a) => a.name).join(', ')}`, {
     detail,
     fix: pausing
-      ? 'Sending was paused for the rate named: find the addresses that bounce or complain (`mailengine stats`, `mailengine status lookup`), stop sending to them, then `mailengine resume`.'
+      ? 'Sending was paused for the rate named: see which emails bounce or complain (`mailengine stats`), stop sending to those addresses, then `mailengine resume`.'
       : warningOnly
         ? 'A rate is nearing its auto-pause threshold: look at recent bounces and complaints (`mailengine stats`) before it pauses sending.'
         : 'Each alarm says what failed; the stack dashboard in the CloudWatch console shows its metric. `mailengine dlq list` shows requests that could not be sent.',

@@ -19,19 +19,21 @@ export interface LocalDoctorFacts {
   s3?: S3Sender;
 }
 
+export const NOT_APPLICABLE = 'Not applicable on the local stack';
+
 /** What the local stack does not have, and so is not checked; the ids are those of the AWS checks. */
 const NOT_LOCAL: Array<[string, DoctorGroup, string]> = [
-  ['region', 'access', 'The local stack needs no AWS region'],
-  ['credentials', 'access', 'The local stack takes fixed local credentials'],
-  ['ses-sandbox', 'ses', 'The SES emulator has no sandbox'],
-  ['ses-sending', 'ses', 'The SES emulator has no account status'],
-  ['ses-quota', 'ses', 'The SES emulator has no sending quota'],
-  ['identity', 'domain', 'The SES emulator has no identities, DKIM or DNS to check'],
-  ['alarm-subscription', 'alerts', 'The local stack has no alarm topic'],
-  ['alarms', 'alerts', 'The local stack has no CloudWatch alarms'],
-  ['event-destination', 'sending', 'The engine runner delivers SES events itself'],
-  ['bounce-rate', 'reputation', 'The local stack has no reputation metrics'],
-  ['complaint-rate', 'reputation', 'The local stack has no reputation metrics'],
+  ['region', 'access', 'the local stack needs no AWS region'],
+  ['credentials', 'access', 'the local stack takes fixed local credentials'],
+  ['ses-sandbox', 'ses', 'the SES emulator has no sandbox'],
+  ['ses-sending', 'ses', 'the SES emulator has no account status'],
+  ['ses-quota', 'ses', 'the SES emulator has no sending quota'],
+  ['identity', 'domain', 'the SES emulator has no identities, DKIM or DNS to check'],
+  ['alarm-subscription', 'alerts', 'the local stack has no alarm topic'],
+  ['alarms', 'alerts', 'the local stack has no CloudWatch alarms'],
+  ['event-destination', 'sending', 'the engine runner hands SES events to the engine itself'],
+  ['bounce-rate', 'reputation', 'the local stack has no reputation metrics'],
+  ['complaint-rate', 'reputation', 'the local stack has no reputation metrics'],
 ];
 
 const RUNNER_CHECKS: Array<[string, DoctorGroup]> = [
@@ -52,7 +54,6 @@ export async function doctorLocal(facts: LocalDoctorFacts): Promise<DoctorReport
       check(`local-${part.name}`, 'local', ok ? 'pass' : 'fail', `${part.label}: ${part.state === 'running' ? (part.healthy ? 'answering' : 'running but not answering') : 'stopped'} at ${part.endpoint}`, { fix: ok ? undefined : up }),
     );
   }
-  checks.push(...NOT_LOCAL.map(([id, group, why]) => check(id, group, 'skip', `${why} (not applicable locally)`)));
   const partsUp = facts.parts.every((p) => p.state === 'running' && p.healthy);
 
   if (!facts.provisioned) {
@@ -79,5 +80,7 @@ export async function doctorLocal(facts: LocalDoctorFacts): Promise<DoctorReport
   if (!bucket || !facts.s3) checks.push(check('templates', 'templates', 'skip', 'Not checked: the stack has no templates bucket here'));
   else if (!partsUp) checks.push(check('templates', 'templates', 'skip', 'Not checked: the local stack is not fully up'));
   else checks.push(...(await attempt('templates', 'templates', 'the templates bucket', () => templatesCheck(facts.s3 as S3Sender, bucket))));
+  // Last within their groups: what was checked comes first.
+  checks.push(...NOT_LOCAL.map(([id, group, why]) => check(id, group, 'skip', NOT_APPLICABLE, { detail: why })));
   return doctorReport({ target: 'local', stackName: facts.stackName }, checks);
 }

@@ -32,7 +32,7 @@ export function rateCheck(kind: 'bounce' | 'complaint', value: number | undefine
   const summary = `${Kind} rate ${percent(value)}`;
   const find =
     kind === 'bounce'
-      ? 'Find the addresses that bounce (`mailengine stats`, `mailengine status lookup`): bad imports and old lists are the usual cause; the engine suppresses hard bounces itself.'
+      ? 'See what bounces (`mailengine stats`): bad imports and old lists are the usual cause; the engine suppresses hard bounces itself.'
       : 'Find what recipients mark as spam (`mailengine stats`): mail they did not ask for, or too much of it; the engine suppresses complainers itself.';
   if (value >= thresholds.pause) return check(id, 'reputation', 'fail', `${summary}: at or over the auto-pause threshold of ${percent(thresholds.pause)}`, { detail: limits, fix: `${find} Then \`mailengine resume\` if it paused.` });
   if (value >= thresholds.warn) return check(id, 'reputation', 'warn', `${summary}: over the warning threshold of ${percent(thresholds.warn)}`, { detail: limits, fix: find });

@@ -76,7 +76,10 @@ describe('doctor --local', () => {
     expect(report.checks.filter((c) => c.status === 'fail' || c.status === 'warn')).toEqual([]);
     const skippedIds = report.checks.filter((c) => c.status === 'skip').map((c) => c.id);
     expect(skippedIds).toEqual(expect.arrayContaining(['credentials', 'region', 'ses-sandbox', 'ses-quota', 'identity', 'alarm-subscription', 'alarms', 'event-destination', 'bounce-rate', 'complaint-rate']));
-    expect(report.checks.find((c) => c.id === 'ses-sandbox')?.summary).toMatch(/not applicable locally/);
+    expect(report.checks.find((c) => c.id === 'ses-sandbox')).toMatchObject({ summary: 'Not applicable on the local stack', detail: 'the SES emulator has no sandbox' });
+    const shown = renderDoctorReport(report);
+    expect(shown).toContain('– Not applicable on the local stack: AWS access, SES account, Sending identity, Alerts, Reputation');
+    expect(shown).toContain('  – Not applicable on the local stack (the engine runner hands SES events to the engine itself)');
   });
 
   it('a part down fails with `local up`; a runner serving another stack fails with the command that switches it', async () => {
