@@ -20,10 +20,12 @@ export async function localDoctorFacts(aws: AwsClientFactory, cwd: string, setti
   const stackName = settings.stackName;
   const status = await localStackStatus({ dir: cwd });
   const recorded = localStackResources(cwd, stackName);
-  const endpoint = aws.settings.local?.eventbridge;
+  // Only this directory's runner: another project's may answer on the same default port.
+  const part = status.parts.find((p) => p.name === 'eventbridge');
+  const endpoint = part?.state === 'running' ? part.endpoint : undefined;
   let runner: LocalDoctorFacts['runner'];
   try {
-    if (!endpoint) throw new Error('no engine runner endpoint is recorded here');
+    if (!endpoint) throw new Error('it is not running in this directory');
     const state = await runnerState(endpoint);
     const serves = servesStack(state.engine, stackName);
     const queues = serves ? await runnerQueues(endpoint) : undefined;

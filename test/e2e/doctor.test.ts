@@ -36,6 +36,18 @@ describe('doctor, the built CLI without AWS credentials', () => {
   });
 });
 
+describe('doctor --local where no local stack runs', () => {
+  it('fails each part with `local up`, exit 1, no stack trace', async () => {
+    const r = await runCli(['doctor', '--local'], { cwd: tempProject('doctor-down') });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^ {2}✖ DynamoDB Local: stopped at http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(r.stdout).toContain('fix: Start it with `mailengine local up`');
+    expect(r.stdout).toContain('✖ The engine runner did not answer: it is not running in this directory');
+    expect(r.stdout).toContain('✖ Stack mailengine is not provisioned on the local stack');
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(STACK_FRAME);
+  });
+});
+
 describe('doctor --local, the built CLI on a running local stack', () => {
   const cwd = tempProject('doctor');
   const run = (...args: string[]) => runCli(args, { cwd });

@@ -152,7 +152,8 @@ export async function doctorAws(input: AwsDoctorInput): Promise<DoctorReport> {
         ...(await attempt(id, 'queues', `queue ${queueName(outputs[key])}`, async () => {
           const depth = await queueDepth(aws, name, outputs[key]);
           const oldest = ages instanceof Map ? ages.get(metricId(name)) : undefined;
-          return queueCheck({ name, waiting: depth.waiting, inFlight: depth.inFlight, delayed: depth.delayed, ...(oldest !== undefined ? { oldestAgeSeconds: oldest } : {}) });
+          const unknown = ages instanceof Map ? undefined : ages instanceof Error ? ages.message : String(ages);
+          return queueCheck({ name, waiting: depth.waiting, inFlight: depth.inFlight, delayed: depth.delayed, ...(oldest !== undefined ? { oldestAgeSeconds: oldest } : {}), ...(unknown ? { ageUnknown: unknown } : {}) });
         })),
       );
     }

@@ -8,6 +8,8 @@ export interface QueueFacts {
   delayed?: number;
   /** Seconds the oldest message has waited, when known. */
   oldestAgeSeconds?: number;
+  /** Why the age is not known, when it could not be read. */
+  ageUnknown?: string;
 }
 
 /** The send-queue backlog alarm of the template fires when the oldest request has waited this long. */
@@ -24,6 +26,7 @@ function depthDetail(q: QueueFacts): string {
   const parts = [`${count(q.waiting)} waiting`, `${count(q.inFlight)} in flight`];
   if (q.delayed) parts.push(`${count(q.delayed)} delayed`);
   if (q.oldestAgeSeconds !== undefined) parts.push(`oldest ${age(q.oldestAgeSeconds)}`);
+  else if (q.ageUnknown) parts.push(`the oldest message's age is unknown (${q.ageUnknown})`);
   return parts.join(', ');
 }
 
@@ -46,6 +49,9 @@ export function queueCheck(q: QueueFacts): DoctorCheck {
     });
   }
   const oldest = q.oldestAgeSeconds;
+  if ((q.waiting ?? 0) > 0 && oldest === undefined && q.ageUnknown) {
+    return check(id, 'queues', 'warn', `${q.name} queue: ${count(q.waiting)} waiting, for how long is unknown`, { detail, fix: 'Grant cloudwatch:GetMetricData to see how long the oldest message has waited.' });
+  }
   if ((q.waiting ?? 0) === 0 || oldest === undefined || oldest < BACKLOG_WARN_SECONDS) {
     return check(id, 'queues', 'pass', `${q.name} queue: ${count(q.waiting)} waiting${oldest !== undefined && (q.waiting ?? 0) > 0 ? `, oldest ${age(oldest)}` : ''}`, { detail });
   }

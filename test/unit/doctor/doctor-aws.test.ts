@@ -179,6 +179,31 @@ describe('doctor against a deployed stack', () => {
     expect(byId(report, 'identity').fix).toBe('Create it: `mailengine domain verify example.com`, then publish the records it prints.');
   });
 
+  it('an email-address identity: verified passes, unverified fails with the verification email; no DNS checks', async () => {
+    world.restore();
+    world = createWorld();
+    world.ses.identities['no-reply@example.com'] = { IdentityType: 'EMAIL_ADDRESS', VerifiedForSendingStatus: true, VerificationStatus: 'SUCCESS', DkimAttributes: { SigningEnabled: true, Status: 'SUCCESS', SigningAttributesOrigin: 'AWS_SES', Tokens: [] }, Policies: {}, Tags: [] };
+    await install(world, { flagParameters: { SenderIdentity: 'no-reply@example.com', DefaultFromEmail: 'no-reply@example.com', AdminEmail: 'ops@example.com' } });
+    let report = await run();
+    expect(byId(report, 'identity')).toMatchObject({ status: 'pass', summary: 'no-reply@example.com (an email address) is verified for sending' });
+    expect(byId(report, 'dkim').status).toBe('skip');
+    expect(report.checks.some((c) => c.id.startsWith('dns-'))).toBe(false);
+    world.ses.identities['no-reply@example.com'] = { ...world.ses.identities['no-reply@example.com'], VerifiedForSendingStatus: false, VerificationStatus: 'PENDING' };
+    report = await run();
+    expect(byId(report, 'identity')).toMatchObject({ status: 'fail', summary: 'no-reply@example.com (an email address) is not verified (pending)' });
+    expect(byId(report, 'identity').fix).toContain('verification email');
+  });
+
+  it('the oldest message\'s age unreadable (GetMetricData denied): a waiting queue warns, the rest of the checks stand', async () => {
+    world.queueDepths[outputs.SendQueueUrl] = { waiting: 12 };
+    world.metricsError = new FakeServiceError('AccessDenied', `User: arn:aws:iam::${ACCOUNT}:user/deployer is not authorized to perform: cloudwatch:GetMetricData`, 403);
+    const report = await run();
+    expect(byId(report, 'send-queue')).toMatchObject({ status: 'warn', summary: 'send queue: 12 waiting, for how long is unknown' });
+    expect(byId(report, 'bounce-rate').status).toBe('fail');
+    expect(byId(report, 'bounce-rate').summary).toContain('Could not read the reputation metrics');
+    expect(byId(report, 'alarms').status).not.toBe('fail');
+  });
+
   it('the alarm email subscription: pending confirmation warns with how to confirm it, none at all fails', async () => {
     const topic = outputs.AlarmTopicArn;
     world.subscriptions[topic] = [{ SubscriptionArn: 'PendingConfirmation', Owner: ACCOUNT, Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: topic }];

@@ -39,6 +39,13 @@ describe('doctor: queues and reputation', () => {
     expect(queueCheck({ name: 'send-dlq', waiting: 0, inFlight: 0, delayed: 0 }).status).toBe('pass');
   });
 
+  it('a waiting queue whose age could not be read warns, naming the permission', () => {
+    const c = queueCheck({ name: 'send', waiting: 12, inFlight: 0, delayed: 0, ageUnknown: 'Access denied: your credentials may not call cloudwatch:GetMetricData.' });
+    expect(c).toMatchObject({ status: 'warn', summary: 'send queue: 12 waiting, for how long is unknown' });
+    expect(c.detail).toContain('cloudwatch:GetMetricData');
+    expect(queueCheck({ name: 'send', waiting: 0, inFlight: 0, delayed: 0, ageUnknown: 'denied' }).status).toBe('pass');
+  });
+
   it('an old message in an empty work queue is no backlog; the age counts only while messages wait', () => {
     expect(queueCheck({ name: 'send', waiting: 0, inFlight: 0, oldestAgeSeconds: 9999 }).status).toBe('pass');
     expect(queueCheck({ name: 'feedback', waiting: 5, oldestAgeSeconds: 301 }).status).toBe('warn');
