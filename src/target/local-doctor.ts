@@ -10,7 +10,8 @@ import type { QueueFacts } from '../operations/doctor/queues.js';
 /** The template's logical ids of the local stack's tables and templates bucket. */
 const TABLES = ['TrackingTable', 'SuppressionTable'];
 
-function queueFacts(name: QueueFacts['name'], q: RunnerQueueView, now: number): QueueFacts {
+/** A runner queue as doctor sees it: its depths, and how long its oldest message has waited (from the messages themselves). */
+export function queueFacts(name: QueueFacts['name'], q: RunnerQueueView, now: number): QueueFacts {
   const oldest = q.messages.reduce((min, m) => Math.min(min, m.sentAt), Number.POSITIVE_INFINITY);
   return { name, waiting: q.visible, inFlight: q.inFlight, delayed: q.delayed, ...(Number.isFinite(oldest) ? { oldestAgeSeconds: Math.max(0, (now - oldest) / 1000) } : {}) };
 }
