@@ -4,6 +4,7 @@ import { registerConfig } from './config.js';
 import { registerDeploy } from './deploy.js';
 import { registerDestroy } from './destroy.js';
 import { registerDlq } from './dlq/index.js';
+import { registerDoctor } from './doctor.js';
 import { registerDomain } from './domain/index.js';
 import { registerErase } from './erase.js';
 import { addGlobalOptions } from './global-options.js';
@@ -61,6 +62,7 @@ export function createProgram(runtime: Runtime, argv?: readonly string[]): Comma
   registerResume(program, runtime);
   registerDlq(program, runtime, needs('dlq'));
   registerStats(program, runtime);
+  registerDoctor(program, runtime);
 
   // Subcommands inherit exit handling and output routing from the root.
   for (const cmd of program.commands) applyToTree(cmd, program);

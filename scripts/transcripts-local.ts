@@ -102,6 +102,9 @@ export async function localScene(out: Map<string, string>, log: Log): Promise<vo
     s.begin('stats');
     await s.run('mailengine stats --local');
     s.end();
+    s.begin('doctor-local');
+    await s.run('mailengine doctor --local', { exit: true });
+    s.end();
     await againstADeployedStack(cwd, out, log);
     await s.run('mailengine local down', { hidden: true });
     up = false;

@@ -4,6 +4,7 @@
  */
 import { rmSync } from 'node:fs';
 import { deployScene } from './transcripts-deploy.js';
+import { doctorScene } from './transcripts-doctor.js';
 import { domainScene } from './transcripts-domain.js';
 import { demoScene, localScene, templatesScene } from './transcripts-local.js';
 import { Session, builtCli, pathSubstitutions, scratchDir, type Log } from './transcripts-session.js';
@@ -39,5 +40,7 @@ export async function generateTranscripts(log: Log = () => undefined): Promise<M
   await deployScene(out, log);
   log('The sending domain, with SES stood in for and DNS on loopback:');
   await domainScene(out, log);
+  log('doctor, on the same stand-ins:');
+  await doctorScene(out, log);
   return out;
 }

@@ -8,7 +8,7 @@ import { defineAction, type Runtime } from '../runtime.js';
 import { sesForDomains, statusMark } from './shared.js';
 
 /** `1.1.1.1`, `127.0.0.1:5353`, `2606:4700::1111` or `[::1]:5353`, comma-separated. */
-const resolverOption = (z: Zod) =>
+export const resolverOption = (z: Zod) =>
   z
     .string()
     .transform((value) => value.split(',').map((s) => s.trim()).filter(Boolean))

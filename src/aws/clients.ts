@@ -7,6 +7,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { ExitCode, MailengineError } from '../errors.js';
@@ -27,7 +28,7 @@ export interface AwsClientSettings {
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
-export type ServiceKey = 'cloudformation' | 'cloudwatch' | 'logs' | 'dynamodb' | 'eventbridge' | 'lambda' | 's3' | 'secretsmanager' | 'sesv2' | 'sqs' | 'sts';
+export type ServiceKey = 'cloudformation' | 'cloudwatch' | 'logs' | 'dynamodb' | 'eventbridge' | 'lambda' | 's3' | 'secretsmanager' | 'sesv2' | 'sns' | 'sqs' | 'sts';
 
 export interface Sendable {
   send(command: unknown, options?: unknown): Promise<unknown>;
@@ -87,6 +88,10 @@ export class AwsClientFactory {
 
   sesv2(): Promise<SESv2Client> {
     return this.get('sesv2', async () => new (await import('@aws-sdk/client-sesv2')).SESv2Client(this.config('sesv2')));
+  }
+
+  sns(): Promise<SNSClient> {
+    return this.get('sns', async () => new (await import('@aws-sdk/client-sns')).SNSClient(this.config('sns')));
   }
 
   sqs(): Promise<SQSClient> {

@@ -11,6 +11,14 @@ export const ENGINE_DEFAULTS = {
   dataRetentionDays: 90,
   /** The longest DataRetentionDays the template allows: no record is older. */
   maxDataRetentionDays: 365,
+  /** Reputation.BounceRate (0-1) at which the admin is warned (BounceRateWarnThreshold). */
+  bounceRateWarnThreshold: 0.02,
+  /** Reputation.BounceRate at which the engine pauses itself (BounceRatePauseThreshold). */
+  bounceRatePauseThreshold: 0.04,
+  /** Reputation.ComplaintRate (0-1) at which the admin is warned (ComplaintRateWarnThreshold). */
+  complaintRateWarnThreshold: 0.0005,
+  /** Reputation.ComplaintRate at which the engine pauses itself (ComplaintRatePauseThreshold). */
+  complaintRatePauseThreshold: 0.0008,
   /** Records of one SQS batch the Sender works on at once. */
   senderParallelism: 10,
 } as const;

@@ -17,6 +17,7 @@ export const MESSAGE_CODES = [
   'destroy.absent', 'destroy.confirm', 'destroy.delete-messages', 'destroy.empty-bucket',
   'destroy.plan', 'destroy.retry', 'destroy.unexpected', 'destroy.wait-busy',
   'dlq.redrive.confirm',
+  'doctor.run',
   'domain.dkim-missing', 'domain.wait',
   'erase.confirm', 'erase.delete', 'erase.find', 'erase.suppression-forgotten',
   'info.read',

@@ -16,9 +16,15 @@ export interface AutoPauseAlarm {
   reason?: string;
 }
 
-/** The auto-pause topic is named `<stack>-auto-pause` by the template. */
-function pausesThisStack(alarm: MetricAlarm, stackName: string): boolean {
-  return (alarm.AlarmActions ?? []).some((arn) => arn.startsWith('arn:') && arn.endsWith(`:${stackName}-auto-pause`));
+/** One of the stack's alarms: those that notify its alarm topic, the auto-pause ones among them. */
+export interface StackAlarm extends AutoPauseAlarm {
+  /** Its actions include the stack's auto-pause topic: in ALARM it pauses the engine. */
+  pauses: boolean;
+}
+
+/** The template names the topics `<stack>-auto-pause` and `<stack>-alarms`. */
+function notifies(alarm: MetricAlarm, stackName: string, topic: 'auto-pause' | 'alarms'): boolean {
+  return (alarm.AlarmActions ?? []).some((arn) => arn.startsWith('arn:') && arn.endsWith(`:${stackName}-${topic}`));
 }
 
 /**
@@ -39,14 +45,20 @@ function latestValue(alarm: MetricAlarm): number | undefined {
 
 /** The stack's auto-pause alarms and their states (CloudWatch DescribeAlarms). */
 export async function readAutoPauseAlarms(aws: AwsClientFactory, stackName: string): Promise<AutoPauseAlarm[]> {
+  return (await readStackAlarms(aws, stackName)).filter((a) => a.pauses).map(({ pauses: _pauses, ...alarm }) => alarm);
+}
+
+/** Every alarm of the stack (named `<stack>-…`, acting on its alarm or auto-pause topic) and its state. */
+export async function readStackAlarms(aws: AwsClientFactory, stackName: string): Promise<StackAlarm[]> {
   const { DescribeAlarmsCommand } = await import('@aws-sdk/client-cloudwatch');
   const cloudwatch = await aws.cloudwatch();
-  const found: AutoPauseAlarm[] = [];
+  const found: StackAlarm[] = [];
   let next: string | undefined;
   do {
     const page = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${stackName}-`, AlarmTypes: ['MetricAlarm'], NextToken: next }));
     for (const alarm of page.MetricAlarms ?? []) {
-      if (!pausesThisStack(alarm, stackName)) continue;
+      const pauses = notifies(alarm, stackName, 'auto-pause');
+      if (!pauses && !notifies(alarm, stackName, 'alarms')) continue;
       const value = latestValue(alarm);
       found.push({
         name: alarm.AlarmName ?? '',
@@ -58,6 +70,7 @@ export async function readAutoPauseAlarms(aws: AwsClientFactory, stackName: stri
         ...(alarm.ComparisonOperator ? { comparison: alarm.ComparisonOperator } : {}),
         ...(alarm.StateUpdatedTimestamp ? { since: alarm.StateUpdatedTimestamp.toISOString() } : {}),
         ...(alarm.StateReason ? { reason: alarm.StateReason } : {}),
+        pauses,
       });
     }
     next = page.NextToken;

@@ -6,6 +6,7 @@ import { setSending, sendingState, type PauseClients, type PauseTarget, type Sen
 import { ExitCode, MailengineError, isMailengineError } from '../errors.js';
 import type { IoHost } from '../io/io-host.js';
 import type { DeadLetterSource } from '../operations/dlq.js';
+import type { DoctorOptions, DoctorReport } from '../operations/doctor/index.js';
 import type { EngineResources } from '../operations/engine-resources.js';
 import { PITR_WINDOW_DAYS, QUEUED_COPIES_NOTE, type ErasureFacts } from '../operations/erase.js';
 import { hashKeySecretName } from '../operations/hash-key.js';
@@ -134,6 +135,16 @@ export class AwsTarget implements EngineTarget {
   async destroy(io: IoHost, request: DestroyRequest): Promise<DestroyResult> {
     const { destroy } = await import('../stack/destroy.js');
     return destroy({ ...request, aws: this.aws, io, stackName: this.stackName });
+  }
+
+  async doctor(io: IoHost, options: DoctorOptions): Promise<DoctorReport> {
+    const progress = io.progress('doctor.run', `Checking ${this.title}${this.aws.settings.region ? ` in ${this.aws.settings.region}` : ''}`);
+    const { doctorAws } = await import('../operations/doctor/aws.js');
+    try {
+      return await doctorAws({ aws: this.aws, stackName: this.stackName, dns: options.dns });
+    } finally {
+      progress.stop();
+    }
   }
 
   async sesIdentities() {

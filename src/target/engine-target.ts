@@ -3,6 +3,7 @@ import type { AwsClientFactory } from '../aws/clients.js';
 import type { ResolvedSettings } from '../config/settings.js';
 import type { IoHost } from '../io/io-host.js';
 import type { DeadLetterSource } from '../operations/dlq.js';
+import type { DoctorOptions, DoctorReport } from '../operations/doctor/index.js';
 import type { EngineResources } from '../operations/engine-resources.js';
 import type { ErasureFacts } from '../operations/erase.js';
 import type { SendingSwitches } from '../operations/sending-control.js';
@@ -61,6 +62,8 @@ export interface EngineTarget {
    * fail quietly (the local runner serves one stack, and drops events for any other bus).
    */
   confirmServed?(): Promise<void>;
+  /** Every `doctor` check that applies to this engine; what does not apply is a skip saying why. */
+  doctor(io: IoHost, options: DoctorOptions): Promise<DoctorReport>;
   /** SES's identity API, for the domain commands, and the region it answers for. */
   sesIdentities(): Promise<{ ses: SESv2Client; region: string }>;
 }

@@ -7,6 +7,7 @@ import { localHashKeyFile, readLocalHashKey } from '../local/hash-key.js';
 import { localStackResources, notProvisionedError } from '../local/resources.js';
 import { LOCAL_CREDENTIALS } from '../model/local-stack.js';
 import type { DeadLetterSource } from '../operations/dlq.js';
+import type { DoctorReport } from '../operations/doctor/index.js';
 import type { EngineResources } from '../operations/engine-resources.js';
 import { QUEUED_COPIES_NOTE, type ErasureFacts } from '../operations/erase.js';
 import type { SendingSwitches } from '../operations/sending-control.js';
@@ -121,6 +122,18 @@ export class LocalTarget implements EngineTarget {
   async confirmServed(): Promise<void> {
     const { assertRunnerServes } = await import('../local/runner/serving.js');
     await assertRunnerServes(this.runner(), { stackName: this.stackName, eventBusName: `${this.stackName}-bus`, environment: this.settings.environment });
+  }
+
+  /** The local stack's parts, this stack's provisioning, the runner serving it, and its queues and templates. */
+  async doctor(io: IoHost): Promise<DoctorReport> {
+    const progress = io.progress('doctor.run', `Checking ${this.title}`);
+    try {
+      const { localDoctorFacts } = await import('./local-doctor.js');
+      const { doctorLocal } = await import('../operations/doctor/local.js');
+      return await doctorLocal(await localDoctorFacts(this.aws, this.cwd, this.settings));
+    } finally {
+      progress.stop();
+    }
   }
 
   async sesIdentities(): Promise<{ ses: SESv2Client; region: string }> {

@@ -12,5 +12,9 @@ describe('the engine defaults', () => {
     expect(Number(parameters.SoftBounceThreshold.Default)).toBe(ENGINE_DEFAULTS.softBounceThreshold);
     expect(Number(parameters.DataRetentionDays.Default)).toBe(ENGINE_DEFAULTS.dataRetentionDays);
     expect(Number(parameters.DataRetentionDays.MaxValue)).toBe(ENGINE_DEFAULTS.maxDataRetentionDays);
+    expect(Number(parameters.BounceRateWarnThreshold.Default)).toBe(ENGINE_DEFAULTS.bounceRateWarnThreshold);
+    expect(Number(parameters.BounceRatePauseThreshold.Default)).toBe(ENGINE_DEFAULTS.bounceRatePauseThreshold);
+    expect(Number(parameters.ComplaintRateWarnThreshold.Default)).toBe(ENGINE_DEFAULTS.complaintRateWarnThreshold);
+    expect(Number(parameters.ComplaintRatePauseThreshold.Default)).toBe(ENGINE_DEFAULTS.complaintRatePauseThreshold);
   });
 });
