@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Zod } from '../runtime.js';
+import { outputFile, writeOutputFile } from '../output-file.js';
 import { defineAction, type Runtime } from '../runtime.js';
 import { DEFAULT_TEMPLATES_DIR, templatesDir, templatesDirSchema } from './shared.js';
 
@@ -30,7 +31,6 @@ export function registerTemplatesTypes(templates: Command, runtime: Runtime): vo
             ctx.io.result(generated, (r) => r.source.trimEnd());
             return;
           }
-          const { outputFile, writeOutputFile } = await import('../output-file.js');
           const { replaceableGenerated } = await import('./types-file.js');
           // Regenerating is the point of the command: a file it wrote before is replaced without --force.
           const file = outputFile(ctx.runtime.cwd, options.out, options.force || (await replaceableGenerated(ctx.runtime.cwd, options.out)));

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import type { AwsClientFactory } from '../aws/clients.js';
+import { AwsClientFactory } from '../aws/clients.js';
 import { LOCAL_REGION } from '../config/settings.js';
 import { ExitCode, MailengineError, usageError } from '../errors.js';
 import { say, type IoHost, type Progress } from '../io/io-host.js';
@@ -373,7 +373,6 @@ async function provision(options: UpOptions, endpoints: LocalEndpoints, io: IoHo
   if (options.aws) {
     aws = options.aws(endpoints);
   } else {
-    const { AwsClientFactory } = await import('../aws/clients.js');
     aws = new AwsClientFactory({ region: LOCAL_REGION, local: endpoints });
   }
   const result = await provisionLocalStack({ aws, stackName: settings.stackName, template, parameters: settings.parameters });
