@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 /**
  * A template's contract: the `variables` key of metadata.json, a JSON Schema for templateData.

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { contractContradictions, contractOptional, contractRequired, CONTRACT_KEYWORDS_HINT, VARIABLE_NAME_PATTERN, variablesContractSchema } from './contract.js';
 import { LineIndex, lineOfJsonKey, lineOfJsonPath } from './positions.js';
 import { templateError, type TemplateProblem } from './problems.js';
