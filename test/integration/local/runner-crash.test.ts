@@ -81,12 +81,16 @@ describe('the local runner killed mid-batch and started again', () => {
 
     // Mid-batch: a few sent, batches in flight, the rest waiting.
     const deadline = Date.now() + 30_000;
-    while ((await runnerSends(url)).length < 4) {
-      if (Date.now() > deadline) throw new Error('the runner sent nothing');
-      await new Promise((r) => setTimeout(r, 50));
+    // Between two batches nothing is in flight for a moment: wait for a moment when some are.
+    let inFlightAtKill = 0;
+    for (;;) {
+      const sent = (await runnerSends(url)).length;
+      const state = await runnerState(url);
+      inFlightAtKill = state.queues.send.inFlight;
+      if (sent >= 4 && inFlightAtKill > 0) break;
+      if (Date.now() > deadline) throw new Error(`the runner was never mid-batch (${sent} sent, ${state.queues.send.inFlight} in flight)`);
+      await new Promise((r) => setTimeout(r, 20));
     }
-    const before = await runnerState(url);
-    expect(before.queues.send.inFlight).toBeGreaterThan(0);
     await runner.kill();
     const killedAt = Date.now();
     expect(readFileSync(queueJournalFile(config, `${STACK}-send`), 'utf8').length).toBeGreaterThan(0);
@@ -123,6 +127,6 @@ describe('the local runner killed mid-batch and started again', () => {
       expect(c).toHaveLength(2);
       expect(c[0]).toBeLessThanOrEqual(Math.ceil(killedAt / 1000) * 1000);
     }
-    console.info(`runner killed mid-batch: ${REQUESTS} requests, ${before.queues.send.inFlight} in flight at the kill, ${duplicated.length} sent twice (accepted by SES just before the kill)`);
+    console.info(`runner killed mid-batch: ${REQUESTS} requests, ${inFlightAtKill} in flight at the kill, ${duplicated.length} sent twice (accepted by SES just before the kill)`);
   }, 240_000);
 });
