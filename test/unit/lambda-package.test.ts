@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LAMBDA_ENTRY_FILE, packageHandler, packageLambdas, sha256 } from '../../scripts/package-lambdas.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
+/** A phrase only the template contract validator's module says. */
+const CONTRACT_VALIDATOR_PHRASE = 'a date-time such as 2026-03-14T15:42:00Z';
 const fixtureHandlers = 'test/fixtures/lambda/handlers';
 const fixtureEntry = `${fixtureHandlers}/sender.ts`;
 
@@ -82,7 +84,7 @@ describe('Lambda packaging', () => {
     expect(flag.rarelyUsedLoaded).toBe(true);
   });
 
-  it('the engine\'s handlers start without the Secrets Manager and SQS clients: their chunks can be absent at init', async () => {
+  it('the engine\'s handlers start without the Secrets Manager and SQS clients, and the Sender without the contract validator: their chunks can be absent at init', async () => {
     const env = {
       PATH: process.env.PATH ?? '',
       AWS_REGION: 'us-east-1',
@@ -106,6 +108,13 @@ describe('Lambda packaging', () => {
       expect(readFileSync(index, 'utf8'), name).not.toMatch(/ListSecretVersionIds|SendMessageBatch/);
       const lazy = [...holding('ListSecretVersionIds'), ...holding('SendMessageBatch')];
       expect(lazy.length, name).toBeGreaterThanOrEqual(2);
+      if (name === 'sender') {
+        // The template contract validator, loaded on the first template with a contract.
+        expect(readFileSync(index, 'utf8')).not.toContain(CONTRACT_VALIDATOR_PHRASE);
+        const validator = holding(CONTRACT_VALIDATOR_PHRASE);
+        expect(validator).toHaveLength(1);
+        lazy.push(...validator);
+      }
       for (const f of lazy) rmSync(join(chunks, f));
       const script = `const m = await import(${JSON.stringify(pathToFileURL(index).href)}); if (typeof m.handler !== 'function') process.exit(3);`;
       expect(() => execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8', stdio: 'pipe' }), name).not.toThrow();
