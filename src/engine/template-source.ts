@@ -1,4 +1,5 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { templateContext, type TemplateData } from '../templates/render.js';
 import { loadTemplate, type PreparedTemplate } from '../templates/template.js';
 import type { DataValidator } from '../templates/contract-check.js';
 import { MemoryStore, TEMPLATE_FILES } from '../templates/store.js';
@@ -204,7 +205,7 @@ export async function checkTemplateData(template: PreparedTemplate, data: unknow
     validate = check.compileContract(contract);
     contractValidators.set(template, validate);
   }
-  const problems = validate({ ...template.defaults, ...data });
+  const problems = validate(templateContext(template, data as TemplateData));
   if (problems.length === 0) return;
   const { formatDataPath } = await loadContractCheck();
   const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `${formatDataPath('templateData', p.path)}: ${p.message}`);

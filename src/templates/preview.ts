@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ExitCode, MailengineError } from '../errors.js';
 import { compileContract, formatDataPath } from './contract-check.js';
 import { problemsOf, type TemplateProblem } from './problems.js';
-import { renderTemplate, type RenderedEmail, type TemplateData } from './render.js';
+import { renderTemplate, templateContext, type RenderedEmail, type TemplateData } from './render.js';
 import { DirectoryStore, listTemplateNames, type TemplateStore } from './store.js';
 import { loadTemplate } from './template.js';
 
@@ -42,7 +42,7 @@ export function previewTemplate(store: TemplateStore, name: string, data?: Templ
   // As the Sender does: data that breaks the template's contract is refused before rendering.
   const contract = template.metadata.variables;
   if (contract) {
-    const broken = compileContract(contract)({ ...template.defaults, ...input });
+    const broken = compileContract(contract)(templateContext(template, input));
     if (broken.length > 0) {
       const file = data === undefined ? store.display(template.files.metadata) : undefined;
       return { ...base, problems: broken.map((p) => ({ code: 'TEMPLATE_DATA_INVALID', message: `${formatDataPath(data === undefined ? 'sampleData' : 'templateData', p.path)}: ${p.message}`, file })) };

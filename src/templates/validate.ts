@@ -206,7 +206,7 @@ function checkContractData(template: PreparedTemplate, metadataText: string, pro
   }
   const sample = template.metadata.sampleData;
   if (sample) {
-    for (const problem of validate({ ...template.defaults, ...sample })) {
+    for (const problem of validate(templateContext(template, sample))) {
       // A default at fault was reported above, where it is written.
       if (problem.path.length > 0 && !Object.hasOwn(sample, problem.path[0]) && Object.hasOwn(template.defaults, problem.path[0])) continue;
       problems.push(at('sampleData', problem, 'TEMPLATE_SAMPLE_INVALID'));
