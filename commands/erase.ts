@@ -72,6 +72,7 @@ export function registerErase(program: Command, runtime: Runtime): void {
               suppressionTable: engine.resources.suppressionTable,
               hashKey: (create) => target.hashKey({ create }),
               account: await target.accountSuppressionList(),
+              attachments: { s3: await ctx.aws.s3(), bucket: engine.resources.templatesBucket },
               io: ctx.io,
               engine: { stackName: target.stackName, facts: (finishedAt) => target.erasureFacts(finishedAt) },
             },

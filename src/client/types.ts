@@ -44,6 +44,24 @@ export interface MailOptions {
   tags?: Record<string, string>;
   /** Kept on the email's tracking record as it is (at most 8 KB of JSON). */
   metadata?: Record<string, unknown>;
+  /** Files to send with the email, uploaded first under `attachments/` in the engine's bucket (docs/sending.md#attachments). */
+  attachments?: MailAttachment[];
+}
+
+/** One attachment: an object the app uploaded to the engine's attachments prefix. */
+export interface MailAttachment {
+  /** The object key, under `attachments/` (e.g. `attachments/order-1234/invoice.pdf`). */
+  key: string;
+  /** The name the recipient sees, with its extension (SES refuses some types, such as `.exe`). */
+  filename: string;
+  /** Only the engine's own bucket is accepted; give it to be explicit. */
+  bucket?: string;
+  contentType?: string;
+  /** `inline` for an image the HTML shows through `cid:<contentId>`; default `attachment`. */
+  disposition?: 'attachment' | 'inline';
+  contentId?: string;
+  /** Leave the object in place after sending (by default the engine deletes it). */
+  keep?: boolean;
 }
 
 /** `data` is required when the template has a required variable, optional when it has none. */

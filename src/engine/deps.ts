@@ -12,6 +12,7 @@ import type { RequeuePolicy, RequeuePort } from './requeue.js';
 import type { SenderDeps } from './sender.js';
 import { EventBridgeStatusPublisher, type EngineLogger, type StatusEventPublisher } from './status-events.js';
 import { TemplateSource } from './template-source.js';
+import { AttachmentSource } from './attachments.js';
 
 /** Everything the engine needs, as plain settings: the Lambda entries and the local runner both build from it. */
 export interface EngineSettings {
@@ -72,6 +73,7 @@ export function buildSenderDeps(s: EngineSettings): SenderDeps {
   return {
     ...stores(s),
     templates: new TemplateSource(s.clients.s3, { bucket: s.templatesBucket, freshForMs: s.templateCacheFreshForMs, maxStaleMs: s.templateCacheMaxStaleMs, log: s.log }),
+    attachments: new AttachmentSource(s.clients.s3, { bucket: s.templatesBucket, log: s.log }),
     ses: s.clients.sesv2,
     statusEvents: statusEvents(s),
     ...(s.sendRatePerInstance && s.sendRatePerInstance > 0 ? { pacer: new SendPacer({ ratePerSecond: s.sendRatePerInstance }) } : {}),

@@ -20,6 +20,7 @@ import { checkTemplateData, templateFailure, type TemplateSource } from './templ
 import { backoffDelay } from '../util/backoff.js';
 import { mapConcurrent } from '../util/pool.js';
 import { sleep as realSleep } from '../util/sleep.js';
+import { contentBytes, type AttachmentSource } from './attachments.js';
 
 export interface SenderConfig {
   configurationSet: string;
@@ -32,6 +33,8 @@ export interface SenderDeps {
   tracking: TrackingStore;
   suppression: SuppressionStore;
   templates: TemplateSource;
+  /** Reads requests' attachments from S3; a request with attachments fails without it. */
+  attachments?: AttachmentSource;
   ses: Pick<SESv2Client, 'send'>;
   statusEvents?: StatusEventPublisher;
   /** Paces SendEmail calls to this instance's share of the SES rate; without it, sends are not paced. */
@@ -143,7 +146,9 @@ export function createSender(deps: SenderDeps) {
         throw err;
       }
       // Once SES accepted the message this never throws (see recordAccepted).
-      return await sendWithRetries(request, input, attempt, context, message, since);
+      const outcome = await sendWithRetries(request, input, attempt, context, message, since);
+      if (outcome === 'sent') await removeAttachments(request);
+      return outcome;
     } catch (err) {
       // S3, DynamoDB or a bug failed while this delivery held the claim: give the claim back so
       // the record says `queued` with the error, and let the queue bring the request back.
@@ -171,6 +176,7 @@ export function createSender(deps: SenderDeps) {
           tags: request.tags,
           metadata: request.metadata,
           requestedAt: request.requestedAt,
+          ...attachmentKeys(request),
         },
         context.getRemainingTimeInMillis() + SAFETY_MARGIN_MS,
       );
@@ -313,6 +319,7 @@ export function createSender(deps: SenderDeps) {
     const leftOut = recipients.filter((r) => r.field !== 'to' && blocked.has(normaliseAddress(r.address)));
     const keep = (field: 'cc' | 'bcc') => recipients.filter((r) => r.field === field && !leftOut.includes(r)).map((r) => r.address);
     const input = await buildEmail({ ...request, cc: keep('cc'), bcc: keep('bcc') }, lookups.template);
+    await addAttachments(request, input);
     if (leftOut.length) {
       await deps.tracking.addHistory({
         emailId: request.emailId,
@@ -368,6 +375,18 @@ export function createSender(deps: SenderDeps) {
       ConfigurationSetName: deps.config.configurationSet,
       EmailTags: tags,
     };
+  }
+
+  /** The request's files from S3 into the message; every attachment limit is checked before SES sees it. */
+  async function addAttachments(request: EmailRequest, input: SendEmailCommandInput): Promise<void> {
+    const simple = input.Content?.Simple;
+    if (!request.attachments.length || !simple) return;
+    if (!deps.attachments) throw new Error('this Sender was built without an attachment source');
+    simple.Attachments = await deps.attachments.load(request.attachments, contentBytes(simple));
+  }
+
+  async function removeAttachments(request: EmailRequest): Promise<void> {
+    if (request.attachments.length && deps.attachments) await deps.attachments.removeSent(request.emailId, request.attachments);
   }
 
   async function sendWithRetries(request: EmailRequest, input: SendEmailCommandInput, firstAttempt: number, context: InvocationContext, message: SqsRecord, since: number): Promise<Outcome> {
@@ -514,6 +533,9 @@ export function createSender(deps: SenderDeps) {
 type RequestFacts = { emailId: string; eventId: string; keyTime: string; requestedAt: string; recipient?: string; templateName?: string; source?: string };
 
 const derivedEmailId = (eventId: string) => `evt-${eventId}`;
+
+/** The record keeps its attachments' keys, so `erase` finds any left for the address without listing the bucket. */
+const attachmentKeys = (request: EmailRequest) => (request.attachments.length ? { attachmentKeys: request.attachments.map((a) => a.key) } : {});
 
 /**
  * The tracking table refused the item itself (a validation error, or a value the SDK cannot

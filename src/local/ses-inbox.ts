@@ -18,7 +18,21 @@ const storedEmailSchema = z.object({
   }),
   subject: z.string(),
   body: z.object({ html: z.string().optional(), text: z.string().optional() }),
-  attachments: z.array(z.object({ filename: z.string().optional(), contentType: z.string(), size: z.number() }).loose()).default([]),
+  attachments: z
+    .array(
+      z
+        .object({
+          filename: z.string().optional(),
+          contentType: z.string(),
+          size: z.number(),
+          contentDisposition: z.string().optional(),
+          contentId: z.string().optional(),
+          /** base64 */
+          content: z.string().optional(),
+        })
+        .loose(),
+    )
+    .default([]),
   headers: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
   /** Seconds since the epoch. */
   at: z.number(),
@@ -39,9 +53,21 @@ export interface ReceivedEmail {
   html?: string;
   text?: string;
   headers: Array<{ name: string; value: string }>;
-  attachments: Array<{ filename?: string; contentType: string; size: number }>;
+  attachments: ReceivedAttachment[];
   /** When it was accepted, to the second. */
   sentAt: Date;
+}
+
+/** One attachment of an email the emulator accepted. */
+export interface ReceivedAttachment {
+  filename?: string;
+  contentType: string;
+  size: number;
+  /** `ATTACHMENT` or `INLINE`, as SendEmail gave it. */
+  disposition?: string;
+  contentId?: string;
+  /** The file's bytes. */
+  content?: Buffer;
 }
 
 export interface ListReceivedOptions {
@@ -101,7 +127,14 @@ export async function listReceivedEmails(sesEndpoint: string, options: ListRecei
         ...(e.body.html !== undefined ? { html: e.body.html } : {}),
         ...(e.body.text !== undefined ? { text: e.body.text } : {}),
         headers: e.headers ?? [],
-        attachments: e.attachments.map((a) => ({ ...(a.filename !== undefined ? { filename: a.filename } : {}), contentType: a.contentType, size: a.size })),
+        attachments: e.attachments.map((a) => ({
+          ...(a.filename !== undefined ? { filename: a.filename } : {}),
+          contentType: a.contentType,
+          size: a.size,
+          ...(a.contentDisposition ? { disposition: a.contentDisposition } : {}),
+          ...(a.contentId ? { contentId: a.contentId } : {}),
+          ...(a.content !== undefined ? { content: Buffer.from(a.content, 'base64') } : {}),
+        })),
         sentAt: new Date(e.at * 1000),
       }),
     )

@@ -22,6 +22,12 @@ export const ERROR_TYPES = {
   emailIdConflict: 'email_id_conflict',
   /** SES throttled the email for longer than the engine waits (6 hours by default). */
   throttledTooLong: 'throttled_too_long',
+  /** An attachment the request names is not in the attachments prefix. */
+  attachmentNotFound: 'attachment_not_found',
+  /** The attachments, base64-encoded as SES counts them, and the body exceed SES's 40 MB message limit. */
+  attachmentTooLarge: 'attachment_too_large',
+  /** An attachment's file name has an extension SES refuses (its "unsupported attachment types"). */
+  attachmentTypeUnsupported: 'attachment_type_unsupported',
 } as const;
 
 export type ErrorType = (typeof ERROR_TYPES)[keyof typeof ERROR_TYPES];

@@ -4,6 +4,7 @@ import en from 'zod/v4/locales/en.js';
 import { normaliseAddress } from './address.js';
 import { ERROR_TYPES, PermanentFailure, type ErrorType } from './error-types.js';
 import { isReservedTagName, isTagValue } from './ses-tags.js';
+import { attachmentsSchema, type RequestAttachment } from './attachments.js';
 
 /**
  * The "Email Request" event contract (v1), and the SESMailEngine shape it also accepts
@@ -164,6 +165,7 @@ export const requestDetailSchema = z
     headers: z.optional(headers),
     tags: z.optional(tags),
     metadata: z.optional(z.record(z.string(), z.unknown()).check(z.superRefine(checkStorable))),
+    attachments: z.optional(attachmentsSchema),
   })
   .check(z.superRefine((detail, ctx) => {
     if (detail.templateData && jsonSize(detail.templateData) > MAX_TEMPLATE_DATA_BYTES) {
@@ -193,6 +195,8 @@ export interface EmailRequest {
   headers: Array<{ name: string; value: string }>;
   tags: Record<string, string>;
   metadata?: Record<string, unknown>;
+  /** Files in the engine's attachments prefix to send with the email (src/model/attachments.ts). */
+  attachments: RequestAttachment[];
   /** The publisher's `Source` and the EventBridge event id. */
   source?: string;
   eventId: string;
@@ -288,6 +292,7 @@ export function parseRequestMessage(body: string, sqsMessageId: string, now: Dat
       headers: Object.entries(d.headers ?? {}).map(([name, value]) => ({ name, value })),
       tags: d.tags ?? {},
       metadata: d.metadata,
+      attachments: d.attachments ?? [],
       source,
       eventId,
       requestedAt,

@@ -9,6 +9,7 @@ import { assertMayLiftComplaint } from './suppression.js';
 import { batchDelete, type BatchDeleteOptions } from './batch-delete.js';
 import { describeCounts, type ErasureCounts } from './erase-counts.js';
 import type { AccountEntry, AccountListAccess } from './suppression-sync.js';
+import { ATTACHMENT_VERSIONS_NOTE, deleteAttachments, remainingAttachments, type AttachmentBucket } from './erase-attachments.js';
 
 /**
  * DynamoDB point-in-time recovery keeps every table's history for its recovery period; the
@@ -35,6 +36,8 @@ export interface EraseDeps {
   /** The suppression hash key; `create` is true only when a hash is about to be written. */
   hashKey(create: boolean): Promise<Buffer | undefined>;
   account: AccountListAccess;
+  /** The engine's attachments: any still there for the address's emails are deleted too. */
+  attachments?: AttachmentBucket;
   io: IoHost;
   engine: { stackName: string; facts(finishedAt: string): ErasureFacts };
   batch?: BatchDeleteOptions;
@@ -78,6 +81,8 @@ interface ErasurePlan {
   plain?: SuppressionEntry;
   hash?: SuppressionEntry;
   accountEntry?: AccountEntry;
+  /** Attachment objects still in the bucket for the address's emails. */
+  attachments?: string[];
 }
 
 /**
@@ -95,7 +100,7 @@ export async function eraseAddress(deps: EraseDeps, options: EraseOptions): Prom
   const found = countPlan(plan);
   const keepHash = plan.plain?.reason !== undefined && !options.forgetSuppression;
   const dropHash = options.forgetSuppression && plan.hash !== undefined;
-  const nothingFound = found.emails === 0 && !plan.plain && !dropHash && !plan.accountEntry;
+  const nothingFound = found.emails === 0 && !plan.plain && !dropHash && !plan.accountEntry && !found.attachments;
   const deleted: ErasureCounts = { emails: 0, trackingRecords: 0, historyEntries: 0, suppressionEntries: 0 };
 
   if (!nothingFound && !options.dryRun) {
@@ -132,7 +137,7 @@ export async function eraseAddress(deps: EraseDeps, options: EraseOptions): Prom
     },
     accountList: accountListOutcome(deps.account, plan.accountEntry, options.dryRun),
     backups: facts.backups,
-    notes: facts.notes,
+    notes: found.attachments ? [...facts.notes, ATTACHMENT_VERSIONS_NOTE] : facts.notes,
   };
 }
 
@@ -140,18 +145,23 @@ async function planErasure(deps: EraseDeps, address: string, options: EraseOptio
   const progress = deps.io.progress('erase.find', `Finding everything stored about ${address}`);
   try {
     const emails: ErasurePlan['emails'] = [];
+    const attachmentKeys: string[] = [];
     let start: PageKey | undefined;
     do {
       const page = await deps.tracking.listByRecipient(address, { limit: options.pageSize ?? 100, startKey: start });
-      for (const record of page.records) emails.push({ emailId: record.emailId, keys: await deps.tracking.listItemKeys(record.emailId, options.pageSize) });
+      for (const record of page.records) {
+        emails.push({ emailId: record.emailId, keys: await deps.tracking.listItemKeys(record.emailId, options.pageSize) });
+        attachmentKeys.push(...(record.attachmentKeys ?? []));
+      }
       start = page.next;
     } while (start);
     const plain = await new SuppressionStore(deps.db, { tableName: deps.suppressionTable }).get(address);
     const key = await deps.hashKey(false);
     const hash = key ? await new SuppressionStore(deps.db, { tableName: deps.suppressionTable, hashKey: key }).getHash(address) : undefined;
     const accountEntry = deps.account.list ? await deps.account.list.get(address) : undefined;
+    const attachments = deps.attachments && attachmentKeys.length ? await remainingAttachments(deps.attachments, attachmentKeys) : [];
     // An email whose items were all gone by the time they were read (a concurrent erase) is not counted.
-    const plan = { emails: emails.filter((e) => e.keys.length > 0), plain, hash, accountEntry };
+    const plan = { emails: emails.filter((e) => e.keys.length > 0), plain, hash, accountEntry, attachments };
     progress.succeed(`Found ${describeCounts(countPlan(plan))} for ${address}`);
     return plan;
   } catch (err) {
@@ -168,6 +178,8 @@ async function execute(deps: EraseDeps, address: string, plan: ErasurePlan, run:
     await new SuppressionStore(deps.db, { tableName: deps.suppressionTable, hashKey: key }).suppressHashed(address, plan.plain.reason, plan.plain.suppressedAt ?? run.now().toISOString());
   }
 
+  // Attachments before the records that name them: an interrupted run finds them again next time.
+  if (plan.attachments?.length && deps.attachments) run.deleted.attachments = await deleteAttachments(deps.attachments, plan.attachments);
   const keys = plan.emails.flatMap((e) => e.keys);
   if (keys.length > 0) {
     const progress = deps.io.progress('erase.delete', `Deleting ${keys.length} tracking items`);
@@ -207,6 +219,7 @@ function countPlan(plan: Pick<ErasurePlan, 'emails'> & Partial<ErasurePlan>): Er
     trackingRecords: records,
     historyEntries: keys.length - records,
     suppressionEntries: (plan.plain ? 1 : 0) + (plan.hash ? 1 : 0),
+    ...(plan.attachments?.length ? { attachments: plan.attachments.length } : {}),
   };
 }
 

@@ -45,6 +45,8 @@ export interface NewRecord {
   tags?: Record<string, string>;
   metadata?: Record<string, unknown>;
   requestedAt?: string;
+  /** Object keys of the request's attachments (for erasure). */
+  attachmentKeys?: string[];
 }
 
 
@@ -83,6 +85,7 @@ export class TrackingStore {
       fromAddress: input.fromAddress,
       tags: input.tags && Object.keys(input.tags).length ? input.tags : undefined,
       metadata: input.metadata,
+      attachmentKeys: input.attachmentKeys?.length ? input.attachmentKeys : undefined,
       status,
       statusRank: STATUS_RANK[status],
       createdAt,
