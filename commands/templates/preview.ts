@@ -16,13 +16,14 @@ const previewOptions = (z: Zod) =>
       dir: templatesDirSchema(z),
       data: z.string().min(1).optional(),
       out: z.string().min(1).optional(),
+      attach: z.array(z.string()).default([]),
       serve: z.boolean().default(false),
       port: z.coerce.number().int().min(0).max(65535).default(DEFAULT_PREVIEW_PORT),
     })
     .superRefine((o, issue) => {
       if (!o.serve && !o.name) issue.addIssue({ code: 'custom', path: [], message: 'name a template to preview, or pass --serve for a page with all of them' });
-      if (o.serve && (o.name || o.data || o.out)) {
-        issue.addIssue({ code: 'custom', path: [], message: '--serve shows every template with its sample data; leave out the name, --data and --out' });
+      if (o.serve && (o.name || o.data || o.out || o.attach.length)) {
+        issue.addIssue({ code: 'custom', path: [], message: '--serve shows every template with its sample data; leave out the name, --data, --out and --attach' });
       }
     });
 
@@ -36,6 +37,7 @@ export function registerTemplatesPreview(templates: Command, runtime: Runtime): 
     .option('--dir <dir>', 'templates folder', DEFAULT_TEMPLATES_DIR)
     .option('--data <file>', 'JSON file with the template variables (default: the sampleData in metadata.json)')
     .option('--out <file>', 'where to write the HTML (default: .mailengine/preview/<name>.html)')
+    .option('--attach <cid=file>', 'an image for <img src="cid:…">, as the inline attachment with that content id will carry it (repeatable)', (value: string, list: string[] = []) => [...list, value])
     .option('--serve', 'serve a page showing every template at desktop and mobile width, reloading on save')
     .option('--port <port>', 'port for --serve on 127.0.0.1 (0 picks a free one)', String(DEFAULT_PREVIEW_PORT))
     .action(
@@ -52,6 +54,19 @@ export function registerTemplatesPreview(templates: Command, runtime: Runtime): 
     );
 }
 
+/** The HTML with its `cid:` images shown from the --attach files; says which references have no image. */
+async function withImages(html: string, attach: string[], ctx: CommandContext): Promise<string> {
+  const { cidReferences, readInlineImages, withInlineImages } = await import('../../src/templates/inline-images.js');
+  if (!attach.length && !cidReferences(html).length) return html;
+  const images = await readInlineImages(attach, (file) => resolve(ctx.runtime.cwd, file));
+  const shown = withInlineImages(html, images);
+  if (shown.missing.length) {
+    say.warn(ctx.io, 'templates.preview.inline-images', `No image for ${shown.missing.map((id) => `cid:${id}`).join(', ')}; give one with --attach <cid>=<file> to see it.`);
+  }
+  if (shown.unused.length) say.warn(ctx.io, 'templates.preview.inline-images', `The HTML does not refer to ${shown.unused.map((id) => `cid:${id}`).join(', ')}.`);
+  return shown.html;
+}
+
 async function previewOne(options: PreviewOptions, ctx: CommandContext): Promise<void> {
   const { previewTemplate, readTemplateData } = await import('../../src/templates/preview.js');
   const { DirectoryStore } = await import('../../src/templates/store.js');
@@ -66,7 +81,7 @@ async function previewOne(options: PreviewOptions, ctx: CommandContext): Promise
 
   const out = resolve(ctx.runtime.cwd, options.out ?? join('.mailengine', 'preview', `${name}.html`));
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, preview.email.html, 'utf8');
+  await writeFile(out, await withImages(preview.email.html, options.attach, ctx), 'utf8');
   const htmlFile = relative(ctx.runtime.cwd, out) || out;
   say.info(ctx.io, 'templates.preview.html', `HTML written to ${htmlFile}`);
 

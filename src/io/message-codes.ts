@@ -33,6 +33,7 @@ export const MESSAGE_CODES = [
   'suppression.account-list-skipped',
   'templates.list', 'templates.list.incomplete', 'templates.preview.change',
   'templates.preview.html', 'templates.preview.serving', 'templates.preview.stopped',
+  'templates.preview.inline-images',
   'templates.preview.watch', 'templates.problem', 'templates.pull.download',
   'templates.pull.incomplete', 'templates.push.compare', 'templates.push.confirm',
   'templates.push.plan', 'templates.push.write',

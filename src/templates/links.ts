@@ -21,7 +21,8 @@ export function findUrlAttributes(html: string): UrlAttribute[] {
   return found;
 }
 
-const ABSOLUTE = /^(?:https?:\/\/|mailto:|tel:)/i;
+// cid: names an inline attachment of the same message (RFC 2392): absolute in every mail client.
+const ABSOLUTE = /^(?:https?:\/\/|mailto:|tel:|cid:)/i;
 
 /** Absolute, or (in template source) starting with a template expression that will supply it. */
 export function isAcceptableUrl(value: string, inTemplateSource: boolean): boolean {

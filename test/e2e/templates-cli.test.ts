@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,9 +40,10 @@ describe('templates commands: argv → options', () => {
     [['templates', 'validate', 'starter-templates', '--json'], 'templates validate', { ...defaults, json: true, dir: 'starter-templates' }],
     [['templates', 'types'], 'templates types', { ...defaults, dir: 'templates', force: false }],
     [['templates', 'types', 'emails', '--out', 'mail-types.ts', '--force'], 'templates types', { ...defaults, dir: 'emails', out: 'mail-types.ts', force: true }],
-    [['templates', 'preview', 'welcome'], 'templates preview', { ...defaults, name: 'welcome', dir: 'templates', serve: false, port: 4400 }],
-    [['templates', 'preview', 'welcome', '--dir', 'emails', '--data', 'd.json', '--out', 'o.html'], 'templates preview', { ...defaults, name: 'welcome', dir: 'emails', data: 'd.json', out: 'o.html', serve: false, port: 4400 }],
-    [['templates', 'preview', '--serve', '--port', '0'], 'templates preview', { ...defaults, dir: 'templates', serve: true, port: 0 }],
+    [['templates', 'preview', 'welcome'], 'templates preview', { ...defaults, name: 'welcome', dir: 'templates', attach: [], serve: false, port: 4400 }],
+    [['templates', 'preview', 'welcome', '--dir', 'emails', '--data', 'd.json', '--out', 'o.html'], 'templates preview', { ...defaults, name: 'welcome', dir: 'emails', data: 'd.json', out: 'o.html', attach: [], serve: false, port: 4400 }],
+    [['templates', 'preview', 'invoice', '--attach', 'logo=logo.png', '--attach', 'sig=s.gif'], 'templates preview', { ...defaults, name: 'invoice', dir: 'templates', attach: ['logo=logo.png', 'sig=s.gif'], serve: false, port: 4400 }],
+    [['templates', 'preview', '--serve', '--port', '0'], 'templates preview', { ...defaults, dir: 'templates', attach: [], serve: true, port: 0 }],
   ])('%j', async (argv, command, options) => {
     const seen: unknown[] = [];
     const { code } = await run(argv, { intercept: (c, o) => seen.push({ c, o }) });
@@ -148,6 +149,27 @@ describe('templates commands, in process', () => {
     expect(typed.code).toBe(2);
     expect(typed.stderr).toContain('templateData.dashboardUrl: expected a URI such as https://example.com/');
     expect(typed.stderr).toContain('templateData.nextSteps: expected array, got string');
+  });
+
+  it('preview --attach: cid: images show from the given files; a reference without one, or a bad mapping, is said', async () => {
+    const cwd = tempDir();
+    const dir = join(cwd, 'templates', 'branded');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'template.html'), '<html><body><img src="cid:logo" alt="Logo"><img src="cid:badge"><p>Hi {{ name }}</p></body></html>');
+    writeFileSync(join(dir, 'template.txt'), 'Hi {{ name }}');
+    writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ subject: 'Hi', sampleData: { name: 'Ada' } }));
+    writeFileSync(join(cwd, 'logo.png'), Buffer.from('89504e470d0a1a0a', 'hex'));
+    expect((await run(['templates', 'validate'], { cwd })).code).toBe(0);
+
+    const { code, stderr } = await run(['templates', 'preview', 'branded', '--attach', 'logo=logo.png', '--out', 'b.html'], { cwd });
+    expect(code).toBe(0);
+    const html = readFileSync(join(cwd, 'b.html'), 'utf8');
+    expect(html).toContain('<img src="data:image/png;base64,iVBORw0KGgo=" alt="Logo">');
+    expect(html).toContain('<img src="cid:badge">');
+    expect(stderr).toContain('No image for cid:badge; give one with --attach <cid>=<file> to see it.');
+
+    expect((await run(['templates', 'preview', 'branded', '--attach', 'logo.png'], { cwd })).stderr).toContain('expected <content id>=<file>');
+    expect((await run(['templates', 'preview', 'branded', '--attach', 'logo=missing.png'], { cwd })).code).toBe(2);
   });
 
   it('preview: an unknown template exits 4, a broken one exits 2 with file and line', async () => {
