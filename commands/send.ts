@@ -5,6 +5,7 @@ import type { Zod } from './runtime.js';
 import { usageError } from '../src/errors.js';
 import { dataTable } from './terminal/render.js';
 import type { SendTestResult } from '../src/operations/send-test.js';
+import type { LocalAttachment } from '../src/operations/send-test-attachments.js';
 import { SIMULATIONS } from '../src/operations/simulations.js';
 import { defineAction, type Runtime } from './runtime.js';
 import { detailText } from './status/lookup.js';
@@ -26,6 +27,7 @@ export const sendOptions = (z: Zod) =>
     dataFile: z.string().min(1).optional(),
     emailId: z.string().min(1).optional(),
     timeout: timeoutOption(z).default(60),
+    attach: z.array(z.string().min(1)).optional(),
   });
 
 /** The send timeline has an extra column, so its details are cut shorter than `status lookup`'s. */
@@ -41,7 +43,8 @@ const DATA_SOURCE = { data: '--data', 'data-file': '--data-file', 'sample-data':
 
 export function renderSendTest(r: SendTestResult): string {
   const how = r.simulate ? `simulate ${r.simulate}` : 'a real address';
-  const lines = [`Test email ${r.emailId} → ${r.to}`, `template ${r.template} with ${DATA_SOURCE[r.dataSource]} · ${how} · expected ${r.expected}`, ''];
+  const attached = r.attachments?.length ? ` · attached ${r.attachments.join(', ')}` : '';
+  const lines = [`Test email ${r.emailId} → ${r.to}`, `template ${r.template} with ${DATA_SOURCE[r.dataSource]} · ${how}${attached} · expected ${r.expected}`, ''];
   const from = Date.parse(r.publishedAt);
   lines.push(
     r.history.length === 0
@@ -70,6 +73,7 @@ export function registerSend(program: Command, runtime: Runtime): void {
     .option('--data-file <file>', 'template data from a JSON file')
     .option('--email-id <id>', 'the emailId to use (default: a new test-… id)')
     .option('--timeout <seconds>', 'how long to wait for the outcome', '60')
+    .option('--attach <[cid=]file>', 'upload a file to the attachments prefix and send it with the email; cid=file sends it inline for <img src="cid:…"> (repeatable)', (value: string, list: string[] = []) => [...list, value])
     .addHelpText(
       'after',
       [
@@ -88,9 +92,10 @@ export function registerSend(program: Command, runtime: Runtime): void {
           );
         }
         const dataFile = options.dataFile ? await readDataFile(ctx.runtime.cwd, options.dataFile) : undefined;
+        const attachments = options.attach ? await readAttachFiles(ctx.runtime.cwd, options.attach) : undefined;
         const { planSendTest, sendTestEmail, sendTestFailure } = await import('../src/operations/send-test.js');
         // Bad input stops here, before any AWS call.
-        const plan = planSendTest({ ...options, dataFile, timeoutSeconds: options.timeout });
+        const plan = planSendTest({ ...options, dataFile, attachments, timeoutSeconds: options.timeout });
         const { openEngine } = await import('../src/operations/engine-context.js');
         const target = await ctx.target();
         const engine = await openEngine(ctx.aws, target);
@@ -110,6 +115,20 @@ export function registerSend(program: Command, runtime: Runtime): void {
         if (!result.ok) throw sendTestFailure(result);
       }),
     );
+}
+
+async function readAttachFiles(cwd: string, specs: string[]): Promise<LocalAttachment[]> {
+  const { parseAttachSpec } = await import('../src/operations/send-test-attachments.js');
+  return Promise.all(
+    specs.map(async (spec) => {
+      const { path, contentId } = parseAttachSpec(spec);
+      try {
+        return { path, ...(contentId ? { contentId } : {}), bytes: await readFile(isAbsolute(path) ? path : resolve(cwd, path)) };
+      } catch (err) {
+        throw usageError('ATTACH_FILE_UNREADABLE', `--attach ${spec} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`, 'Give the path of a file to send, or <content id>=<file> for an inline image.');
+      }
+    }),
+  );
 }
 
 async function readDataFile(cwd: string, file: string): Promise<{ name: string; text: string }> {

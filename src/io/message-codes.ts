@@ -28,6 +28,7 @@ export const MESSAGE_CODES = [
   'resume.note',
   'send.test.no-sample-data', 'send.test.published', 'send.test.template-missing',
   'send.test.wait',
+  'send.test.attachment-uploaded',
   'stack.delete', 'stack.event.failed',
   'stats.read',
   'suppression.account-list-skipped',

@@ -13,6 +13,7 @@ import type { TrackingStore } from '../tracking/tracking-store.js';
 import { pollUntil } from '../util/poll.js';
 import { parseAddress } from './address.js';
 import { emailView, type TimelineEntry } from './email-view.js';
+import { planTestAttachments, uploadTestAttachments, type LocalAttachment, type TestAttachment } from './send-test-attachments.js';
 import { EXPECTED_OUTCOME, SIMULATIONS, SIMULATOR_MAILBOXES, type ExpectedOutcome, type Simulation } from './simulations.js';
 
 export const SIMULATOR_DOMAIN = 'simulator.amazonses.com';
@@ -29,6 +30,8 @@ export interface SendTestOptions {
   dataFile?: { name: string; text: string };
   emailId?: string;
   timeoutSeconds: number;
+  /** `--attach`: files the shell read, uploaded to the attachments prefix and sent with the email. */
+  attachments?: LocalAttachment[];
 }
 
 export type DataSource = 'data' | 'data-file' | 'sample-data';
@@ -43,6 +46,7 @@ export interface SendTestPlan {
   templateData?: Record<string, unknown>;
   dataSource: DataSource;
   timeoutMs: number;
+  attachments?: TestAttachment[];
 }
 
 /** `test-20261122-101500-3f9a1c`: sortable by time, unique enough for a person's test runs, and lower case like the address it labels. */
@@ -105,6 +109,7 @@ export function planSendTest(options: SendTestOptions, now: Date = new Date()): 
     ...(templateData ? { templateData } : {}),
     dataSource: options.data !== undefined ? 'data' : options.dataFile ? 'data-file' : 'sample-data',
     timeoutMs: options.timeoutSeconds * 1000,
+    ...(options.attachments?.length ? { attachments: planTestAttachments(options.attachments, emailId) } : {}),
   };
   requestDetail(plan);
   return plan;
@@ -118,6 +123,7 @@ function requestDetail(plan: SendTestPlan): Record<string, unknown> {
     templateData: plan.templateData ?? {},
     emailId: plan.emailId,
     metadata: { sentBy: 'mailengine send --test', ...(plan.simulate ? { simulate: plan.simulate } : {}) },
+    ...(plan.attachments ? { attachments: plan.attachments.map((a) => a.request) } : {}),
   };
   const parsed = requestDetailSchema.safeParse(detail);
   if (!parsed.success) {
@@ -159,6 +165,8 @@ export interface SendTestResult {
   errorMessage?: string;
   lastError?: string;
   dataSource: DataSource;
+  /** The file names sent with `--attach`. */
+  attachments?: string[];
   /** The EventBridge event id PutEvents gave the request. */
   eventId?: string;
   publishedAt: string;
@@ -245,6 +253,7 @@ export async function sendTestEmail(deps: SendTestDeps, plan: SendTestPlan): Pro
     templateData = sample.sampleData ?? {};
   }
   const detail = requestDetail({ ...plan, templateData });
+  if (plan.attachments) await uploadTestAttachments(deps.s3, deps.engine.templatesBucket, plan.attachments, io);
 
   const publishedAt = new Date(now()).toISOString();
   // PutEvents reports refused entries in the answer, not as an exception (API reference: FailedEntryCount, Entries[].ErrorCode).
@@ -319,6 +328,7 @@ export async function sendTestEmail(deps: SendTestDeps, plan: SendTestPlan): Pro
     ...(record?.errorMessage ? { errorMessage: record.errorMessage } : {}),
     ...(record?.lastError ? { lastError: record.lastError } : {}),
     dataSource: plan.dataSource,
+    ...(plan.attachments ? { attachments: plan.attachments.map((a) => a.request.filename) } : {}),
     eventId: entry.EventId,
     publishedAt,
     waitedMs,
