@@ -1,4 +1,4 @@
-import { SendingPausedException, TooManyRequestsException, type SendEmailCommandInput, type SendEmailCommandOutput } from '@aws-sdk/client-sesv2';
+import { MessageRejected, SendingPausedException, TooManyRequestsException, type SendEmailCommandInput, type SendEmailCommandOutput } from '@aws-sdk/client-sesv2';
 
 /** What the runner learns from each SendEmail the Sender makes. */
 export interface SesSendHooks {
@@ -46,6 +46,26 @@ interface Sendable {
   send(command: unknown, options?: unknown): Promise<unknown>;
 }
 
+/**
+ * The SES emulator parses request bodies of at most 25 MB and answers a bigger one with a bare
+ * 413 that no Sender would recognise; SES itself takes 40 MB. What goes over it is refused as
+ * SES refuses a message, so the email ends `failed` saying why instead of circling to the DLQ.
+ */
+export const EMULATOR_MAX_REQUEST_BYTES = 25 * 1024 * 1024;
+
+function emulatorRefusal(input: SendEmailCommandInput): MessageRejected | undefined {
+  const attachments = input.Content?.Simple?.Attachments ?? [];
+  if (attachments.length === 0) return undefined;
+  // The request is JSON with each attachment base64-encoded; the bodies go as they are.
+  const encoded = attachments.reduce((sum, a) => sum + Math.ceil((a.RawContent?.length ?? 0) / 3) * 4, 0);
+  const body = Buffer.byteLength(JSON.stringify({ ...input, Content: { Simple: { ...input.Content?.Simple, Attachments: [] } } }), 'utf8');
+  if (encoded + body <= EMULATOR_MAX_REQUEST_BYTES) return undefined;
+  return new MessageRejected({
+    message: `The local SES emulator takes requests up to 25 MB and this one is ${((encoded + body) / 1024 / 1024).toFixed(1)} MB with its attachments (SES itself takes 40 MB; mailengine local runner).`,
+    $metadata: { httpStatusCode: 400 },
+  });
+}
+
 const isSendEmail = (command: unknown): command is { input: SendEmailCommandInput } =>
   // By name rather than instanceof: the Sender may hold another copy of the SDK module.
   (command as { constructor?: { name?: string } })?.constructor?.name === 'SendEmailCommand';
@@ -76,6 +96,8 @@ export function withSesSimulation<T extends Sendable>(client: T, hooks: SesSendH
         $metadata: { httpStatusCode: 429 },
       });
     }
+    const refused = emulatorRefusal(command.input);
+    if (refused) throw refused;
     const output = (await client.send(command, options)) as SendEmailCommandOutput;
     hooks.onSent(command.input, output, new Date());
     return output;
