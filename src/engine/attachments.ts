@@ -10,6 +10,13 @@ export interface AttachmentSourceOptions {
   bucket: string;
   /** SES's message limit; smaller in tests. */
   maxMessageBytes?: number;
+  /**
+   * Attachment bytes this instance holds at once across its parallel sends (default
+   * ATTACHMENT_MEMORY_BUDGET): a send whose files would go over it waits for others to finish,
+   * so ten 30 MB invoices in one batch cannot exhaust the function's memory. One email bigger
+   * than the budget still goes, alone.
+   */
+  memoryBudgetBytes?: number;
   log?: EngineLogger;
 }
 
@@ -17,6 +24,13 @@ const isMissing = (err: unknown) => {
   const name = awsErrorName(err);
   return name === 'NoSuchKey' || name === 'NotFound' || httpStatus(err) === 404;
 };
+
+/**
+ * Each attachment byte is held about three and a half times while its email is sent (the file,
+ * its base64 in the request, the request's JSON): 64 MB of files stays well inside the Sender's
+ * 512 MB with the runtime and the other sends.
+ */
+export const ATTACHMENT_MEMORY_BUDGET = 64 * 1024 * 1024;
 
 const MB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
@@ -29,12 +43,17 @@ const MB = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
  */
 export class AttachmentSource {
   private readonly maxMessageBytes: number;
+  private readonly budget: number;
+  private held = 0;
+  private readonly leases = new Map<object, number>();
+  private readonly waiting: Array<() => void> = [];
 
   constructor(
     private readonly s3: Pick<S3Client, 'send'>,
     private readonly options: AttachmentSourceOptions,
   ) {
     this.maxMessageBytes = options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
+    this.budget = options.memoryBudgetBytes ?? ATTACHMENT_MEMORY_BUDGET;
   }
 
   /** Whatever SES would refuse by name alone; needs no S3 call. */
@@ -53,13 +72,16 @@ export class AttachmentSource {
 
   /**
    * The attachments as SESv2 takes them. `bodyBytes` is what the rest of the message weighs
-   * (subject, bodies, headers), so the 40 MB check covers the whole message.
+   * (subject, bodies, headers), so the 40 MB check covers the whole message. The bytes count
+   * against the memory budget until `release(owner)`, which the caller must call once the email
+   * is sent or given up.
    */
-  async load(attachments: RequestAttachment[], bodyBytes: number): Promise<Attachment[]> {
+  async load(attachments: RequestAttachment[], bodyBytes: number, owner: object = {}): Promise<Attachment[]> {
     if (attachments.length === 0) return [];
     this.check(attachments);
     const sizes = await Promise.all(attachments.map((a, i) => this.sizeOf(a, i)));
     this.checkSize(sizes, bodyBytes);
+    await this.reserve(owner, sizes.reduce((sum, size) => sum + size, 0));
     const contents = await Promise.all(attachments.map((a, i) => this.read(a, i)));
     // An object replaced between the two reads is measured again, as it will be sent.
     this.checkSize(contents.map((c) => c.length), bodyBytes);
@@ -89,6 +111,27 @@ export class AttachmentSource {
           }
         }),
     );
+  }
+
+  /** Gives back what `load` reserved for `owner`; a no-op for an owner holding nothing. */
+  release(owner: object): void {
+    const bytes = this.leases.get(owner);
+    if (bytes === undefined) return;
+    this.leases.delete(owner);
+    this.held -= bytes;
+    // Everyone waiting looks again; those that still do not fit wait on.
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  /** Bytes reserved now (tests). */
+  get heldBytes(): number {
+    return this.held;
+  }
+
+  private async reserve(owner: object, bytes: number): Promise<void> {
+    while (this.held > 0 && this.held + bytes > this.budget) await new Promise<void>((wake) => this.waiting.push(wake));
+    this.held += bytes;
+    this.leases.set(owner, (this.leases.get(owner) ?? 0) + bytes);
   }
 
   private checkSize(sizes: number[], bodyBytes: number): void {

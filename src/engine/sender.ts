@@ -156,6 +156,9 @@ export function createSender(deps: SenderDeps) {
       log.error('send.unexpected-error', { emailId: request.emailId, error: lastError });
       await releaseForRetry(request, lastError, attempt);
       return 'retry';
+    } finally {
+      // The attachments' bytes no longer count against the instance's memory budget.
+      deps.attachments?.release(request);
     }
   }
 
@@ -382,7 +385,7 @@ export function createSender(deps: SenderDeps) {
     const simple = input.Content?.Simple;
     if (!request.attachments.length || !simple) return;
     if (!deps.attachments) throw new Error('this Sender was built without an attachment source');
-    simple.Attachments = await deps.attachments.load(request.attachments, contentBytes(simple));
+    simple.Attachments = await deps.attachments.load(request.attachments, contentBytes(simple), request);
   }
 
   async function removeAttachments(request: EmailRequest): Promise<void> {

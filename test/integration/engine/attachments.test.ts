@@ -170,6 +170,33 @@ describe('attachments', () => {
     expect((await inbox())[0].attachments[0].filename).toBe('invoice.pdf');
   });
 
+  it('sends whose files would go over the memory budget wait for each other; all go out and nothing stays held', async () => {
+    for (const i of [1, 2, 3]) await upload(`attachments/b-${i}/file.pdf`, new Uint8Array(600));
+    const deps = senderFor(f);
+    const attachments = new AttachmentSource(f.settings.clients.s3, { bucket: f.settings.templatesBucket, memoryBudgetBytes: 1000 });
+    let inFlight = 0;
+    let most = 0;
+    const ses = { send: async (command: unknown, options?: unknown) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 50));
+      try {
+        return await (deps.ses.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options);
+      } finally {
+        inFlight -= 1;
+      }
+    } };
+    const messages = [1, 2, 3].map((i) => requestMessage(order(`budget-${i}`, [{ key: `attachments/b-${i}/file.pdf`, filename: 'file.pdf' }])));
+    const out = await createSender({ ...deps, attachments, ses: ses as typeof deps.ses })(batch(...messages), plentyOfTime);
+    expect(out.batchItemFailures).toEqual([]);
+    expect(most).toBe(1);
+    expect(await inbox()).toHaveLength(3);
+    expect(attachments.heldBytes).toBe(0);
+    // A failure after the files were reserved gives them back too.
+    await sendOne(order('budget-4', [{ key: 'attachments/b-1/gone.pdf', filename: 'gone.pdf' }]), { ...deps, attachments });
+    expect(attachments.heldBytes).toBe(0);
+  });
+
   it('erase deletes the attachments still there for the address (found through its records), and says so', async () => {
     const to = 'leftovers@customer.example';
     await upload('attachments/a-10/kept.pdf', tinyPdf('kept'));
