@@ -1,10 +1,13 @@
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STACK_FRAME, runCli } from '../helpers/cli.js';
 import { cliLocalDown, cliLocalUp } from '../helpers/local-stack.js';
+import { tinyPdf } from '../helpers/pdf.js';
+import { listReceivedEmails } from '../../src/local/index.js';
+import { readLocalEndpoints } from '../../src/local/endpoints.js';
 
 const STARTERS = fileURLToPath(new URL('../../starter-templates', import.meta.url));
 const tracer = fileURLToPath(new URL('../fixtures/trace-loads.mjs', import.meta.url));
@@ -118,5 +121,17 @@ describe('operating the engine end to end (built CLI, local stack)', () => {
       expect(loaded.length).toBeGreaterThan(0);
       expect(loaded.filter(isAwsSdk), args.join(' ')).toEqual([]);
     }
+  }, 60_000);
+
+  it('send --test --attach: the invoice starter goes out with its PDF, which the inbox holds', async () => {
+    const pdf = tinyPdf('Invoice INV-2026-0311');
+    writeFileSync(join(cwd, 'invoice.pdf'), pdf);
+    const send = await run('send', '--test', '--to', 'maya@customer.example', '--local', '--template', 'invoice', '--attach', 'invoice.pdf', '--json');
+    expect(send.stderr).not.toMatch(STACK_FRAME);
+    expect(send.code).toBe(0);
+    expect(JSON.parse(send.stdout)).toMatchObject({ outcome: 'delivered', attachments: ['invoice.pdf'] });
+    const [mail] = await listReceivedEmails(readLocalEndpoints(cwd).sesv2, { recipient: 'maya@customer.example' });
+    expect(mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([['invoice.pdf', 'application/pdf']]);
+    expect(mail.attachments[0].content?.equals(Buffer.from(pdf))).toBe(true);
   }, 60_000);
 });
