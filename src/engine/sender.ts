@@ -537,8 +537,15 @@ type RequestFacts = { emailId: string; eventId: string; keyTime: string; request
 
 const derivedEmailId = (eventId: string) => `evt-${eventId}`;
 
-/** The record keeps its attachments' keys, so `erase` finds any left for the address without listing the bucket. */
-const attachmentKeys = (request: EmailRequest) => (request.attachments.length ? { attachmentKeys: request.attachments.map((a) => a.key) } : {});
+/**
+ * The record keeps the keys of the attachments the engine is to delete, so `erase` finds any left
+ * for the address without listing the bucket. Those sent with `keep` are the app's: a logo every
+ * email carries must not go with one address's erasure.
+ */
+function attachmentKeys(request: EmailRequest) {
+  const keys = request.attachments.filter((a) => !a.keep).map((a) => a.key);
+  return keys.length ? { attachmentKeys: keys } : {};
+}
 
 /**
  * The tracking table refused the item itself (a validation error, or a value the SDK cannot

@@ -28,7 +28,7 @@ export interface TrackingRecord {
   fromAddress?: string;
   tags?: Record<string, string>;
   metadata?: Record<string, unknown>;
-  /** Object keys of the email's attachments in the engine's attachments prefix; `erase` deletes any still there. */
+  /** Keys of the email's attachments the engine deletes once sent (not those sent with `keep`); `erase` deletes any still there. */
   attachmentKeys?: string[];
   /** While a Sender holds the claim (epoch ms). */
   leaseUntil?: number;

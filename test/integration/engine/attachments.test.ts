@@ -77,6 +77,8 @@ describe('attachments', () => {
     ]);
     expect(await exists('attachments/shared/logo.png')).toBe(true);
     expect(await exists('attachments/a-2/invoice.pdf')).toBe(false);
+    // Only what the engine is to delete is on the record (erase goes by it).
+    expect((await tracking().get('att-2'))?.attachmentKeys).toEqual(['attachments/a-2/invoice.pdf']);
   });
 
   it('a file type SES refuses fails the email as attachment_type_unsupported; SES is not called and the file stays', async () => {
@@ -197,14 +199,16 @@ describe('attachments', () => {
     expect(attachments.heldBytes).toBe(0);
   });
 
-  it('erase deletes the attachments still there for the address (found through its records), and says so', async () => {
+  it('erase deletes the attachments still there for the address (found through its records) but not those the app kept, and says so', async () => {
     const to = 'leftovers@customer.example';
-    await upload('attachments/a-10/kept.pdf', tinyPdf('kept'));
-    await upload('attachments/a-11/failed.exe', 'MZ');
+    await upload('attachments/a-10/failed.exe', 'MZ');
+    await upload('attachments/a-11/missing-peer.pdf', tinyPdf('left'));
+    await upload('attachments/shared/kept-logo.png', 'PNG');
     await upload('attachments/other/unrelated.pdf', tinyPdf('other'));
-    await sendOne(order('att-10', [{ key: 'attachments/a-10/kept.pdf', filename: 'kept.pdf', keep: true }], to));
-    await sendOne(order('att-11', [{ key: 'attachments/a-11/failed.exe', filename: 'failed.exe' }], to));
-    expect(await exists('attachments/a-10/kept.pdf')).toBe(true);
+    await sendOne(order('att-10', [{ key: 'attachments/a-10/failed.exe', filename: 'failed.exe' }], to));
+    // Fails on its second file (missing): the first stays behind.
+    await sendOne(order('att-11', [{ key: 'attachments/a-11/missing-peer.pdf', filename: 'a.pdf' }, { key: 'attachments/a-11/nope.pdf', filename: 'b.pdf' }, { key: 'attachments/shared/kept-logo.png', filename: 'logo.png', keep: true }], to));
+    expect(await tracking().get('att-11')).toMatchObject({ status: 'failed', errorType: 'attachment_not_found' });
 
     const io = new RecordingIoHost({ 'erase.confirm': true });
     const erase = (dryRun: boolean) =>
@@ -224,14 +228,15 @@ describe('attachments', () => {
       );
     const dry = await erase(true);
     expect(dry.found.attachments).toBe(2);
-    expect(await exists('attachments/a-10/kept.pdf')).toBe(true);
+    expect(await exists('attachments/a-10/failed.exe')).toBe(true);
 
     const receipt = await erase(false);
     expect(receipt.found).toMatchObject({ emails: 2, attachments: 2 });
     expect(receipt.deleted.attachments).toBe(2);
     expect(receipt.notes.join(' ')).toContain('old object versions');
-    expect(await exists('attachments/a-10/kept.pdf')).toBe(false);
-    expect(await exists('attachments/a-11/failed.exe')).toBe(false);
+    expect(await exists('attachments/a-10/failed.exe')).toBe(false);
+    expect(await exists('attachments/a-11/missing-peer.pdf')).toBe(false);
+    expect(await exists('attachments/shared/kept-logo.png')).toBe(true);
     expect(await exists('attachments/other/unrelated.pdf')).toBe(true);
     expect((await erase(false)).nothingFound).toBe(true);
   });
