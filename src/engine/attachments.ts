@@ -74,14 +74,15 @@ export class AttachmentSource {
    * The attachments as SESv2 takes them. `bodyBytes` is what the rest of the message weighs
    * (subject, bodies, headers), so the 40 MB check covers the whole message. The bytes count
    * against the memory budget until `release(owner)`, which the caller must call once the email
-   * is sent or given up.
+   * is sent or given up. Waiting for room past `deadline` (epoch ms) throws a transient error: the
+   * request goes back to the queue rather than run the invocation out of time.
    */
-  async load(attachments: RequestAttachment[], bodyBytes: number, owner: object = {}): Promise<Attachment[]> {
+  async load(attachments: RequestAttachment[], bodyBytes: number, owner: object = {}, deadline = Infinity): Promise<Attachment[]> {
     if (attachments.length === 0) return [];
     this.check(attachments);
     const sizes = await Promise.all(attachments.map((a, i) => this.sizeOf(a, i)));
     this.checkSize(sizes, bodyBytes);
-    await this.reserve(owner, sizes.reduce((sum, size) => sum + size, 0));
+    await this.reserve(owner, sizes.reduce((sum, size) => sum + size, 0), deadline);
     const contents = await Promise.all(attachments.map((a, i) => this.read(a, i)));
     // An object replaced between the two reads is measured again, as it will be sent.
     this.checkSize(contents.map((c) => c.length), bodyBytes);
@@ -128,8 +129,17 @@ export class AttachmentSource {
     return this.held;
   }
 
-  private async reserve(owner: object, bytes: number): Promise<void> {
-    while (this.held > 0 && this.held + bytes > this.budget) await new Promise<void>((wake) => this.waiting.push(wake));
+  private async reserve(owner: object, bytes: number, deadline: number): Promise<void> {
+    while (this.held > 0 && this.held + bytes > this.budget) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw Object.assign(new Error(`no room to hold ${MB(bytes)} of attachments before the invocation ends (others are being sent)`), { name: 'AttachmentMemoryBusy' });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((wake) => this.waiting.push(wake)),
+        ...(Number.isFinite(left) ? [new Promise<void>((wake) => (timer = setTimeout(wake, left)))] : []),
+      ]);
+      clearTimeout(timer);
+    }
     this.held += bytes;
     this.leases.set(owner, (this.leases.get(owner) ?? 0) + bytes);
   }

@@ -140,7 +140,7 @@ export function createSender(deps: SenderDeps) {
     try {
       let input: SendEmailCommandInput;
       try {
-        input = await prepare(request, lookups);
+        input = await prepare(request, lookups, Date.now() + context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS * 2);
       } catch (err) {
         if (err instanceof PermanentFailure) return await recordPermanent(request, err);
         throw err;
@@ -309,7 +309,7 @@ export function createSender(deps: SenderDeps) {
     };
   }
 
-  async function prepare(request: EmailRequest, lookups: Lookups): Promise<SendEmailCommandInput> {
+  async function prepare(request: EmailRequest, lookups: Lookups, deadline: number): Promise<SendEmailCommandInput> {
     const recipients = recipientsOf(request);
     const blocked = await lookups.blocked;
     const blockedTo = blocked.get(normaliseAddress(request.to));
@@ -322,7 +322,7 @@ export function createSender(deps: SenderDeps) {
     const leftOut = recipients.filter((r) => r.field !== 'to' && blocked.has(normaliseAddress(r.address)));
     const keep = (field: 'cc' | 'bcc') => recipients.filter((r) => r.field === field && !leftOut.includes(r)).map((r) => r.address);
     const input = await buildEmail({ ...request, cc: keep('cc'), bcc: keep('bcc') }, lookups.template);
-    await addAttachments(request, input);
+    await addAttachments(request, input, deadline);
     if (leftOut.length) {
       await deps.tracking.addHistory({
         emailId: request.emailId,
@@ -381,11 +381,11 @@ export function createSender(deps: SenderDeps) {
   }
 
   /** The request's files from S3 into the message; every attachment limit is checked before SES sees it. */
-  async function addAttachments(request: EmailRequest, input: SendEmailCommandInput): Promise<void> {
+  async function addAttachments(request: EmailRequest, input: SendEmailCommandInput, deadline: number): Promise<void> {
     const simple = input.Content?.Simple;
     if (!request.attachments.length || !simple) return;
     if (!deps.attachments) throw new Error('this Sender was built without an attachment source');
-    simple.Attachments = await deps.attachments.load(request.attachments, contentBytes(simple), request);
+    simple.Attachments = await deps.attachments.load(request.attachments, contentBytes(simple), request, deadline);
   }
 
   async function removeAttachments(request: EmailRequest): Promise<void> {

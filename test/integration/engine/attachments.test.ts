@@ -199,6 +199,25 @@ describe('attachments', () => {
     expect(attachments.heldBytes).toBe(0);
   });
 
+  it('a send that cannot get room before the invocation runs out goes back to the queue, visibly', async () => {
+    for (const i of [5, 6]) await upload(`attachments/b-${i}/file.pdf`, new Uint8Array(600));
+    const deps = senderFor(f);
+    const attachments = new AttachmentSource(f.settings.clients.s3, { bucket: f.settings.templatesBucket, memoryBudgetBytes: 1000 });
+    const slowSes = { send: async (command: unknown, options?: unknown) => {
+      await new Promise((r) => setTimeout(r, 800));
+      return (deps.ses.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options);
+    } };
+    const messages = [5, 6].map((i) => requestMessage(order(`budget-${i}`, [{ key: `attachments/b-${i}/file.pdf`, filename: 'file.pdf' }])));
+    // 6.3 s left: the Sender keeps 6 s back, so a send may wait 300 ms for room.
+    const out = await createSender({ ...deps, attachments, ses: slowSes as typeof deps.ses })(batch(...messages), { getRemainingTimeInMillis: () => 6_300 });
+    const records = await Promise.all(['budget-5', 'budget-6'].map((id) => tracking().get(id)));
+    expect(records.map((r) => r?.status).sort()).toEqual(['queued', 'sent']);
+    const waited = records.find((r) => r?.status === 'queued');
+    expect(waited?.lastError).toContain('AttachmentMemoryBusy');
+    expect(out.batchItemFailures).toHaveLength(1);
+    expect(attachments.heldBytes).toBe(0);
+  });
+
   it('erase deletes the attachments still there for the address (found through its records) but not those the app kept, and says so', async () => {
     const to = 'leftovers@customer.example';
     await upload('attachments/a-10/failed.exe', 'MZ');
