@@ -22,8 +22,8 @@ const previewOptions = (z: Zod) =>
     })
     .superRefine((o, issue) => {
       if (!o.serve && !o.name) issue.addIssue({ code: 'custom', path: [], message: 'name a template to preview, or pass --serve for a page with all of them' });
-      if (o.serve && (o.name || o.data || o.out || o.attach.length)) {
-        issue.addIssue({ code: 'custom', path: [], message: '--serve shows every template with its sample data; leave out the name, --data, --out and --attach' });
+      if (o.serve && (o.name || o.data || o.out)) {
+        issue.addIssue({ code: 'custom', path: [], message: '--serve shows every template with its sample data; leave out the name, --data and --out' });
       }
     });
 
@@ -100,7 +100,10 @@ async function serve(options: PreviewOptions, ctx: CommandContext): Promise<void
   const { assertTemplatesDir } = await import('../../src/templates/validate.js');
   const dir = templatesDir(ctx, options.dir);
   assertTemplatesDir(dir.path, dir.display);
+  const { readInlineImages } = await import('../../src/templates/inline-images.js');
+  const inlineImages = await readInlineImages(options.attach, (file) => resolve(ctx.runtime.cwd, file));
   const server = await startPreviewServer({
+    inlineImages,
     dir: dir.path,
     displayDir: dir.display,
     port: options.port,

@@ -8,6 +8,7 @@ import { formatProblem } from './problems.js';
 import { previewAll, previewTemplate } from './preview.js';
 import { escapeHtml, renderPreviewPage, withBaseTarget } from './preview-page.js';
 import { DirectoryStore, listTemplateNames } from './store.js';
+import { withInlineImages, type InlineImage } from './inline-images.js';
 
 export interface PreviewServerOptions {
   /** Absolute path of the templates folder. */
@@ -21,6 +22,8 @@ export interface PreviewServerOptions {
   onChange?: (files: string[]) => void;
   /** Told about problems watching files; the server keeps running. */
   onWatchError?: (error: Error) => void;
+  /** Images for `cid:` references (`--attach cid=file`), shown in every template that refers to them. */
+  inlineImages?: InlineImage[];
 }
 
 export interface PreviewServer {
@@ -65,7 +68,7 @@ export async function startPreviewServer(options: PreviewServerOptions): Promise
     const match = /^\/templates\/([^/]+)\/html$/.exec(path);
     if (match && listTemplateNames(options.dir).includes(match[1])) {
       const preview = previewTemplate(new DirectoryStore(options.dir, displayDir), match[1]);
-      if (preview.email) return send(res, 200, 'text/html', withBaseTarget(preview.email.html));
+      if (preview.email) return send(res, 200, 'text/html', withBaseTarget(withInlineImages(preview.email.html, options.inlineImages ?? []).html));
       const list = preview.problems.map((p) => `<li>${escapeHtml(formatProblem(p))}</li>`).join('');
       return send(res, 422, 'text/html', `<!DOCTYPE html><title>${escapeHtml(match[1])}</title><ul>${list}</ul>`);
     }

@@ -52,6 +52,14 @@ function nextChange(url: string, trigger: () => void): Promise<string[]> {
 }
 
 describe('preview server', () => {
+  it('shows cid: images from the files given, in every template that refers to them', async () => {
+    const dir = copyOfStarters();
+    writeFileSync(join(dir, 'welcome', 'template.html'), '<html><body><img src="cid:logo"><p>Hi {{ userName }}</p></body></html>');
+    server = await startPreviewServer({ dir, port: 0, inlineImages: [{ contentId: 'logo', contentType: 'image/png', bytes: Buffer.from('89504e47', 'hex') }] });
+    const html = await (await fetch(`${server.url}templates/welcome/html`)).text();
+    expect(html).toContain('<img src="data:image/png;base64,iVBORw==">');
+  });
+
   it('serves a page listing every template, each rendered with its sample data', async () => {
     server = await startPreviewServer({ dir: STARTERS, displayDir: 'starter-templates', port: 0 });
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
