@@ -42,15 +42,14 @@ export const encodedSize = (size: number) => Math.ceil(size / 3) * 4;
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\x00-\x1f\x7f\u0085\u2028\u2029]/;
-const noControl = (what: string) =>
-  z.superRefine<string>((value, ctx) => {
-    if (CONTROL.test(value)) ctx.addIssue({ code: 'custom', message: `${what} must not contain control characters` });
-  });
+const noControl = z.superRefine<string>((value, ctx) => {
+  if (CONTROL.test(value)) ctx.addIssue({ code: 'custom', message: 'must not contain control characters' });
+});
 
 /** An object key under the attachments prefix, with no empty, `.` or `..` segment that a URL could fold away. */
 const attachmentKey = z.string().check(
   z.maxLength(1024),
-  noControl('key'),
+  noControl,
   z.superRefine((key, ctx) => {
     const segments = key.slice(ATTACHMENTS_PREFIX.length).split('/');
     if (!key.startsWith(ATTACHMENTS_PREFIX) || segments.some((s) => s === '' || s === '.' || s === '..')) {
@@ -67,7 +66,7 @@ export const attachmentSchema = z.strictObject({
   /** Only the engine's own bucket is accepted (the Sender may read nowhere else); the field exists so a request can say so explicitly. */
   bucket: z.optional(z.string().check(z.regex(BUCKET_NAME, { message: 'is not an S3 bucket name' }))),
   key: attachmentKey,
-  filename: z.string().check(z.minLength(1, { message: 'must not be empty' }), z.maxLength(MAX_FILENAME_LENGTH), noControl('filename')),
+  filename: z.string().check(z.minLength(1, { message: 'must not be empty' }), z.maxLength(MAX_FILENAME_LENGTH), noControl),
   contentType: z.optional(z.string().check(z.regex(MIME_TYPE, { message: 'is not a media type (type/subtype, e.g. application/pdf)' }))),
   disposition: z.optional(z.enum(['attachment', 'inline'])),
   contentId: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_CONTENT_ID_LENGTH), z.regex(CONTENT_ID, { message: 'is not a content id (no spaces, <>, quotes or brackets; what cid: names in the HTML)' }))),

@@ -28,7 +28,7 @@ describe('request attachments', () => {
     ['an empty segment', [{ ...pdf, key: 'attachments//x.pdf' }], 'attachments.0.key: must be an object key under attachments/'],
     ['no filename', [{ key: pdf.key }], 'attachments.0.filename: Invalid input: expected string, received undefined'],
     ['a filename over 255 characters', [{ ...pdf, filename: `${'x'.repeat(252)}.pdf` }], 'attachments.0.filename: Too big: expected string to have <=255 characters'],
-    ['a newline in the filename', [{ ...pdf, filename: 'a\r\nb.pdf' }], 'attachments.0.filename: filename must not contain control characters'],
+    ['a newline in the filename', [{ ...pdf, filename: 'a\r\nb.pdf' }], 'attachments.0.filename: must not contain control characters'],
     ['an unknown disposition', [{ ...pdf, disposition: 'ATTACHMENT' }], 'attachments.0.disposition: Invalid option: expected one of "attachment"|"inline"'],
     ['a content id over 78 characters', [{ ...pdf, contentId: 'c'.repeat(79) }], 'attachments.0.contentId: Too big: expected string to have <=78 characters'],
     ['a content id with brackets', [{ ...pdf, contentId: '<logo>' }], 'attachments.0.contentId: is not a content id'],
