@@ -6,6 +6,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Before anything of ours loads, so the cache covers it (Node 22.1 and later; a no-op before).
 (module as { enableCompileCache?: () => void }).enableCompileCache?.();
 
+// A reader that stops early (`mailengine templates list | head -3`) closes the pipe: what is left
+// to say has no one to hear it, so leave quietly, as Unix tools do, rather than with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
+
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   // The one answer that needs no command tree.

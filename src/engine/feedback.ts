@@ -148,7 +148,12 @@ export function createFeedback(deps: FeedbackDeps) {
    */
   async function applySuppression(event: FeedbackEvent): Promise<void> {
     const details = { emailId: event.emailId, sesMessageId: event.messageId, ...event.details };
+    const suppresses = event.kind === 'hard_bounce' || event.kind === 'complaint' || event.kind === 'soft_bounce';
     for (const address of event.recipients) {
+      if (suppresses && (await deps.suppression.isErased(address))) {
+        await applyToErased(address, event);
+        continue;
+      }
       switch (event.kind) {
         case 'hard_bounce':
           await deps.suppression.suppress(address, 'bounce', 'ses', details);
@@ -169,6 +174,17 @@ export function createFeedback(deps: FeedbackDeps) {
           break;
       }
     }
+  }
+
+  /**
+   * Feedback for an address that was erased: a bounce or complaint is kept as the keyed hash with
+   * its reason only (no details: they quote the address), so the address stays blocked without
+   * being stored again. Soft bounces are not counted for an erased address.
+   */
+  async function applyToErased(address: string, event: FeedbackEvent): Promise<void> {
+    if (event.kind === 'hard_bounce') await deps.suppression.suppressHashed(address, 'bounce', event.time);
+    if (event.kind === 'complaint') await deps.suppression.suppressHashed(address, 'complaint', event.time);
+    log.info('feedback.erased-recipient', { emailId: event.emailId, kind: event.kind, kept: event.kind === 'soft_bounce' ? 'nothing' : 'keyed-hash' });
   }
 
   return handle;

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { ExitCode, MailengineError } from '../errors.js';
 import type { LocalPart } from './parts/index.js';
+import { probePort } from './ports.js';
 import { isProcessAlive } from './processes.js';
 import { pollUntil } from '../util/poll.js';
 
@@ -48,9 +49,12 @@ export async function waitForReady(options: WaitForReadyOptions): Promise<void> 
         if (exited || !isProcessAlive(pid)) {
           const how = exited ? (exited.signal ? `was killed by ${exited.signal}` : `exited with code ${exited.code}`) : 'exited';
           const tail = await logTail(logFile);
-          throw new MailengineError('LOCAL_START_FAILED', `${part.label} ${how} before it answered on ${endpoint}.${tail ? `\nLast lines of its log:\n${tail}` : ''}`, {
+          const port = Number(new URL(endpoint).port);
+          // It has exited, so whatever holds its port now is another program: the likely cause.
+          const taken = port > 0 && (await probePort(port)) === 'busy';
+          throw new MailengineError('LOCAL_START_FAILED', `${part.label} ${how} before it answered on ${endpoint}.${taken ? ` Port ${port} is in use by another program.` : ''}${tail ? `\nLast lines of its log:\n${tail}` : ''}`, {
             exitCode: ExitCode.Environment,
-            suggestion: `See its log: ${logFile}`,
+            suggestion: taken ? `Free port ${port}, or choose another for ${part.label} (see \`mailengine local up --help\`). Its log: ${logFile}` : `See its log: ${logFile}`,
             details: { part: part.name, endpoint, log: logFile, ...exited },
           });
         }

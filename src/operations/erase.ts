@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RECORD_SORT_KEY } from '../model/tables.js';
 import { ExitCode, MailengineError } from '../errors.js';
 import { say, type IoHost } from '../io/io-host.js';
-import { SuppressionStore, type SuppressionEntry, type SuppressionReason } from '../suppression/suppression-store.js';
+import { LATE_FEEDBACK_DAYS, SuppressionStore, type SuppressionEntry, type SuppressionReason } from '../suppression/suppression-store.js';
 import type { ItemKey, PageKey, TrackingStore } from '../tracking/tracking-store.js';
 import { parseAddress } from './address.js';
 import { assertMayLiftComplaint } from './suppression.js';
@@ -99,8 +99,12 @@ export async function eraseAddress(deps: EraseDeps, options: EraseOptions): Prom
   if (options.forgetSuppression) assertMayLiftComplaint(address, [plan.plain, plan.hash, plan.accountEntry], options.force ?? false);
   const found = countPlan(plan);
   const keepHash = plan.plain?.reason !== undefined && !options.forgetSuppression;
-  const dropHash = options.forgetSuppression && plan.hash !== undefined;
+  const dropHash = options.forgetSuppression && plan.hash?.reason !== undefined;
   const nothingFound = found.emails === 0 && !plan.plain && !dropHash && !plan.accountEntry && !found.attachments;
+  // SES may still report a bounce or complaint for an erased email; without a hash to find, Feedback
+  // would store the address again. A suppression kept as a hash already covers it; --forget-suppression keeps no hash.
+  const markErased = found.emails > 0 && !keepHash && plan.hash?.reason === undefined && !options.forgetSuppression;
+  const markUntil = new Date(now().getTime() + LATE_FEEDBACK_DAYS * 86_400_000);
   const deleted: ErasureCounts = { emails: 0, trackingRecords: 0, historyEntries: 0, suppressionEntries: 0 };
 
   if (!nothingFound && !options.dryRun) {
@@ -111,7 +115,7 @@ export async function eraseAddress(deps: EraseDeps, options: EraseOptions): Prom
       default: false,
     });
     if (!confirmed) throw new MailengineError('ERASE_DECLINED', `Nothing was erased for ${address}.`, { exitCode: ExitCode.Failed, suggestion: 'Run it again and confirm, or pass --yes.' });
-    await execute(deps, address, plan, { keepHash, dropHash, deleted, now });
+    await execute(deps, address, plan, { keepHash, dropHash, markUntil: markErased ? markUntil : undefined, deleted, now });
   }
 
   const finishedAt = now().toISOString();
@@ -133,12 +137,21 @@ export async function eraseAddress(deps: EraseDeps, options: EraseOptions): Prom
     suppression: {
       suppressed: suppressedReason !== undefined,
       ...(suppressedReason ? { reason: suppressedReason } : {}),
-      kept: (keepHash || (plan.hash !== undefined && !options.forgetSuppression)) ? 'keyed-hash' : 'none',
+      kept: (keepHash || (plan.hash?.reason !== undefined && !options.forgetSuppression)) ? 'keyed-hash' : 'none',
     },
     accountList: accountListOutcome(deps.account, plan.accountEntry, options.dryRun),
     backups: facts.backups,
-    notes: found.attachments ? [...facts.notes, ATTACHMENT_VERSIONS_NOTE] : facts.notes,
+    notes: [
+      ...facts.notes,
+      ...(markErased ? [lateFeedbackNote(options.dryRun ? undefined : markUntil)] : []),
+      ...(found.attachments ? [ATTACHMENT_VERSIONS_NOTE] : []),
+    ],
   };
+}
+
+function lateFeedbackNote(until: Date | undefined): string {
+  const how = until ? `stays until ${until.toISOString().slice(0, 10)}` : `would stay for ${LATE_FEEDBACK_DAYS} days`;
+  return `A keyed hash of the address, which blocks nothing, ${how}, so that a bounce or complaint SES reports after the erasure is kept as the hash, not as the address.`;
 }
 
 async function planErasure(deps: EraseDeps, address: string, options: EraseOptions): Promise<ErasurePlan> {
@@ -170,12 +183,17 @@ async function planErasure(deps: EraseDeps, address: string, options: EraseOptio
   }
 }
 
-async function execute(deps: EraseDeps, address: string, plan: ErasurePlan, run: { keepHash: boolean; dropHash: boolean; deleted: ErasureCounts; now: () => Date }): Promise<void> {
+async function execute(deps: EraseDeps, address: string, plan: ErasurePlan, run: { keepHash: boolean; dropHash: boolean; markUntil?: Date; deleted: ErasureCounts; now: () => Date }): Promise<void> {
   const plainStore = new SuppressionStore(deps.db, { tableName: deps.suppressionTable });
-  // The hash goes in before anything is deleted, so at no moment is the address mailable.
+  // The hash goes in before anything is deleted, so at no moment is the address mailable, and no
+  // late bounce finds its record gone but no mark.
   if (run.keepHash && plan.plain?.reason) {
     const key = await deps.hashKey(true);
     await new SuppressionStore(deps.db, { tableName: deps.suppressionTable, hashKey: key }).suppressHashed(address, plan.plain.reason, plan.plain.suppressedAt ?? run.now().toISOString());
+  }
+  if (run.markUntil) {
+    const key = await deps.hashKey(true);
+    await new SuppressionStore(deps.db, { tableName: deps.suppressionTable, hashKey: key, now: run.now }).markErased(address, run.markUntil);
   }
 
   // Attachments before the records that name them: an interrupted run finds them again next time.
@@ -202,7 +220,8 @@ async function execute(deps: EraseDeps, address: string, plan: ErasurePlan, run:
   if (plan.plain && (await plainStore.remove(address))) run.deleted.suppressionEntries += 1;
   if (run.dropHash) {
     const key = await deps.hashKey(false);
-    if (key && (await new SuppressionStore(deps.db, { tableName: deps.suppressionTable, hashKey: key }).removeHash(address))) run.deleted.suppressionEntries += 1;
+    const removed = key ? await new SuppressionStore(deps.db, { tableName: deps.suppressionTable, hashKey: key }).removeHash(address) : undefined;
+    if (removed?.reason !== undefined) run.deleted.suppressionEntries += 1;
   }
   const forgotten = run.dropHash || (!run.keepHash && plan.plain?.reason !== undefined);
   if (forgotten) {
@@ -218,7 +237,8 @@ function countPlan(plan: Pick<ErasurePlan, 'emails'> & Partial<ErasurePlan>): Er
     emails: plan.emails.length,
     trackingRecords: records,
     historyEntries: keys.length - records,
-    suppressionEntries: (plan.plain ? 1 : 0) + (plan.hash ? 1 : 0),
+    // An erasure mark (a hash without a reason) is not a suppression entry.
+    suppressionEntries: (plan.plain ? 1 : 0) + (plan.hash?.reason !== undefined ? 1 : 0),
     ...(plan.attachments?.length ? { attachments: plan.attachments.length } : {}),
   };
 }

@@ -124,13 +124,14 @@ export async function removeSuppression(lists: SuppressionLists, rawAddress: str
     address,
     // A bare soft-bounce counter is not a suppression, but removing the address clears it too.
     engine: outcome(plain?.reason !== undefined),
-    hash: outcome(hash !== undefined),
+    // An erasure mark (a hash without a reason) blocks nothing: not a suppression to remove.
+    hash: outcome(hash?.reason !== undefined),
     account: lists.account.list ? outcome(listed !== undefined) : 'skipped',
     reasons: [...new Set(reasons)],
   };
   if (!options.dryRun) {
     if (plain) await lists.store.remove(address);
-    if (hash) await lists.store.removeHash(address);
+    if (hash?.reason !== undefined) await lists.store.removeHash(address);
     if (listed) await lists.account.list?.remove(address);
   }
   return result;

@@ -27,7 +27,17 @@ export interface SuppressionEntry {
   softBounces?: number;
   /** True when this is the keyed hash an erasure left behind. */
   hashed?: boolean;
+  /** When an erasure wrote this keyed hash. */
+  erasedAt?: string;
+  /** DynamoDB TTL (epoch seconds): set only on the erasure mark, which blocks nothing and expires. */
+  expiresAt?: number;
 }
+
+/**
+ * How long after an erasure a bounce or complaint for the address is still expected: SES reports
+ * most within minutes, but complaints through mailbox providers' feedback loops can take weeks.
+ */
+export const LATE_FEEDBACK_DAYS = 90;
 
 /** Suppressions in index order, and the key to resume after the last one when more exist. */
 export interface SuppressionPage {
@@ -238,7 +248,8 @@ export class SuppressionStore {
         new UpdateCommand({
           TableName: this.options.tableName,
           Key: { [SUPPRESSION_TABLE.partitionKey]: hashedAddress(address, this.requireHashKey()) },
-          UpdateExpression: 'SET reason = :reason, reasonRank = :rank, suppressedAt = :at, #src = :source, erasedAt = :now',
+          // A suppression kept as a hash is kept for good: the erasure mark's expiry goes.
+          UpdateExpression: 'SET reason = :reason, reasonRank = :rank, suppressedAt = :at, #src = :source, erasedAt = :now REMOVE expiresAt',
           ConditionExpression: 'attribute_not_exists(reasonRank) OR reasonRank < :rank',
           ExpressionAttributeNames: { '#src': 'source' },
           ExpressionAttributeValues: { ':reason': reason, ':rank': rank, ':at': suppressedAt, ':source': 'erasure', ':now': this.now().toISOString() },
@@ -249,6 +260,39 @@ export class SuppressionStore {
       if (isConditionFailure(err)) return false;
       throw err;
     }
+  }
+
+  /**
+   * Marks `address` as erased until `until`: its keyed hash with no reason (it blocks nothing, and
+   * no list shows it) and a TTL. Feedback for the address that arrives meanwhile (a late bounce or
+   * complaint of an erased email) then finds the mark and is kept as the hash, never as the
+   * address. A hash that already holds a suppression is left as it is: it is kept for good.
+   */
+  async markErased(address: string, until: Date): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: { [SUPPRESSION_TABLE.partitionKey]: hashedAddress(address, this.requireHashKey()) },
+          UpdateExpression: 'SET erasedAt = :now, #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(reasonRank)',
+          ExpressionAttributeNames: { '#ttl': SUPPRESSION_TABLE.ttlAttribute },
+          ExpressionAttributeValues: { ':now': this.now().toISOString(), ':ttl': Math.floor(until.getTime() / 1000) },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  /**
+   * Whether `address` was erased: a keyed hash of it that holds a suppression, or an erasure mark
+   * not yet expired (DynamoDB deletes expired items only eventually). Always false without a hash key.
+   */
+  async isErased(address: string): Promise<boolean> {
+    const hash = await this.getHash(address);
+    if (!hash) return false;
+    return hash.reason !== undefined || (hash.expiresAt !== undefined && hash.expiresAt * 1000 > this.now().getTime());
   }
 
   /**

@@ -68,6 +68,7 @@ const SERVICE_OF: Record<string, string> = {
   'secrets-manager': 'secretsmanager',
   'cloudwatch-logs': 'logs',
   cloudwatch: 'cloudwatch',
+  sns: 'sns',
   lambda: 'lambda',
   eventbridge: 'events',
 };
@@ -101,12 +102,16 @@ describe('docs/deployer-policy.json', () => {
   const policy = JSON.parse(readFileSync(join(ROOT, 'docs', 'deployer-policy.json'), 'utf8')) as { Statement: Array<{ Effect: string; Action: string | string[] }> };
   const granted = new Set(policy.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
 
-  it('grants every AWS call the deploy, info and destroy code makes', () => {
-    const dir = join(ROOT, 'src', 'stack');
+  it('grants every AWS call the deploy, info, destroy and doctor code makes', () => {
     const needed = new Set<string>();
     // The --local files talk to the local stack only.
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('-local.ts'))) {
-      const source = readFileSync(join(dir, file), 'utf8');
+    const files = ['stack', 'operations/doctor'].flatMap((dir) =>
+      readdirSync(join(ROOT, 'src', dir))
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('-local.ts') && f !== 'local.ts')
+        .map((f) => join(ROOT, 'src', dir, f)),
+    );
+    for (const file of files) {
+      const source = readFileSync(file, 'utf8');
       for (const m of source.matchAll(/\{([\w\s,]+)\}\s*(?:from|=\s*await import\()\s*'@aws-sdk\/client-([a-z0-9-]+)'/g)) {
         const service = SERVICE_OF[m[2]];
         expect(service, `${file} imports @aws-sdk/client-${m[2]}: add the service to SERVICE_OF and its actions to the policy`).toBeDefined();

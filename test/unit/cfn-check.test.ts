@@ -46,8 +46,15 @@ describe('cfn:check on the engine template', () => {
     const common = ['TRACKING_TABLE', 'SUPPRESSION_TABLE', 'TEMPLATES_BUCKET', 'CONFIGURATION_SET', 'EVENT_BUS_NAME', 'DEFAULT_FROM_EMAIL', 'DEFAULT_FROM_NAME', 'DATA_RETENTION_DAYS', 'SOFT_BOUNCE_THRESHOLD', 'ENGINE_VERSION'];
     const variables = (id: string) => Object.keys((template.Resources[id].Properties as { Environment: { Variables: object } }).Environment.Variables).sort();
     expect(variables('SenderFunction')).toEqual([...common, 'SUPPRESSION_HASH_SECRET_ARN', 'MAX_SEND_RATE', 'SEND_CONCURRENCY', 'SEND_QUEUE_URL'].sort());
-    // Feedback writes suppressions by address and never reads the hash key: it gets neither the secret nor its name.
-    expect(variables('FeedbackFunction')).toEqual([...common, 'MAX_RECEIVE_COUNT'].sort());
+    // Feedback keeps a bounce or complaint for an erased address as its keyed hash: it reads the key too.
+    expect(variables('FeedbackFunction')).toEqual([...common, 'SUPPRESSION_HASH_SECRET_ARN', 'MAX_RECEIVE_COUNT'].sort());
+    const readsHashKey = (role: string) =>
+      ((template.Resources[role].Properties as { Policies: Array<{ PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } }> }).Policies ?? [])
+        .flatMap((p) => p.PolicyDocument.Statement)
+        .filter((st) => JSON.stringify(st.Action) === '"secretsmanager:GetSecretValue"')
+        .map((st) => st.Resource);
+    expect(readsHashKey('SenderRole')).toEqual([{ Ref: 'SuppressionHashSecret' }]);
+    expect(readsHashKey('FeedbackRole')).toEqual([{ Ref: 'SuppressionHashSecret' }]);
     expect(variables('PauseFunction')).toEqual([...common, 'SENDER_EVENT_SOURCE_MAPPING_UUID'].sort());
   });
 

@@ -10,6 +10,8 @@ import { LAMBDA_ENTRY_FILE, packageHandler, packageLambdas, sha256 } from '../..
 const root = resolve(import.meta.dirname, '../..');
 /** A phrase only the template contract validator's module says. */
 const CONTRACT_VALIDATOR_PHRASE = 'a date-time such as 2026-03-14T15:42:00Z';
+/** zod classic names its string schema so; zod/mini and zod's core name theirs ZodMiniString and $ZodString. */
+const ZOD_CLASSIC = /["']ZodString["']/;
 const fixtureHandlers = 'test/fixtures/lambda/handlers';
 const fixtureEntry = `${fixtureHandlers}/sender.ts`;
 
@@ -84,7 +86,7 @@ describe('Lambda packaging', () => {
     expect(flag.rarelyUsedLoaded).toBe(true);
   });
 
-  it('the engine\'s handlers start without the Secrets Manager and SQS clients, and the Sender without the contract validator: their chunks can be absent at init', async () => {
+  it('the engine\'s handlers start without the Secrets Manager and SQS clients, and the Sender without the contract validator: their chunks can be absent at init, and no zod classic is packaged', async () => {
     const env = {
       PATH: process.env.PATH ?? '',
       AWS_REGION: 'us-east-1',
@@ -106,6 +108,10 @@ describe('Lambda packaging', () => {
       const chunks = join(dirname(index), 'chunks');
       const holding = (text: string) => readdirSync(chunks).filter((f) => readFileSync(join(chunks, f), 'utf8').includes(text));
       expect(readFileSync(index, 'utf8'), name).not.toMatch(/ListSecretVersionIds|SendMessageBatch/);
+      // The engine validates with zod/mini; zod classic in any chunk would share zod's core with
+      // the init chunk and make every cold start read it.
+      expect(holding('ZodString').filter((f) => ZOD_CLASSIC.test(readFileSync(join(chunks, f), 'utf8'))), name).toEqual([]);
+      expect(readFileSync(index, 'utf8'), name).not.toMatch(ZOD_CLASSIC);
       const lazy = [...holding('ListSecretVersionIds'), ...holding('SendMessageBatch')];
       expect(lazy.length, name).toBeGreaterThanOrEqual(2);
       if (name === 'sender') {

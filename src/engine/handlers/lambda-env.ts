@@ -90,13 +90,13 @@ async function readHashKey(secretArn: string): Promise<Buffer> {
 }
 
 /**
- * Reads the function's environment (set by cfn/mailengine.yaml) and, with `hashKey` (the Sender:
- * its suppression check also looks for the hashes erasures keep), the suppression hash key.
- * Feedback only writes suppressions by address and never reads the secret.
+ * Reads the function's environment (set by cfn/mailengine.yaml) and the suppression hash key: the
+ * Sender's suppression check also looks for the hashes erasures keep, and Feedback keeps a bounce
+ * or complaint for an erased address as its hash.
  */
-export async function engineSettingsFromEnvironment(options: { hashKey: boolean }): Promise<EngineSettings> {
+export async function engineSettingsFromEnvironment(): Promise<EngineSettings> {
   const secretArn = process.env.SUPPRESSION_HASH_SECRET_ARN;
-  const hashKey = options.hashKey && secretArn ? await readHashKey(secretArn) : undefined;
+  const hashKey = secretArn ? await readHashKey(secretArn) : undefined;
   const eventbridge = new EventBridgeClient({});
   const eventBusName = required('EVENT_BUS_NAME');
   const configurationSet = required('CONFIGURATION_SET');

@@ -4,6 +4,6 @@ import { engineSettingsFromEnvironment } from './lambda-env.js';
 
 // Built once per execution environment: clients, the template cache and the hash key are reused
 // across invocations.
-const send = createSender(buildSenderDeps(await engineSettingsFromEnvironment({ hashKey: true })));
+const send = createSender(buildSenderDeps(await engineSettingsFromEnvironment()));
 
 export const handler = send;

@@ -237,7 +237,7 @@ describe('attachments', () => {
           db: documentClient(f.settings.clients.dynamodb),
           trackingTable: f.settings.trackingTable,
           suppressionTable: f.settings.suppressionTable,
-          hashKey: async () => undefined,
+          hashKey: async () => Buffer.from('attachments-erase-key'),
           account: { skipped: 'local', note: 'none' },
           attachments: { s3: f.settings.clients.s3, bucket: f.settings.templatesBucket },
           engine: { stackName: STACK, facts: () => ({ target: 'local', backups: { pointInTimeRecovery: false, windowDays: 0, note: 'none' }, notes: [] }) },

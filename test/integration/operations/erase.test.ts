@@ -59,24 +59,31 @@ const erase = (address: string, options: { dryRun?: boolean; forgetSuppression?:
   eraseAddress(d, { address, dryRun: options.dryRun ?? false, forgetSuppression: options.forgetSuppression ?? false, force: options.force, pageSize: options.pageSize });
 
 let n = 0;
+type SesEventType = 'Delivery' | 'Bounce' | 'Complaint' | 'Open' | 'SoftBounce';
+
+/** One SES event for an email, through the real Feedback (with the given hash key). */
+async function feed(to: string, emailId: string, messageId: string | undefined, eventType: SesEventType, i: number, hashKey = f.settings.hashKey): Promise<void> {
+  const body = {
+    Delivery: { delivery: { recipients: [to], timestamp: new Date().toISOString(), smtpResponse: '250 ok' } },
+    Bounce: { bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: to, diagnosticCode: 'smtp; 550 5.1.1 user unknown' }] } },
+    SoftBounce: { bounce: { bounceType: 'Transient', bounceSubType: 'MailboxFull', bouncedRecipients: [{ emailAddress: to, diagnosticCode: 'smtp; 452 4.2.2 mailbox full' }] } },
+    Complaint: { complaint: { complainedRecipients: [{ emailAddress: to }], complaintFeedbackType: 'abuse' } },
+    Open: { open: { userAgent: 'Mail', ipAddress: '192.0.2.1' } },
+  }[eventType];
+  const sesType = eventType === 'SoftBounce' ? 'Bounce' : eventType;
+  const detail = { eventType: sesType, mail: { messageId, destination: [to], tags: { 'ses:configuration-set': [STACK], emailId: [emailId] } }, ...body };
+  const detailType = { Delivery: 'Email Delivered', Bounce: 'Email Bounced', Complaint: 'Email Complaint Received', Open: 'Email Opened' }[sesType];
+  const event = { version: '0', id: `ses-${emailId}-${i}`, 'detail-type': detailType, source: 'aws.ses', time: new Date(Date.now() + i).toISOString(), region: 'us-east-1', resources: [], detail };
+  await createFeedback(feedbackFor(f, { hashKey }))({ Records: [{ messageId: `m-${emailId}-${i}`, body: JSON.stringify(event) }] });
+}
+
 /** One email through the real Sender, then the SES events for it through the real Feedback. */
-async function sendWithEvents(to: string, events: Array<'Delivery' | 'Bounce' | 'Complaint' | 'Open'>, hashKey = f.settings.hashKey): Promise<string> {
+async function sendWithEvents(to: string, events: SesEventType[], hashKey = f.settings.hashKey): Promise<string> {
   n += 1;
   const emailId = `er-${n}`;
   await createSender(senderFor(f, { hashKey }))(batch(requestMessage({ to, templateName: 'receipt', emailId, templateData: { name: 'A', orderId: emailId, total: '1' } })), plentyOfTime);
   const messageId = (await tracking().get(emailId))?.sesMessageId;
-  for (const [i, eventType] of events.entries()) {
-    const body = {
-      Delivery: { delivery: { recipients: [to], timestamp: new Date().toISOString(), smtpResponse: '250 ok' } },
-      Bounce: { bounce: { bounceType: 'Permanent', bounceSubType: 'General', bouncedRecipients: [{ emailAddress: to, diagnosticCode: 'smtp; 550 5.1.1 user unknown' }] } },
-      Complaint: { complaint: { complainedRecipients: [{ emailAddress: to }], complaintFeedbackType: 'abuse' } },
-      Open: { open: { userAgent: 'Mail', ipAddress: '192.0.2.1' } },
-    }[eventType];
-    const detail = { eventType, mail: { messageId, destination: [to], tags: { 'ses:configuration-set': [STACK], emailId: [emailId] } }, ...body };
-    const detailType = { Delivery: 'Email Delivered', Bounce: 'Email Bounced', Complaint: 'Email Complaint Received', Open: 'Email Opened' }[eventType];
-    const event = { version: '0', id: `ses-${emailId}-${i}`, 'detail-type': detailType, source: 'aws.ses', time: new Date(Date.now() + i).toISOString(), region: 'us-east-1', resources: [], detail };
-    await createFeedback(feedbackFor(f))({ Records: [{ messageId: `m-${emailId}-${i}`, body: JSON.stringify(event) }] });
-  }
+  for (const [i, eventType] of events.entries()) await feed(to, emailId, messageId, eventType, i, hashKey);
   return emailId;
 }
 
@@ -207,6 +214,69 @@ describe('erase (core, on DynamoDB Local)', () => {
     const err = await erase(to, {}, deps({}, { 'erase.confirm': false })).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERASE_DECLINED', exitCode: 1 });
     expect(await remaining(to)).toBe(1);
+  });
+
+  it('a bounce SES reports after the erasure is kept as the keyed hash, never as the address; the mark alone blocks nothing', async () => {
+    const to = 'late-bounce@customer.example';
+    const emailId = await sendWithEvents(to, ['Delivery'], HASH_KEY);
+    const messageId = (await tracking().get(emailId))?.sesMessageId;
+    const erasedAt = Date.now();
+    const receipt = await erase(to);
+    expect(receipt).toMatchObject({ found: { emails: 1, suppressionEntries: 0 }, suppression: { suppressed: false, kept: 'none' } });
+    expect(receipt.notes.join('\n')).toMatch(/A keyed hash of the address, which blocks nothing, stays until \d{4}-\d{2}-\d{2}, so that a bounce or complaint/);
+    const mark = await store(HASH_KEY).getHash(to);
+    expect(mark?.reason).toBeUndefined();
+    // Expires with the late-feedback window (90 days), through the table's TTL.
+    expect(mark?.expiresAt).toBeGreaterThan(erasedAt / 1000 + 89 * 86_400);
+    expect(mark?.expiresAt).toBeLessThan(erasedAt / 1000 + 91 * 86_400);
+    expect(await store(HASH_KEY).check(to)).toBeUndefined();
+
+    await feed(to, emailId, messageId, 'Bounce', 5, HASH_KEY);
+    expect(await store().get(to)).toBeUndefined();
+    expect(await remaining(to)).toBe(0);
+    const hash = await store(HASH_KEY).getHash(to);
+    expect(hash).toMatchObject({ reason: 'bounce', source: 'erasure', hashed: true });
+    // Kept for good now: the mark's expiry is gone, and no detail quotes the address.
+    expect(hash?.expiresAt).toBeUndefined();
+    expect(JSON.stringify(hash)).not.toContain('customer.example');
+    expect((await store(HASH_KEY).check(to))?.hashed).toBe(true);
+
+    // A second erase finds the hash that keeps it suppressed, and nothing else.
+    expect(await erase(to)).toMatchObject({ nothingFound: true, found: { emails: 0, suppressionEntries: 1 }, suppression: { suppressed: true, reason: 'bounce', kept: 'keyed-hash' } });
+  });
+
+  it('a late complaint raises the kept hash to a complaint; a late soft bounce stores nothing; an address never erased is suppressed by name as before', async () => {
+    const bounced = 'late-complaint@customer.example';
+    const emailId = await sendWithEvents(bounced, ['Bounce'], HASH_KEY);
+    const messageId = (await tracking().get(emailId))?.sesMessageId;
+    await erase(bounced);
+    await feed(bounced, emailId, messageId, 'Complaint', 5, HASH_KEY);
+    expect(await store().get(bounced)).toBeUndefined();
+    expect(await store(HASH_KEY).getHash(bounced)).toMatchObject({ reason: 'complaint', hashed: true });
+
+    const soft = 'late-soft@customer.example';
+    const softId = await sendWithEvents(soft, ['Delivery'], HASH_KEY);
+    const softMessage = (await tracking().get(softId))?.sesMessageId;
+    await erase(soft);
+    await feed(soft, softId, softMessage, 'SoftBounce', 5, HASH_KEY);
+    expect(await store().get(soft)).toBeUndefined();
+    expect((await store(HASH_KEY).getHash(soft))?.reason).toBeUndefined();
+
+    const never = 'never-erased@customer.example';
+    await sendWithEvents(never, ['Bounce'], HASH_KEY);
+    expect(await store().get(never)).toMatchObject({ reason: 'bounce' });
+    expect(await store(HASH_KEY).getHash(never)).toBeUndefined();
+  });
+
+  it('after the mark expires, feedback for the address is stored by name again', async () => {
+    const to = 'expired-mark@customer.example';
+    const emailId = await sendWithEvents(to, ['Delivery'], HASH_KEY);
+    const messageId = (await tracking().get(emailId))?.sesMessageId;
+    // An erasure 91 days ago: its mark has expired, though DynamoDB may not have deleted it yet.
+    await erase(to, {}, deps({ now: () => new Date(Date.now() - 91 * 86_400_000) }));
+    expect(await store(HASH_KEY).getHash(to)).toBeDefined();
+    await feed(to, emailId, messageId, 'Bounce', 5, HASH_KEY);
+    expect(await store().get(to)).toMatchObject({ reason: 'bounce' });
   });
 
   it('--forget-suppression of a complaint needs --force, as `suppression remove` does: without it nothing is read away, asked or erased', async () => {

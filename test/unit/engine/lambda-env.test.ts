@@ -40,25 +40,20 @@ describe('the Lambda handlers\' settings', () => {
     }
   });
 
-  it('the Sender reads the suppression hash key from the secret; Feedback, which never needs it, does not', async () => {
-    const sender = await engineSettingsFromEnvironment({ hashKey: true });
-    expect(sender.hashKey?.toString('utf8')).toBe('the-hash-key');
+  it('reads the suppression hash key from the secret (the Sender checks hashes, Feedback writes them for erased addresses)', async () => {
+    const settings = await engineSettingsFromEnvironment();
+    expect(settings.hashKey?.toString('utf8')).toBe('the-hash-key');
     expect(secrets.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual([{ SecretId: ENV.SUPPRESSION_HASH_SECRET_ARN }]);
-
-    secrets.resetHistory();
-    const feedback = await engineSettingsFromEnvironment({ hashKey: false });
-    expect(feedback.hashKey).toBeUndefined();
-    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
 
   it('without a secret configured, no key and no call', async () => {
     delete process.env.SUPPRESSION_HASH_SECRET_ARN;
-    expect((await engineSettingsFromEnvironment({ hashKey: true })).hashKey).toBeUndefined();
+    expect((await engineSettingsFromEnvironment()).hashKey).toBeUndefined();
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
 
   it('requests given back to the queue go through SQS, whose client is made on that first use', async () => {
-    const settings = await engineSettingsFromEnvironment({ hashKey: false });
+    const settings = await engineSettingsFromEnvironment();
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
     const message = { messageId: 'r-1', receiptHandle: 'h', body: '{"detail":{}}', attributes: {}, messageAttributes: {}, eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:shop-send' };
     await settings.requeue?.requeue(message as never, 30_000, { requeues: 0, waitingSince: 1 });
