@@ -4,6 +4,7 @@ import en from 'zod/v4/locales/en.js';
 import { normaliseAddress } from './address.js';
 import { ERROR_TYPES, PermanentFailure, type ErrorType } from './error-types.js';
 import { isReservedTagName, isTagValue } from './ses-tags.js';
+import { parseSendAt, sendAtProblem, sendAtSchema } from './send-at.js';
 
 /**
  * The "Email Request" event contract (v1), and the SESMailEngine shape it also accepts
@@ -164,6 +165,7 @@ export const requestDetailSchema = z
     headers: z.optional(headers),
     tags: z.optional(tags),
     metadata: z.optional(z.record(z.string(), z.unknown()).check(z.superRefine(checkStorable))),
+    sendAt: z.optional(sendAtSchema),
   })
   .check(z.superRefine((detail, ctx) => {
     if (detail.templateData && jsonSize(detail.templateData) > MAX_TEMPLATE_DATA_BYTES) {
@@ -193,6 +195,8 @@ export interface EmailRequest {
   headers: Array<{ name: string; value: string }>;
   tags: Record<string, string>;
   metadata?: Record<string, unknown>;
+  /** When to send (ISO UTC), when the request asked for a time; see src/model/send-at.ts. */
+  sendAt?: string;
   /** The publisher's `Source` and the EventBridge event id. */
   source?: string;
   eventId: string;
@@ -271,6 +275,9 @@ export function parseRequestMessage(body: string, sqsMessageId: string, now: Dat
   }
 
   const d = parsed.data;
+  const sendAt = d.sendAt === undefined ? undefined : parseSendAt(d.sendAt);
+  const tooFar = sendAt && sendAtProblem(sendAt, now);
+  if (tooFar) return reject({ ...base, emailId: callerId, recipient: knownRecipient, templateName: d.templateName }, ERROR_TYPES.invalidRequest, tooFar);
   const from = d.from ?? d.senderOverride;
   return {
     ok: true,
@@ -288,6 +295,7 @@ export function parseRequestMessage(body: string, sqsMessageId: string, now: Dat
       headers: Object.entries(d.headers ?? {}).map(([name, value]) => ({ name, value })),
       tags: d.tags ?? {},
       metadata: d.metadata,
+      ...(sendAt ? { sendAt: sendAt.toISOString() } : {}),
       source,
       eventId,
       requestedAt,
