@@ -5,6 +5,7 @@ import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk, historySk } from '../model/ta
 import { DELIVERED_STATUSES, STATUS_RANK, supersedesCondition, type EmailStatus } from '../model/statuses.js';
 import { dayShardOf, expiryFor, scheduledShardOf, type HistoryEntry, type TrackingRecord } from './record.js';
 import { readPage } from '../util/paging.js';
+import { cancelScheduledUpdate, rescheduleUpdate, RESCHEDULE_TRIES } from '../model/schedule-writes.js';
 
 export interface TrackingStoreOptions {
   tableName: string;
@@ -365,19 +366,8 @@ export class TrackingStore {
    * the record after the write, or, when the email was not scheduled (any more), as it is.
    */
   async cancelScheduled(emailId: string): Promise<{ cancelled: boolean; record?: TrackingRecord }> {
-    const now = this.now().toISOString();
     try {
-      const out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.key(emailId),
-          UpdateExpression: 'SET #s = :cancelled, statusRank = :rank, updatedAt = :now, cancelledAt = :now REMOVE scheduledShard, pendingRequest',
-          ConditionExpression: '#s = :scheduled',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':cancelled': 'cancelled', ':rank': STATUS_RANK.cancelled, ':now': now, ':scheduled': 'scheduled' },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const out = await this.db.send(new UpdateCommand(cancelScheduledUpdate(this.table, emailId, this.now().toISOString())));
       return { cancelled: true, record: out.Attributes as TrackingRecord };
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
@@ -385,30 +375,21 @@ export class TrackingStore {
     }
   }
 
-  /** Moves a scheduled email's `sendAt` (and its retention with it), only while it is scheduled. */
-  async reschedule(emailId: string, sendAt: string): Promise<{ moved: boolean; record?: TrackingRecord }> {
-    const now = this.now();
-    try {
-      const out = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.key(emailId),
-          UpdateExpression: 'SET sendAt = :at, updatedAt = :now, expiresAt = :expires',
-          ConditionExpression: '#s = :scheduled',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: {
-            ':at': sendAt,
-            ':now': now.toISOString(),
-            ':expires': expiryFor(new Date(Math.max(now.getTime(), Date.parse(sendAt))), this.options.retentionDays),
-            ':scheduled': 'scheduled',
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return { moved: true, record: out.Attributes as TrackingRecord };
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-      return { moved: false, record: await this.get(emailId) };
+  /**
+   * Moves a scheduled email's `sendAt`, only while it is scheduled. Its expiry moves by as much,
+   * so it keeps the retention the Sender gave it after sendAt (whoever reschedules need not know it).
+   */
+  async reschedule(emailId: string, sendAt: string): Promise<{ moved: boolean; record?: TrackingRecord; previousSendAt?: string }> {
+    for (let tries = 1; ; tries++) {
+      const record = await this.get(emailId);
+      if (!record || record.status !== 'scheduled' || !record.sendAt) return { moved: false, record };
+      try {
+        const out = await this.db.send(new UpdateCommand(rescheduleUpdate(this.table, emailId, { sendAt, was: record.sendAt, now: this.now().toISOString() })));
+        return { moved: true, record: out.Attributes as TrackingRecord, previousSendAt: record.sendAt };
+      } catch (err) {
+        // Fired, cancelled or moved by someone else in between: read it again.
+        if (!isConditionFailure(err) || tries >= RESCHEDULE_TRIES) throw err;
+      }
     }
   }
 
