@@ -48,7 +48,7 @@ export function scheduledSends(ctx: {
       sendAt = existing.sendAt ?? sendAt;
     }
     // Written whether or not the record was new (the entry is keyed on the event): a redelivery completes what a crash left out.
-    await tracking.addHistory({ emailId: request.emailId, event: 'scheduled', status: 'scheduled', time: now().toISOString(), keyTime: request.keyTime, eventId: `${request.eventId}:scheduled`, details: { sendAt: request.sendAt } });
+    await tracking.addHistory({ emailId: request.emailId, event: 'scheduled', status: 'scheduled', time: now().toISOString(), keyTime: request.keyTime, eventId: `${request.eventId}:scheduled`, details: { sendAt: request.sendAt }, keepFrom: sendAt });
     const via = await wakeAt(request.emailId, sendAt, message);
     log.info('send.scheduled', { emailId: request.emailId, sendAt, wakeUp: via });
     return 'scheduled';

@@ -57,6 +57,8 @@ export interface HistoryEntry {
   keyTime?: string;
   eventId: string;
   details?: Record<string, unknown>;
+  /** Keep the entry at least until this time (ISO), as long as its record: a scheduled email's entries live past its sendAt. */
+  keepFrom?: string;
 }
 
 /** Spreads one day's records over DAY_SHARDS partitions so the by-day index has no hot key. */

@@ -426,7 +426,7 @@ export class TrackingStore {
       time: entry.time,
       eventId: entry.eventId,
       details: entry.details && Object.keys(stripUndefined(entry.details)).length ? stripUndefined(entry.details) : undefined,
-      expiresAt: expiryFor(this.now(), this.options.retentionDays),
+      expiresAt: expiryFor(new Date(Math.max(this.now().getTime(), entry.keepFrom ? Date.parse(entry.keepFrom) || 0 : 0)), this.options.retentionDays),
     });
     return this.putIfAbsent(item);
   }

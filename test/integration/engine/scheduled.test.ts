@@ -1,3 +1,4 @@
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../../src/engine/deps.js';
 import { createWakeUps } from '../../../src/engine/schedule.js';
@@ -73,6 +74,10 @@ describe('scheduled sends', () => {
     expect(record?.pendingRequest).toContain(id);
     // Its retention counts from sendAt: it cannot expire before it is sent.
     expect(record!.expiresAt).toBeGreaterThanOrEqual(Math.floor(sendAt / 1000) + f.settings.retentionDays * 86_400);
+    const items = await f.settings.clients.dynamodb.send(new QueryCommand({ TableName: f.settings.trackingTable, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `EMAIL#${id}` } } }));
+    // Its history too: the `scheduled` entry is there as long as the record.
+    expect(items.Items).toHaveLength(2);
+    for (const item of items.Items ?? []) expect(Number(item.expiresAt.N)).toBeGreaterThanOrEqual(Math.floor(sendAt / 1000) + f.settings.retentionDays * 86_400);
     const listed = await e.tracking.listScheduledShard(scheduledShardOf(id), { limit: 200 });
     expect(listed.records.map((r) => r.emailId)).toContain(id);
     expect(await mailsTo(id)).toHaveLength(0);
