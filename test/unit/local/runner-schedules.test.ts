@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startRunner, type EngineHooks } from '../../../src/local/runner/runner.js';
 import { LocalSchedules } from '../../../src/local/runner/schedules.js';
+import { testRunnerConfig } from '../../helpers/local-stack.js';
 
 const dirs: string[] = [];
 const open: LocalSchedules[] = [];
@@ -69,4 +71,43 @@ describe('the local runner’s one-time schedules', () => {
     expect(second.list().map((s) => s.name)).toEqual(['b']);
     expect(JSON.parse(readFileSync(file, 'utf8')).schedules.map((s: { name: string }) => s.name)).toEqual(['b']);
   });
+});
+
+describe('the runner’s schedules across a restart', () => {
+  it('a schedule made before the runner stopped fires onto the send queue once the runner is back, and one further ahead stays pending', async () => {
+    const config = testRunnerConfig('runner-schedules');
+    dirs.push(config.dataDir);
+    const received: string[] = [];
+    let captured: EngineHooks | undefined;
+    const engine = (hooks: EngineHooks) => {
+      captured = hooks;
+      return {
+        sender: async (event: { Records: Array<{ body: string }> }) => {
+          received.push(...event.Records.map((r) => r.body));
+          return { batchItemFailures: [] };
+        },
+        feedback: async () => ({ batchItemFailures: [] }),
+      };
+    };
+
+    const first = await startRunner({ config, engine });
+    await captured!.schedules.create({ name: 'soon', at: new Date(Date.now() + 1_000), body: '{"wake":"soon"}' });
+    await captured!.schedules.create({ name: 'later', at: new Date(Date.now() + 3_600_000), body: '{"wake":"later"}' });
+    expect(first.state().schedules).toBe(2);
+    await first.close();
+
+    // Its time passes while the runner is down.
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(received).toEqual([]);
+    const second = await startRunner({ config, engine });
+    try {
+      const deadline = Date.now() + 5_000;
+      while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(received).toEqual(['{"wake":"soon"}']);
+      expect(second.state().schedules).toBe(1);
+      expect(captured!.schedules.list().map((s) => s.name)).toEqual(['later']);
+    } finally {
+      await second.close();
+    }
+  }, 20_000);
 });
