@@ -1,6 +1,6 @@
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { createHash } from 'node:crypto';
-import { awsErrorName } from '../aws/error-names.js';
+import { awsErrorName, isThrottling, isTransient } from '../aws/error-names.js';
 import { wakeUpMessage } from '../model/wake-up.js';
 import { MAX_REQUEUE_DELAY_MS, type RequeuePort } from './requeue.js';
 import type { SqsRecord } from './sqs.js';
@@ -51,8 +51,17 @@ export function createWakeUps(deps: { requeue?: RequeuePort; schedules?: OneTime
         await deps.requeue.requeue({ messageId: `wake-up:${emailId}`, body, eventSourceARN: via?.eventSourceARN }, wait);
         return 'queue';
       }
-      await deps.schedules.create({ name: scheduleName(emailId, sendAt), at: sendAt, body });
-      return 'schedule';
+      try {
+        await deps.schedules.create({ name: scheduleName(emailId, sendAt), at: sendAt, body });
+        return 'schedule';
+      } catch (err) {
+        // Scheduler throttled or failed for a moment (a burst of scheduled requests can exceed its
+        // CreateSchedule rate): wake up in 15 minutes and try again then, rather than hand the
+        // request back and spend its receives on the way to the DLQ.
+        if (!deps.requeue || !(isThrottling(err) || isTransient(err))) throw err;
+        await deps.requeue.requeue({ messageId: `wake-up:${emailId}`, body, eventSourceARN: via?.eventSourceARN }, limit);
+        return 'queue';
+      }
     },
   };
 }

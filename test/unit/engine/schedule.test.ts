@@ -65,6 +65,20 @@ describe('wake-ups for scheduled sends', () => {
     sqs.restore();
   });
 
+  it('when Scheduler throttles, wake up in 15 minutes to try again instead of failing; a refusal that will not pass is thrown', async () => {
+    const queued: number[] = [];
+    const requeue = { requeue: async (_m: unknown, delayMs: number) => void queued.push(delayMs) };
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } });
+    const denied = Object.assign(new Error('not authorized to perform: iam:PassRole'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+    let failure: Error = throttled;
+    const wakeUps = createWakeUps({ requeue, schedules: { create: async () => Promise.reject(failure) }, now: () => NOW });
+    expect(await wakeUps.wakeAt('busy', new Date(NOW.getTime() + 86_400_000))).toBe('queue');
+    expect(queued).toEqual([900_000]);
+    failure = denied;
+    await expect(wakeUps.wakeAt('busy', new Date(NOW.getTime() + 86_400_000))).rejects.toThrow(/PassRole/);
+    expect(queued).toHaveLength(1);
+  });
+
   it('refuse a time further than 15 minutes ahead when there is no scheduler', async () => {
     const wakeUps = createWakeUps({ requeue: { requeue: async () => undefined }, now: () => NOW });
     await expect(wakeUps.wakeAt('x', new Date(NOW.getTime() + 3_600_000))).rejects.toThrow(/no scheduler/);
