@@ -56,7 +56,9 @@ export default tseslint.config(
   },
   {
     // mailengine/client runs inside apps: of the packages, only the EventBridge client. zod comes
-    // with the request schema of src/model, whichever zod that is written with.
+    // with the request schema of src/model, whichever zod that is written with. The one exception
+    // is not a static import: `cancel` and `reschedule` import the DynamoDB clients when an app
+    // first calls them (src/client/schedule.ts), so an app that only sends never loads them.
     files: ['src/client/**/*.ts'],
     rules: {
       'no-restricted-imports': [

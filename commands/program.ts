@@ -91,6 +91,12 @@ function firstOperand(program: Command, argv: readonly string[]): string | undef
  */
 const HELP = {
   showGlobalOptions: true,
+  // The root's flags only: a parent command's own options (`send --template`) are not its subcommands'.
+  visibleGlobalOptions(this: Help, cmd: Command): Option[] {
+    let root = cmd;
+    while (root.parent) root = root.parent;
+    return root === cmd ? [] : root.options.filter((option) => !option.hidden);
+  },
   optionDescription(this: Help, option: Option): string {
     return Help.prototype.optionDescription.call(this, option).replace(/\bdefault: "((?:[^"\\]|\\.)*)"/, 'default: $1');
   },

@@ -9,6 +9,7 @@ import type { LocalAttachment } from '../src/operations/send-test-attachments.js
 import { SIMULATIONS } from '../src/operations/simulations.js';
 import { defineAction, type Runtime } from './runtime.js';
 import { detailText } from './status/lookup.js';
+import { registerSendSchedule } from './send-schedule.js';
 
 const timeoutOption = (z: Zod) =>
   z
@@ -28,6 +29,7 @@ export const sendOptions = (z: Zod) =>
     emailId: z.string().min(1).optional(),
     timeout: timeoutOption(z).default(60),
     attach: z.array(z.string().min(1)).optional(),
+    at: z.string().min(1).optional(),
   });
 
 /** The send timeline has an extra column, so its details are cut shorter than `status lookup`'s. */
@@ -55,25 +57,36 @@ export function renderSendTest(r: SendTestResult): string {
         ),
   );
   const waited = `${(r.waitedMs / 1000).toFixed(1)} s`;
-  if (r.ok) lines.push(`✔ ${r.outcome}, as expected (${waited}).`);
+  if (r.ok && r.outcome === 'scheduled') lines.push(scheduledLine(r, waited));
+  else if (r.ok) lines.push(`✔ ${r.outcome}, as expected (${waited}).`);
   else if (r.timedOut) lines.push(`✖ no outcome within ${(r.timeoutMs / 1000).toFixed(0)} s; last seen: ${r.status ?? 'no tracking record'}.`);
   else lines.push(`✖ ${r.outcome}${r.errorType ? ` (${r.errorType})` : ''}, expected ${r.expected}.`);
   return lines.join('\n');
 }
 
+/** `send --test --at`: what was scheduled, and how to follow, move or cancel it. */
+function scheduledLine(r: SendTestResult, waited: string): string {
+  return [
+    `✔ scheduled for ${r.sendAt} (${waited}).`,
+    `Follow it: mailengine status lookup --email-id ${r.emailId} · move it: mailengine send reschedule ${r.emailId} --at <time> · cancel it: mailengine send cancel ${r.emailId}`,
+  ].join('\n');
+}
+
 export function registerSend(program: Command, runtime: Runtime): void {
-  program
+  const send = program
     .command('send')
     .description('send a test email through the engine (the real path: its bus, Sender and SES) and wait for the outcome')
     .option('--test', 'send a test email (the only kind `send` sends; apps publish Email Request events themselves)')
     .option('--simulate <outcome>', `use the SES mailbox simulator: ${SIMULATIONS.join(', ')}`)
     .option('--to <address>', 'a real recipient instead of the simulator (expects delivered)')
-    .requiredOption('--template <name>', 'the template to send (as pushed to the engine)')
+    // Required of `send --test` itself, checked below: commander would also demand it of `send cancel`.
+    .option('--template <name>', 'the template to send (as pushed to the engine)')
     .option('--data <json>', "template data as a JSON object (default: the template's sampleData)")
     .option('--data-file <file>', 'template data from a JSON file')
     .option('--email-id <id>', 'the emailId to use (default: a new test-… id)')
     .option('--timeout <seconds>', 'how long to wait for the outcome', '60')
     .option('--attach <[cid=]file>', 'upload a file to the attachments prefix and send it with the email; cid=file sends it inline for <img src="cid:…"> (repeatable)', (value: string, list: string[] = []) => [...list, value])
+    .option('--at <time>', 'schedule it: ISO 8601 with an offset, or from now (+10m, +2h); the wait ends once the engine has it scheduled')
     .addHelpText(
       'after',
       [
@@ -115,6 +128,12 @@ export function registerSend(program: Command, runtime: Runtime): void {
         if (!result.ok) throw sendTestFailure(result);
       }),
     );
+  send.hook('preAction', (_send, action) => {
+    if (action === send && send.getOptionValue('template') === undefined) {
+      send.error("error: required option '--template <name>' not specified", { code: 'commander.missingMandatoryOptionValue' });
+    }
+  });
+  registerSendSchedule(send, runtime);
 }
 
 async function readAttachFiles(cwd: string, specs: string[]): Promise<LocalAttachment[]> {

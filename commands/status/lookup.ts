@@ -21,6 +21,7 @@ export const lookupOptions = (z: Zod) =>
     until: z.string().min(1).optional(),
     limit: limitOption(z).optional(),
     next: z.string().min(1).optional(),
+    status: z.string().min(1).optional(),
     wide: z.boolean().default(false),
   });
 
@@ -45,7 +46,7 @@ export interface LookupView {
 }
 
 function renderEmail(email: EmailView, view: LookupView): { text: string; cut: boolean } {
-  const facts = [email.status, email.recipient, email.templateName ? `template ${email.templateName}` : undefined, `created ${email.createdAt}`, `attempts ${email.attempts}`].filter(Boolean);
+  const facts = [email.status, email.recipient, email.templateName ? `template ${email.templateName}` : undefined, email.sendAt ? `send at ${email.sendAt}` : undefined, `created ${email.createdAt}`, `attempts ${email.attempts}`].filter(Boolean);
   const lines = [`${email.emailId}  ${facts.join(' · ')}`];
   if (email.sesMessageId) lines.push(`  SES message id ${email.sesMessageId}`);
   if (email.errorType) lines.push(`  ${email.errorType}: ${email.errorMessage ?? ''}`.trimEnd());
@@ -70,7 +71,9 @@ export function renderLookup(result: LookupResult, view: LookupView = { wide: fa
       ? `${result.emails.length} email${result.emails.length === 1 ? '' : 's'} to ${q.recipient}, newest first`
       : q.by === 'time'
         ? `${result.emails.length} email${result.emails.length === 1 ? '' : 's'} created ${q.since} – ${q.until}, newest first`
-        : undefined;
+        : q.by === 'scheduled'
+          ? `${result.emails.length} scheduled email${result.emails.length === 1 ? '' : 's'}, soonest first`
+          : undefined;
   const emails = result.emails.map((email) => renderEmail(email, view));
   const blocks = emails.map((e) => e.text);
   if (heading) blocks.unshift(heading);
@@ -82,16 +85,17 @@ export function renderLookup(result: LookupResult, view: LookupView = { wide: fa
 export function registerStatusLookup(status: Command, runtime: Runtime): void {
   status
     .command('lookup')
-    .description('find emails by recipient, emailId, SES message id or time, each with its timeline (not found: exit 4)')
+    .description('find emails by recipient, emailId, SES message id or time, or list the scheduled ones, each with its timeline (not found: exit 4)')
     .option('--recipient <address>', 'emails sent to this address, newest first')
     .option('--email-id <id>', 'the email with this emailId')
     .option('--message-id <id>', 'the email SES knows by this message id')
     .option('--since <time>', 'emails created since: 2026-11-22, 2026-11-22T09:30:00Z, or an age such as 24h or 7d (UTC)')
     .option('--until <time>', 'emails created until (default: now); a date includes that whole day')
     .option('--limit <n>', 'emails per page, 1-200 (default: 20; with --next, the page size of the lookup that printed it)')
-    .option('--next <token>', 'the next page of an earlier --recipient or --since lookup (its "More:" line)')
+    .option('--status <status>', 'scheduled: the emails waiting for their sendAt, soonest first')
+    .option('--next <token>', 'the next page of an earlier --recipient, --since or --status lookup (its "More:" line)')
     .option('--wide', `show every event's details whole (without it, they are cut at ${DETAIL_WIDTH} characters)`)
-    .addHelpText('after', '\nLookups read the engine\'s indexes (by-recipient, by-message-id, by-day); they never scan the table.')
+    .addHelpText('after', '\nLookups read the engine\'s indexes (by-recipient, by-message-id, by-day, by-send-at); they never scan the table.')
     .action(
       defineAction(runtime, 'status lookup', lookupOptions, async (options, ctx) => {
         const { lookupEmails, planLookup } = await import('../../src/operations/lookup.js');

@@ -44,6 +44,8 @@ export function prepareEntry(request: unknown, target: { busName: string; source
     if (engineName in rest) return refused(ERROR_TYPES.invalidRequest, `${engineName}: the client takes it as \`${clientName}\``, callerId);
   }
   const emailId = rest.emailId === undefined ? newEmailId() : rest.emailId;
+  // A Date travels as the ISO time it is (UTC); an invalid one as the text the engine will refuse.
+  if (rest.sendAt instanceof Date) rest.sendAt = Number.isNaN(rest.sendAt.getTime()) ? 'Invalid Date' : rest.sendAt.toISOString();
   const detail = { ...rest, templateName: template, ...(data === undefined ? {} : { templateData: data }), emailId };
 
   let text: string;

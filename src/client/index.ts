@@ -4,4 +4,4 @@
  * libraries.
  */
 export { createMailer, DEFAULT_SOURCE } from './mailer.js';
-export type { AnyTemplates, EventBridgeSender, Mailbox, MailAttachment, Mailer, MailerOptions, MailError, MailOptions, MailRequest, MailRequestFor, SendResult } from './types.js';
+export type { AnyTemplates, DynamoDBSender, EventBridgeSender, Mailbox, MailAttachment, Mailer, MailerOptions, MailError, MailOptions, MailRequest, MailRequestFor, ScheduleResult, SendResult } from './types.js';

@@ -5,7 +5,7 @@ import { backoffDelay } from '../util/backoff.js';
 import { mapConcurrent } from '../util/pool.js';
 import { sleep } from '../util/sleep.js';
 import { groupIntoCalls, prepareEntry, type PreparedEntry } from './entries.js';
-import type { AnyTemplates, EventBridgeSender, Mailer, MailerOptions, MailError, MailRequest, SendResult } from './types.js';
+import type { AnyTemplates, DynamoDBSender, EventBridgeSender, Mailer, MailerOptions, MailError, MailRequest, ScheduleResult, SendResult } from './types.js';
 
 export const DEFAULT_SOURCE = 'mailengine.client';
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -108,9 +108,27 @@ export function createMailer<T extends object = AnyTemplates>(options: MailerOpt
     return results;
   }
 
+  // cancel and reschedule: their module and the DynamoDB client load on first use.
+  let dynamodb: Promise<DynamoDBSender> | undefined;
+  const scheduleTarget = async () => {
+    if (!options.trackingTable) throw new TypeError("cancel and reschedule need createMailer's trackingTable option: the engine's tracking table (the stack's TrackingTableName output)");
+    dynamodb ??= options.dynamoDbClient
+      ? Promise.resolve(options.dynamoDbClient)
+      : import('@aws-sdk/client-dynamodb').then(({ DynamoDBClient }) => new DynamoDBClient({ ...(options.region ? { region: options.region } : {}) }));
+    return { dynamodb: (await dynamodb) as never, trackingTable: options.trackingTable, eventBridge: client, busName: settings.busName };
+  };
+
   return {
     send: async (request) => (await sendBatch([request as MailRequest<T>]))[0],
     sendBatch,
+    async cancel(emailId: string): Promise<ScheduleResult> {
+      const { cancelEmail } = await import('./schedule.js');
+      return cancelEmail(await scheduleTarget(), emailId);
+    },
+    async reschedule(emailId: string, sendAt: string | Date): Promise<ScheduleResult> {
+      const { rescheduleEmail } = await import('./schedule.js');
+      return rescheduleEmail(await scheduleTarget(), emailId, sendAt);
+    },
   };
 }
 

@@ -46,6 +46,12 @@ export interface MailOptions {
   metadata?: Record<string, unknown>;
   /** Files to send with the email, uploaded first under `attachments/` in the engine's bucket (docs/sending.md#attachments). */
   attachments?: MailAttachment[];
+  /**
+   * Send it later: a `Date`, or an ISO 8601 time with its offset (`2026-12-24T09:00:00+01:00`), at
+   * most 365 days ahead (a past time sends now). Until then the email is `scheduled` and can be
+   * cancelled or rescheduled (`cancel`, `reschedule`).
+   */
+  sendAt?: string | Date;
 }
 
 /** One attachment: an object the app uploaded to the engine's attachments prefix. */
@@ -108,6 +114,17 @@ export interface EventBridgeSender {
   send(command: never, options?: unknown): Promise<unknown>;
 }
 
+/** What `cancel` or `reschedule` did: the email's status now, or why nothing changed. */
+export type ScheduleResult =
+  | { ok: true; emailId: string; status: 'cancelled' | 'scheduled'; sendAt?: string }
+  /** `error.code`: `not_scheduled` (already sent, cancelled …: `status` says which), `not_found`, `invalid_request`, or the AWS error's name. */
+  | { ok: false; emailId: string; status?: string; error: MailError };
+
+/** The calls of a DynamoDB client `cancel` and `reschedule` make: any `DynamoDBClient` has it. */
+export interface DynamoDBSender {
+  send(command: never, options?: unknown): Promise<unknown>;
+}
+
 export interface MailerOptions {
   /** The engine's bus: `<stack>-bus` (the stack's `EventBusName` output), or its ARN. */
   busName: string;
@@ -128,6 +145,14 @@ export interface MailerOptions {
   backoff?: { baseMs?: number; maxMs?: number };
   /** PutEvents calls in flight at once for a large batch (default 4). */
   concurrency?: number;
+  /**
+   * The engine's tracking table (the stack's `TrackingTableName` output): needed only by `cancel`
+   * and `reschedule`, which are conditional writes on the email's record there. The caller needs
+   * `dynamodb:GetItem` and `dynamodb:UpdateItem` on it.
+   */
+  trackingTable?: string;
+  /** The DynamoDB client for `cancel` and `reschedule`; when absent, one is made from the environment, in `region`. */
+  dynamoDbClient?: DynamoDBSender;
 }
 
 export interface Mailer<T extends object = AnyTemplates> {
@@ -138,4 +163,13 @@ export interface Mailer<T extends object = AnyTemplates> {
    * result per request, in input order. Entries that succeeded are never sent again.
    */
   sendBatch(requests: ReadonlyArray<MailRequest<T>>): Promise<SendResult[]>;
+  /**
+   * Cancels a scheduled email (one sent with `sendAt`): it becomes `cancelled` and is never sent.
+   * Race-free against the moment it is due: either the cancel or the send wins. An email that is
+   * not scheduled any more is `{ ok: false, error: { code: 'not_scheduled' }, status }`. Needs
+   * `trackingTable`; never throws for an AWS failure.
+   */
+  cancel(emailId: string): Promise<ScheduleResult>;
+  /** Moves a scheduled email to `sendAt` (a Date, or ISO 8601 with offset). Needs `trackingTable` and publishes on the bus. */
+  reschedule(emailId: string, sendAt: string | Date): Promise<ScheduleResult>;
 }

@@ -9,6 +9,7 @@ import type { FeedbackDeps } from './feedback.js';
 import { noMetrics, withDimensions, type EngineMetrics } from './metrics.js';
 import { SendPacer } from './pacer.js';
 import type { RequeuePolicy, RequeuePort } from './requeue.js';
+import { createWakeUps, type OneTimeSchedules } from './schedule.js';
 import type { SenderDeps } from './sender.js';
 import { EventBridgeStatusPublisher, type EngineLogger, type StatusEventPublisher } from './status-events.js';
 import { TemplateSource } from './template-source.js';
@@ -44,6 +45,8 @@ export interface EngineSettings {
   /** Where throttled requests go back to, delayed (the send queue). */
   requeue?: RequeuePort;
   requeuePolicy?: RequeuePolicy;
+  /** One-time schedules onto the send queue, for scheduled sends more than 15 minutes ahead (nearer ones use `requeue`). */
+  schedules?: OneTimeSchedules;
 }
 
 export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
@@ -79,6 +82,7 @@ export function buildSenderDeps(s: EngineSettings): SenderDeps {
     ...(s.sendRatePerInstance && s.sendRatePerInstance > 0 ? { pacer: new SendPacer({ ratePerSecond: s.sendRatePerInstance }) } : {}),
     ...(s.requeue ? { requeue: s.requeue } : {}),
     ...(s.requeuePolicy ? { requeuePolicy: s.requeuePolicy } : {}),
+    ...(s.requeue || s.schedules ? { wakeUps: createWakeUps({ requeue: s.requeue, schedules: s.schedules }) } : {}),
     config: { configurationSet: s.configurationSet, defaultFrom: s.defaultFrom },
     log: s.log,
     metrics: metricsFor(s, 'sender'),

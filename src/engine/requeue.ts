@@ -8,8 +8,11 @@ import type { SqsRecord } from './sqs.js';
  * receive, and enough of those (sustained throttling) would move it to the dead letter queue.
  */
 export interface RequeuePort {
-  /** Sends a copy of `message`'s body to its queue, hidden for `delayMs`; resolves once the queue accepted it. */
-  requeue(message: SqsRecord, delayMs: number, state: RequeueState): Promise<void>;
+  /**
+   * Sends a copy of `message`'s body to its queue, hidden for `delayMs`; resolves once the queue
+   * accepted it. Without `state` the copy carries no requeue attributes (a scheduled send's wake-up).
+   */
+  requeue(message: SqsRecord, delayMs: number, state?: RequeueState): Promise<void>;
 }
 
 /** What a requeued copy carries, as SQS message attributes. */
@@ -70,7 +73,7 @@ export class SqsRequeue implements RequeuePort {
     private readonly queueUrl?: string,
   ) {}
 
-  async requeue(message: SqsRecord, delayMs: number, state: RequeueState): Promise<void> {
+  async requeue(message: SqsRecord, delayMs: number, state?: RequeueState): Promise<void> {
     const queueUrl = this.queueUrl ?? (message.eventSourceARN ? queueUrlFromArn(message.eventSourceARN) : undefined);
     if (!queueUrl) throw new Error('no queue to give the request back to: SEND_QUEUE_URL is unset and the record names no eventSourceARN');
     // Loaded on first use: the CLI reaches this module through the local runner and must not load the SDK for --help.
@@ -80,10 +83,14 @@ export class SqsRequeue implements RequeuePort {
         QueueUrl: queueUrl,
         MessageBody: message.body,
         DelaySeconds: Math.min(900, Math.max(0, Math.ceil(delayMs / 1000))),
-        MessageAttributes: {
-          [REQUEUE_ATTRIBUTES.requeues]: { DataType: 'Number', StringValue: String(state.requeues) },
-          [REQUEUE_ATTRIBUTES.waitingSince]: { DataType: 'Number', StringValue: String(state.waitingSince) },
-        },
+        ...(state
+          ? {
+              MessageAttributes: {
+                [REQUEUE_ATTRIBUTES.requeues]: { DataType: 'Number', StringValue: String(state.requeues) },
+                [REQUEUE_ATTRIBUTES.waitingSince]: { DataType: 'Number', StringValue: String(state.waitingSince) },
+              },
+            }
+          : {}),
       }),
     );
   }

@@ -18,6 +18,9 @@ import { ENGINE_METRIC, noMetrics, type EngineMetrics } from './metrics.js';
 import { ENGINE_DEFAULTS } from './defaults.js';
 import { checkTemplateData, templateFailure, type TemplateSource } from './template-source.js';
 import { backoffDelay } from '../util/backoff.js';
+import { parseWakeUp } from '../model/wake-up.js';
+import type { WakeUpPort } from './schedule.js';
+import { scheduledSends, type ScheduleOutcome } from './scheduled-sends.js';
 import { mapConcurrent } from '../util/pool.js';
 import { sleep as realSleep } from '../util/sleep.js';
 import { contentBytes, type AttachmentSource } from './attachments.js';
@@ -42,6 +45,8 @@ export interface SenderDeps {
   /** Gives throttled requests back to the queue as delayed copies; without it they fail back as batch item failures. */
   requeue?: RequeuePort;
   requeuePolicy?: RequeuePolicy;
+  /** Wakes the Sender for scheduled sends (src/engine/schedule.ts); without it a request with a future `sendAt` waits in the queue. */
+  wakeUps?: WakeUpPort;
   config: SenderConfig;
   log?: EngineLogger;
   /** Failed, retried, throttled and dead-lettered requests (ENGINE_METRIC); a no-op when absent. */
@@ -64,7 +69,7 @@ const MAX_BACKOFF_MS = 5_000;
 /** SES throttles one email at most this often within one invocation before it goes back to the queue. */
 const MAX_THROTTLES_PER_INVOCATION = 3;
 
-type Outcome = 'sent' | 'failed' | 'suppressed' | 'duplicate' | 'retry' | 'paused' | 'requeued';
+type Outcome = 'sent' | 'failed' | 'suppressed' | 'duplicate' | 'retry' | 'paused' | 'requeued' | ScheduleOutcome;
 
 interface Lookups {
   blocked: Promise<Map<string, SuppressionEntry>>;
@@ -119,10 +124,30 @@ export function createSender(deps: SenderDeps) {
   }
 
   async function processRecord(message: SqsRecord, context: InvocationContext, since: number): Promise<Outcome> {
+    const wake = parseWakeUp(message.body);
+    if (wake) return (await scheduled(message, context, since).wakeUp(wake, message)) as Outcome;
     const parsed = parseRequestMessage(message.body, message.messageId, now());
     if (!parsed.ok) return recordRejected(parsed.rejected);
     const request = parsed.request;
+    if (request.sendAt && Date.parse(request.sendAt) > now().getTime()) {
+      return (await scheduled(message, context, since).scheduleLater({ ...request, sendAt: request.sendAt }, message)) as Outcome;
+    }
+    return sendRequest(request, message, context, since);
+  }
 
+  /** Scheduled sends (src/engine/scheduled-sends.ts), sending through this Sender's own path. */
+  function scheduled(message: SqsRecord, context: InvocationContext, since: number) {
+    return scheduledSends({
+      tracking: deps.tracking,
+      wakeUps: deps.wakeUps,
+      log,
+      now,
+      recordTaken,
+      send: (request) => sendRequest(request, message, context, since),
+    });
+  }
+
+  async function sendRequest(request: EmailRequest, message: SqsRecord, context: InvocationContext, since: number): Promise<Outcome> {
     // Reads the send needs start with the claim rather than after it: each is a round trip, and
     // neither changes anything, so a request that turns out not to be ours only wasted them.
     const lookups = startLookups(request);

@@ -11,6 +11,18 @@ export const ATTACHMENTS_PREFIX = 'attachments/';
 /** SES's limit on a whole message, attachments included, as sent to it (base64 makes files a third larger). */
 export const MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
 export const MAX_ATTACHMENTS = 50;
+/** The template's lifecycle rule expires what is left under ATTACHMENTS_PREFIX after this many days. */
+export const ATTACHMENT_RETENTION_DAYS = 30;
+
+/**
+ * A scheduled email's files must still be there when it is sent: an email with attachments may be
+ * scheduled up to a day short of the prefix's expiry. What is wrong with `sendAt` read at `now`, or undefined.
+ */
+export function scheduledAttachmentsProblem(sendAt: Date, now: Date): string | undefined {
+  const days = ATTACHMENT_RETENTION_DAYS - 1;
+  if (sendAt.getTime() - now.getTime() <= days * 86_400_000) return undefined;
+  return `sendAt: an email with attachments can be scheduled at most ${days} days ahead (files under ${ATTACHMENTS_PREFIX} expire after ${ATTACHMENT_RETENTION_DAYS} days); upload them closer to the time, or send the request later`;
+}
 /** SESv2 `Attachment.FileName` and `ContentId` lengths. */
 export const MAX_FILENAME_LENGTH = 255;
 export const MAX_CONTENT_ID_LENGTH = 78;

@@ -4,7 +4,8 @@ import en from 'zod/v4/locales/en.js';
 import { normaliseAddress } from './address.js';
 import { ERROR_TYPES, PermanentFailure, type ErrorType } from './error-types.js';
 import { isReservedTagName, isTagValue } from './ses-tags.js';
-import { attachmentsSchema, type RequestAttachment } from './attachments.js';
+import { attachmentsSchema, scheduledAttachmentsProblem, type RequestAttachment } from './attachments.js';
+import { parseSendAt, sendAtProblem, sendAtSchema } from './send-at.js';
 
 /**
  * The "Email Request" event contract (v1), and the SESMailEngine shape it also accepts
@@ -166,6 +167,7 @@ export const requestDetailSchema = z
     tags: z.optional(tags),
     metadata: z.optional(z.record(z.string(), z.unknown()).check(z.superRefine(checkStorable))),
     attachments: z.optional(attachmentsSchema),
+    sendAt: z.optional(sendAtSchema),
   })
   .check(z.superRefine((detail, ctx) => {
     if (detail.templateData && jsonSize(detail.templateData) > MAX_TEMPLATE_DATA_BYTES) {
@@ -197,6 +199,8 @@ export interface EmailRequest {
   metadata?: Record<string, unknown>;
   /** Files in the engine's attachments prefix to send with the email (src/model/attachments.ts). */
   attachments: RequestAttachment[];
+  /** When to send (ISO UTC), when the request asked for a time; see src/model/send-at.ts. */
+  sendAt?: string;
   /** The publisher's `Source` and the EventBridge event id. */
   source?: string;
   eventId: string;
@@ -275,6 +279,9 @@ export function parseRequestMessage(body: string, sqsMessageId: string, now: Dat
   }
 
   const d = parsed.data;
+  const sendAt = d.sendAt === undefined ? undefined : parseSendAt(d.sendAt);
+  const tooFar = sendAt && (sendAtProblem(sendAt, now) ?? (d.attachments?.length ? scheduledAttachmentsProblem(sendAt, now) : undefined));
+  if (tooFar) return reject({ ...base, emailId: callerId, recipient: knownRecipient, templateName: d.templateName }, ERROR_TYPES.invalidRequest, tooFar);
   const from = d.from ?? d.senderOverride;
   return {
     ok: true,
@@ -293,6 +300,7 @@ export function parseRequestMessage(body: string, sqsMessageId: string, now: Dat
       tags: d.tags ?? {},
       metadata: d.metadata,
       attachments: d.attachments ?? [],
+      ...(sendAt ? { sendAt: sendAt.toISOString() } : {}),
       source,
       eventId,
       requestedAt,

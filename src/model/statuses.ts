@@ -4,6 +4,8 @@
  * so a late Delivery can never turn a bounced email back into a delivered one.
  */
 export const STATUS_RANK = {
+  // Waiting for its sendAt: below everything, so only the wake-up's own conditional write moves it on.
+  scheduled: -1,
   queued: 0,
   sending: 1,
   sent: 2,
@@ -18,6 +20,8 @@ export const STATUS_RANK = {
   // Decided before anything reached SES; nothing that comes later changes them.
   failed: 20,
   suppressed: 20,
+  // A scheduled email cancelled before it was sent: it never goes out.
+  cancelled: 20,
 } as const;
 
 export type EmailStatus = keyof typeof STATUS_RANK;
@@ -25,7 +29,7 @@ export type EmailStatus = keyof typeof STATUS_RANK;
 export const STATUSES = Object.keys(STATUS_RANK) as EmailStatus[];
 
 /** Final states: nothing more will be sent for this email. */
-export const TERMINAL_STATUSES: ReadonlySet<EmailStatus> = new Set(['bounced', 'complained', 'rejected', 'failed', 'suppressed']);
+export const TERMINAL_STATUSES: ReadonlySet<EmailStatus> = new Set(['bounced', 'complained', 'rejected', 'failed', 'suppressed', 'cancelled']);
 
 /** Statuses that prove the email reached the mailbox: an Open or Click implies the Delivery. */
 export const DELIVERED_STATUSES: ReadonlySet<EmailStatus> = new Set(['delivered', 'opened', 'clicked']);

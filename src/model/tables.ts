@@ -20,6 +20,8 @@ export const TRACKING_TABLE = {
     byRecipient: { name: 'by-recipient', partitionKey: 'recipient', sortKey: 'createdAt' },
     byMessageId: { name: 'by-message-id', partitionKey: 'sesMessageId' },
     byDay: { name: 'by-day', partitionKey: 'dayShard', sortKey: 'createdAt' },
+    // Only a record waiting for its sendAt carries `scheduledShard`: the pending emails, soonest first.
+    bySendAt: { name: 'by-send-at', partitionKey: 'scheduledShard', sortKey: 'sendAt' },
   },
 } as const;
 
@@ -34,6 +36,9 @@ export const SUPPRESSION_TABLE = {
 
 /** Writes for one day are spread over this many `dayShard` keys (`2026-11-22#0` … `#7`). */
 export const DAY_SHARDS = 8;
+
+/** Scheduled records are spread over this many `scheduledShard` keys (`scheduled#0` … `#7`). */
+export const SCHEDULED_SHARDS = 8;
 
 export const RECORD_SORT_KEY = 'RECORD';
 export const emailPk = (emailId: string) => `EMAIL#${emailId}`;

@@ -19,6 +19,9 @@ export interface EmailView {
   source?: string;
   createdAt: string;
   updatedAt: string;
+  /** When a scheduled email is (or was) to be sent. */
+  sendAt?: string;
+  cancelledAt?: string;
   sentAt?: string;
   deliveredAt?: string;
   sesMessageId?: string;
@@ -43,6 +46,8 @@ export function emailView(record: TrackingRecord, history: HistoryEntry[]): Emai
     source: record.source,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
+    sendAt: record.sendAt,
+    cancelledAt: record.cancelledAt,
     sentAt: record.sentAt,
     deliveredAt: record.deliveredAt,
     sesMessageId: record.sesMessageId,

@@ -10,6 +10,7 @@ import { emailView, type EmailView } from './email-view.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { parseTimeOption } from './time-range.js';
 import { mapConcurrent } from '../util/pool.js';
+import { isScheduledPosition, listScheduled, type ScheduledPosition } from './schedule/list.js';
 
 /** What `status lookup` was asked, as typed. Exactly one way of looking is allowed. */
 export interface LookupOptions {
@@ -22,13 +23,16 @@ export interface LookupOptions {
   limit?: number;
   /** A token from the previous page; alone, it continues that query. */
   next?: string;
+  /** `scheduled`: the emails waiting for their sendAt, soonest first (the only status with an index of its own). */
+  status?: string;
 }
 
 export type LookupQuery =
   | { by: 'email-id'; emailId: string }
   | { by: 'message-id'; messageId: string }
   | { by: 'recipient'; recipient: string; limit: number }
-  | { by: 'time'; since: string; until: string; limit: number };
+  | { by: 'time'; since: string; until: string; limit: number }
+  | { by: 'scheduled'; limit: number };
 
 export interface LookupResult {
   query: LookupQuery;
@@ -77,7 +81,11 @@ export async function lookupEmails(tracking: TrackingStore, plan: LookupPlan, wh
     if (!found) throw notFound(query, where);
     return { query, emails: [emailView(found.record, found.history)] };
   }
-  if (query.by === 'recipient') {
+  if (query.by === 'scheduled') {
+    const page = await listScheduled(tracking, { limit: query.limit, position: position as ScheduledPosition | undefined });
+    records = page.records;
+    if (page.next) next = encodePageToken({ by: 'scheduled', limit: query.limit, position: page.next });
+  } else if (query.by === 'recipient') {
     const page = await tracking.listByRecipient(query.recipient, { limit: query.limit, startKey: position ? recipientKey(query.recipient, position as [string, string]) : undefined });
     records = page.records;
     // The token keeps only [createdAt, emailId] of the last email; the rest of the key follows from them.
@@ -108,13 +116,16 @@ async function withHistories(tracking: TrackingStore, records: TrackingRecord[])
 }
 
 function resolveQuery(options: LookupOptions, now: Date): Omit<LookupPlan, 'paging'> {
-  const given = [options.emailId !== undefined, options.messageId !== undefined, options.recipient !== undefined, options.since !== undefined || options.until !== undefined].filter(Boolean).length;
+  const given = [options.emailId !== undefined, options.messageId !== undefined, options.recipient !== undefined, options.since !== undefined || options.until !== undefined, options.status !== undefined].filter(Boolean).length;
   const token = options.next !== undefined ? decodePageToken(options.next) : undefined;
   if (given > 1) {
-    throw usageError('LOOKUP_AMBIGUOUS', 'Look up by one of --email-id, --message-id, --recipient or --since/--until, not several.', 'Run one lookup per question.');
+    throw usageError('LOOKUP_AMBIGUOUS', 'Look up by one of --email-id, --message-id, --recipient, --since/--until or --status, not several.', 'Run one lookup per question.');
   }
   if (given === 0 && !token) {
-    throw usageError('LOOKUP_MISSING', 'Say what to look up: --email-id, --message-id, --recipient or --since/--until.', 'e.g. `mailengine status lookup --recipient ann@example.com`.');
+    throw usageError('LOOKUP_MISSING', 'Say what to look up: --email-id, --message-id, --recipient, --since/--until or --status scheduled.', 'e.g. `mailengine status lookup --recipient ann@example.com`.');
+  }
+  if (options.status !== undefined && options.status !== 'scheduled') {
+    throw usageError('LOOKUP_STATUS_UNSUPPORTED', `--status ${options.status.slice(0, 40)}: only \`--status scheduled\` has an index to list by.`, 'For other statuses, look up a time range (--since) and read each email\'s status.');
   }
   if (token && (options.emailId !== undefined || options.messageId !== undefined)) {
     throw usageError('PAGE_TOKEN_UNEXPECTED', '--next continues a --recipient or --since/--until lookup; an email id or message id has one result.');
@@ -137,7 +148,9 @@ function resolveQuery(options: LookupOptions, now: Date): Omit<LookupPlan, 'pagi
 
   let query: LookupQuery;
   let asTyped: LookupPlan['asTyped'];
-  if (options.recipient !== undefined) {
+  if (options.status !== undefined) {
+    query = { by: 'scheduled', limit };
+  } else if (options.recipient !== undefined) {
     query = { by: 'recipient', recipient: parseAddress(options.recipient, 'recipient'), limit };
   } else if (token && sameTypedRange(token, options)) {
     // The flags of the lookup that printed the token: continue its range as it was resolved then.
@@ -181,18 +194,20 @@ function sameTypedRange(token: Record<string, unknown>, options: LookupOptions):
 function queryFromToken(token: Record<string, unknown>, limit: number): LookupQuery {
   if (token.by === 'recipient' && typeof token.recipient === 'string') return { by: 'recipient', recipient: token.recipient, limit };
   if (token.by === 'time' && typeof token.since === 'string' && typeof token.until === 'string') return { by: 'time', since: token.since, until: token.until, limit };
+  if (token.by === 'scheduled') return { by: 'scheduled', limit };
   throw usageError('PAGE_TOKEN_INVALID', 'The --next token is not one mailengine printed.', 'Copy the token from the "More:" line (or the "next" field with --json) of the previous page.');
 }
 
 function positionFromToken(token: Record<string, unknown>, query: LookupQuery): unknown {
   const same =
     (query.by === 'recipient' && token.by === 'recipient' && token.recipient === query.recipient) ||
-    (query.by === 'time' && token.by === 'time' && token.since === query.since && token.until === query.until);
+    (query.by === 'time' && token.by === 'time' && token.since === query.since && token.until === query.until) ||
+    (query.by === 'scheduled' && token.by === 'scheduled');
   if (!same) {
     throw usageError('PAGE_TOKEN_MISMATCH', 'The --next token belongs to a different lookup.', 'Pass --next alone, or with exactly the flags of the lookup that printed it.');
   }
   const position = query.by === 'recipient' ? token.after : token.position;
-  const valid = query.by === 'recipient' ? isPair(position) : isDayPosition(position);
+  const valid = query.by === 'recipient' ? isPair(position) : query.by === 'scheduled' ? isScheduledPosition(position) : isDayPosition(position);
   if (!valid) throw usageError('PAGE_TOKEN_INVALID', 'The --next token is not one mailengine printed.', 'Copy the token from the "More:" line (or the "next" field with --json) of the previous page.');
   return position;
 }
@@ -222,6 +237,8 @@ function notFound(query: LookupQuery, where: string, paging = false): Mailengine
         return ['NO_EMAILS_FOUND', paging ? `No more emails to ${query.recipient} ${where}.` : `No emails to ${query.recipient} ${where}.`, `Addresses are matched in lower case, exactly. ${retention}`];
       case 'time':
         return ['NO_EMAILS_FOUND', `No emails created between ${query.since} and ${query.until} ${where}.`, 'Times are UTC; widen the range with --since/--until.'];
+      case 'scheduled':
+        return ['NO_EMAILS_FOUND', paging ? `No more scheduled emails ${where}.` : `No scheduled emails ${where}.`, 'An email is scheduled while its request\'s sendAt is ahead; sent and cancelled ones are no longer listed (look them up by --email-id).'];
     }
   })();
   return new MailengineError(code, message, { exitCode: ExitCode.NotFound, suggestion, details: { query } });

@@ -14,6 +14,7 @@ import { pollUntil } from '../util/poll.js';
 import { parseAddress } from './address.js';
 import { emailView, type TimelineEntry } from './email-view.js';
 import { planTestAttachments, uploadTestAttachments, type LocalAttachment, type TestAttachment } from './send-test-attachments.js';
+import { parseAtOption } from './schedule/manage.js';
 import { EXPECTED_OUTCOME, SIMULATIONS, SIMULATOR_MAILBOXES, type ExpectedOutcome, type Simulation } from './simulations.js';
 
 export const SIMULATOR_DOMAIN = 'simulator.amazonses.com';
@@ -32,6 +33,8 @@ export interface SendTestOptions {
   timeoutSeconds: number;
   /** `--attach`: files the shell read, uploaded to the attachments prefix and sent with the email. */
   attachments?: LocalAttachment[];
+  /** `--at`: schedule the test email (an ISO time with offset, or +10m); the wait ends once it is scheduled. */
+  at?: string;
 }
 
 export type DataSource = 'data' | 'data-file' | 'sample-data';
@@ -47,6 +50,8 @@ export interface SendTestPlan {
   dataSource: DataSource;
   timeoutMs: number;
   attachments?: TestAttachment[];
+  /** The request's sendAt (ISO UTC), with `--at`. */
+  sendAt?: string;
 }
 
 /** `test-20261122-101500-3f9a1c`: sortable by time, unique enough for a person's test runs, and lower case like the address it labels. */
@@ -110,6 +115,7 @@ export function planSendTest(options: SendTestOptions, now: Date = new Date()): 
     dataSource: options.data !== undefined ? 'data' : options.dataFile ? 'data-file' : 'sample-data',
     timeoutMs: options.timeoutSeconds * 1000,
     ...(options.attachments?.length ? { attachments: planTestAttachments(options.attachments, emailId) } : {}),
+    ...(options.at !== undefined ? { sendAt: parseAtOption(options.at, now) } : {}),
   };
   requestDetail(plan);
   return plan;
@@ -124,6 +130,7 @@ function requestDetail(plan: SendTestPlan): Record<string, unknown> {
     emailId: plan.emailId,
     metadata: { sentBy: 'mailengine send --test', ...(plan.simulate ? { simulate: plan.simulate } : {}) },
     ...(plan.attachments ? { attachments: plan.attachments.map((a) => a.request) } : {}),
+    ...(plan.sendAt ? { sendAt: plan.sendAt } : {}),
   };
   const parsed = requestDetailSchema.safeParse(detail);
   if (!parsed.success) {
@@ -173,6 +180,8 @@ export interface SendTestResult {
   waitedMs: number;
   timeoutMs: number;
   history: TimelineEntry[];
+  /** With `--at`: when it is to be sent. The wait ended once the engine had it scheduled. */
+  sendAt?: string;
 }
 
 const DELIVERED: ReadonlySet<EmailStatus> = new Set(['delivered', 'opened', 'clicked']);
@@ -188,8 +197,8 @@ export function outcomeOf(status: EmailStatus): string | undefined {
  * Whether to stop waiting. A final status always ends the wait. A delivery ends it only when a
  * delivery was expected: a complaint arrives after the delivery it is about.
  */
-function settled(status: EmailStatus, expected: ExpectedOutcome): boolean {
-  return TERMINAL_STATUSES.has(status) || (expected === 'delivered' && DELIVERED.has(status));
+function settled(status: EmailStatus, expected: ExpectedOutcome, scheduled = false): boolean {
+  return (scheduled && status === 'scheduled') || TERMINAL_STATUSES.has(status) || (expected === 'delivered' && DELIVERED.has(status));
 }
 
 /** The template's `sampleData` from its metadata.json in the bucket; `found: false` when there is no such template. */
@@ -268,9 +277,11 @@ export async function sendTestEmail(deps: SendTestDeps, plan: SendTestPlan): Pro
     });
   }
   io.notify({ code: 'send.test.published', level: 'info', message: `Published ${plan.emailId} to ${plan.to} on ${deps.engine.eventBusName} (event ${entry.EventId}).` });
+  // A test email scheduled ahead has its outcome once the engine holds it as scheduled.
+  const scheduled = plan.sendAt !== undefined && Date.parse(plan.sendAt) > now();
 
   const started = now();
-  const progress = io.progress('send.test.wait', `Waiting up to ${seconds(plan.timeoutMs)} for the outcome (expecting ${plan.expected})`);
+  const progress = io.progress('send.test.wait', `Waiting up to ${seconds(plan.timeoutMs)} for the outcome (expecting ${scheduled ? 'scheduled' : plan.expected})`);
   let record: TrackingRecord | undefined;
   let history: TimelineEntry[] = [];
   let seen = '';
@@ -286,7 +297,7 @@ export async function sendTestEmail(deps: SendTestDeps, plan: SendTestPlan): Pro
     }
     // The engine moves the status first and writes its history entry just after: wait (briefly)
     // for that entry, so the timeline printed ends with the event that settled it.
-    if (!settled(record.status, plan.expected)) return false;
+    if (!settled(record.status, plan.expected, scheduled)) return false;
     const status = record.status;
     if (history.some((h) => h.status === status)) return true;
     historyGrace ??= now() + HISTORY_GRACE_MS;
@@ -306,9 +317,9 @@ export async function sendTestEmail(deps: SendTestDeps, plan: SendTestPlan): Pro
   }
 
   const status = record?.status ?? null;
-  const timedOut = !record || !settled(record.status, plan.expected);
-  const outcome = timedOut ? null : (outcomeOf(record!.status) ?? null);
-  const ok = !timedOut && outcome === plan.expected;
+  const timedOut = !record || !settled(record.status, plan.expected, scheduled);
+  const outcome = timedOut ? null : scheduled && record!.status === 'scheduled' ? 'scheduled' : (outcomeOf(record!.status) ?? null);
+  const ok = !timedOut && (outcome === plan.expected || (scheduled && outcome === 'scheduled'));
   const waitedMs = now() - started;
   if (ok) progress.succeed(`${plan.emailId}: ${outcome}, as expected (${seconds(waitedMs)})`);
   // A miss is reported once, by the error the caller raises from the result.
@@ -334,6 +345,7 @@ export async function sendTestEmail(deps: SendTestDeps, plan: SendTestPlan): Pro
     waitedMs,
     timeoutMs: plan.timeoutMs,
     history,
+    ...(plan.sendAt ? { sendAt: plan.sendAt } : {}),
   };
 }
 

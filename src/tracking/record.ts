@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DAY_SHARDS } from '../model/tables.js';
+import { DAY_SHARDS, SCHEDULED_SHARDS } from '../model/tables.js';
 import type { EmailStatus } from '../model/statuses.js';
 
 /** The tracking record of one email, as stored (bodies are never stored). */
@@ -30,6 +30,17 @@ export interface TrackingRecord {
   metadata?: Record<string, unknown>;
   /** Keys of the email's attachments the engine deletes once sent (not those sent with `keep`); `erase` deletes any still there. */
   attachmentKeys?: string[];
+  /** The time the request asked to be sent at (ISO UTC); moved by a reschedule. */
+  sendAt?: string;
+  /** When a scheduled email was cancelled. */
+  cancelledAt?: string;
+  /** Present only while the email is `scheduled`: the key of the by-send-at index (scheduledShardOf). */
+  scheduledShard?: string;
+  /**
+   * The request message as it arrived, kept from the moment it is scheduled until it is sent (or
+   * ends otherwise): the wake-ups carry only the emailId, the record is where the request waits.
+   */
+  pendingRequest?: string;
   /** While a Sender holds the claim (epoch ms). */
   leaseUntil?: number;
   expiresAt: number;
@@ -48,12 +59,19 @@ export interface HistoryEntry {
   keyTime?: string;
   eventId: string;
   details?: Record<string, unknown>;
+  /** Keep the entry at least until this time (ISO), as long as its record: a scheduled email's entries live past its sendAt. */
+  keepFrom?: string;
 }
 
 /** Spreads one day's records over DAY_SHARDS partitions so the by-day index has no hot key. */
 export function dayShardOf(emailId: string, isoTime: string): string {
   const shard = createHash('sha256').update(emailId).digest().readUInt32BE(0) % DAY_SHARDS;
   return `${isoTime.slice(0, 10)}#${shard}`;
+}
+
+/** Spreads the scheduled records over SCHEDULED_SHARDS partitions of the by-send-at index. */
+export function scheduledShardOf(emailId: string): string {
+  return `scheduled#${createHash('sha256').update(emailId).digest().readUInt32BE(0) % SCHEDULED_SHARDS}`;
 }
 
 export function expiryFor(now: Date, retentionDays: number): number {

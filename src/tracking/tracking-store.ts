@@ -3,8 +3,9 @@ import { canonicalTime } from '../model/event-time.js';
 import { isConditionFailure } from '../aws/error-names.js';
 import { RECORD_SORT_KEY, TRACKING_TABLE, emailPk, historySk } from '../model/tables.js';
 import { DELIVERED_STATUSES, STATUS_RANK, supersedesCondition, type EmailStatus } from '../model/statuses.js';
-import { dayShardOf, expiryFor, type HistoryEntry, type TrackingRecord } from './record.js';
+import { dayShardOf, expiryFor, scheduledShardOf, type HistoryEntry, type TrackingRecord } from './record.js';
 import { readPage } from '../util/paging.js';
+import { cancelScheduledUpdate, rescheduleUpdate, RESCHEDULE_TRIES } from '../model/schedule-writes.js';
 
 export interface TrackingStoreOptions {
   tableName: string;
@@ -175,7 +176,7 @@ export class TrackingStore {
         new UpdateCommand({
           TableName: this.table,
           Key: this.key(emailId),
-          UpdateExpression: 'SET sesMessageId = :mid, sentAt = :now, updatedAt = :now, #s = :sent, statusRank = :rank REMOVE leaseUntil, lastError',
+          UpdateExpression: 'SET sesMessageId = :mid, sentAt = :now, updatedAt = :now, #s = :sent, statusRank = :rank REMOVE leaseUntil, lastError, pendingRequest',
           ConditionExpression: `attribute_exists(pk) AND ${precedence.condition}`,
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':mid': sesMessageId, ':now': now, ':sent': 'sent', ...precedence.values },
@@ -189,7 +190,7 @@ export class TrackingStore {
       new UpdateCommand({
         TableName: this.table,
         Key: this.key(emailId),
-        UpdateExpression: 'SET sesMessageId = if_not_exists(sesMessageId, :mid), sentAt = if_not_exists(sentAt, :now), updatedAt = :now REMOVE leaseUntil, lastError',
+        UpdateExpression: 'SET sesMessageId = if_not_exists(sesMessageId, :mid), sentAt = if_not_exists(sentAt, :now), updatedAt = :now REMOVE leaseUntil, lastError, pendingRequest',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':mid': sesMessageId, ':now': now },
       }),
@@ -204,7 +205,7 @@ export class TrackingStore {
       new UpdateCommand({
         TableName: this.table,
         Key: this.key(emailId),
-        UpdateExpression: 'SET #s = :status, statusRank = :rank, errorType = :type, errorMessage = :message, updatedAt = :now REMOVE leaseUntil',
+        UpdateExpression: 'SET #s = :status, statusRank = :rank, errorType = :type, errorMessage = :message, updatedAt = :now REMOVE leaseUntil, pendingRequest, scheduledShard',
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: { ':status': status, ':rank': STATUS_RANK[status], ':type': errorType, ':message': errorMessage.slice(0, 2000), ':now': now },
       }),
@@ -317,6 +318,106 @@ export class TrackingStore {
     }
   }
 
+  // ------------------------------------------------------------ scheduled sends
+  // The record is the schedule: `scheduled` with its `sendAt`, and the request it will send. The
+  // wake-ups (SQS delays, EventBridge Scheduler) only prompt the Sender to look; every move out of
+  // `scheduled` is one conditional write, so a cancel and a firing wake-up cannot both win.
+
+  /**
+   * Records a request that waits for `sendAt`, with the request message itself. Its retention
+   * counts from `sendAt`, so it cannot expire before it is sent. False when the emailId exists.
+   */
+  async recordScheduled(input: NewRecord, sendAt: string, pendingRequest: string): Promise<boolean> {
+    const now = this.now();
+    return this.putIfAbsent({
+      ...this.base(input, 'scheduled', now),
+      sendAt,
+      scheduledShard: scheduledShardOf(input.emailId),
+      pendingRequest,
+      expiresAt: expiryFor(new Date(Math.max(now.getTime(), Date.parse(sendAt))), this.options.retentionDays),
+    });
+  }
+
+  /**
+   * A wake-up's claim on a scheduled email: `scheduled` → `queued`, only while it is still
+   * scheduled and its `sendAt` has come. Returns the record as it now is, or undefined when the
+   * condition failed (cancelled, moved later, or already taken by another wake-up).
+   */
+  async takeDue(emailId: string): Promise<TrackingRecord | undefined> {
+    const now = this.now().toISOString();
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(emailId),
+          UpdateExpression: 'SET #s = :queued, statusRank = :rank, updatedAt = :now REMOVE scheduledShard',
+          ConditionExpression: '#s = :scheduled AND sendAt <= :now',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':queued': 'queued', ':rank': STATUS_RANK.queued, ':now': now, ':scheduled': 'scheduled' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes as TrackingRecord;
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * `scheduled` → `cancelled` in one conditional write; the request it held is dropped. Returns
+   * the record after the write, or, when the email was not scheduled (any more), as it is.
+   */
+  async cancelScheduled(emailId: string): Promise<{ cancelled: boolean; record?: TrackingRecord }> {
+    try {
+      const out = await this.db.send(new UpdateCommand(cancelScheduledUpdate(this.table, emailId, this.now().toISOString())));
+      return { cancelled: true, record: out.Attributes as TrackingRecord };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      return { cancelled: false, record: await this.get(emailId) };
+    }
+  }
+
+  /**
+   * Moves a scheduled email's `sendAt`, only while it is scheduled. Its expiry moves by as much,
+   * so it keeps the retention the Sender gave it after sendAt (whoever reschedules need not know it).
+   */
+  async reschedule(emailId: string, sendAt: string): Promise<{ moved: boolean; record?: TrackingRecord; previousSendAt?: string }> {
+    for (let tries = 1; ; tries++) {
+      const record = await this.get(emailId);
+      if (!record || record.status !== 'scheduled' || !record.sendAt) return { moved: false, record };
+      try {
+        const out = await this.db.send(new UpdateCommand(rescheduleUpdate(this.table, emailId, { sendAt, was: record.sendAt, now: this.now().toISOString() })));
+        return { moved: true, record: out.Attributes as TrackingRecord, previousSendAt: record.sendAt };
+      } catch (err) {
+        // Fired, cancelled or moved by someone else in between: read it again.
+        if (!isConditionFailure(err) || tries >= RESCHEDULE_TRIES) throw err;
+      }
+    }
+  }
+
+  /** One shard of the by-send-at index, soonest first: the scheduled emails waiting in it. */
+  async listScheduledShard(shard: string, page: { limit: number; startKey?: PageKey }): Promise<RecordPage> {
+    const index = TRACKING_TABLE.indexes.bySendAt;
+    const { items: records, more } = await readPage(page.limit, page.startKey, async (limit, startKey) => {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: index.name,
+          KeyConditionExpression: '#k = :k',
+          ExpressionAttributeNames: { '#k': index.partitionKey },
+          ExpressionAttributeValues: { ':k': shard },
+          ScanIndexForward: true,
+          Limit: limit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      return { items: (out.Items ?? []) as TrackingRecord[], lastKey: out.LastEvaluatedKey };
+    });
+    if (!more) return { records };
+    return { records, next: indexKey(records[records.length - 1], index) };
+  }
+
   /** Adds one history entry; false when that event was already recorded (a repeat). */
   async addHistory(entry: HistoryEntry): Promise<boolean> {
     const item = stripUndefined({
@@ -328,7 +429,7 @@ export class TrackingStore {
       time: entry.time,
       eventId: entry.eventId,
       details: entry.details && Object.keys(stripUndefined(entry.details)).length ? stripUndefined(entry.details) : undefined,
-      expiresAt: expiryFor(this.now(), this.options.retentionDays),
+      expiresAt: expiryFor(new Date(Math.max(this.now().getTime(), entry.keepFrom ? Date.parse(entry.keepFrom) || 0 : 0)), this.options.retentionDays),
     });
     return this.putIfAbsent(item);
   }

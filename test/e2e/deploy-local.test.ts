@@ -44,7 +44,7 @@ describe('deploy --local and info --local, as a user runs them', () => {
     expect(report.queues.map((q: { name: string; waiting: number }) => [q.name, q.waiting])).toEqual([['send', 0], ['send-dlq', 0], ['feedback', 0], ['feedback-dlq', 0]]);
     expect(report.notAvailable.join(' ')).not.toMatch(/pause state/);
     expect(report.tables).toEqual([
-      { logicalId: 'TrackingTable', name: 'mailengine-tracking', status: 'ACTIVE', itemCount: 0, indexes: ['by-day', 'by-message-id', 'by-recipient'], ttlAttribute: 'expiresAt' },
+      { logicalId: 'TrackingTable', name: 'mailengine-tracking', status: 'ACTIVE', itemCount: 0, indexes: ['by-day', 'by-message-id', 'by-recipient', 'by-send-at'], ttlAttribute: 'expiresAt' },
       { logicalId: 'SuppressionTable', name: 'mailengine-suppression', status: 'ACTIVE', itemCount: 0, indexes: ['by-reason'], ttlAttribute: 'expiresAt' },
     ]);
     expect(report.buckets).toEqual([{ logicalId: 'TemplatesBucket', name: 'mailengine-templatesbucket', exists: true, objects: 0 }]);

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTemplate } from '../../src/cfn/template.js';
-import { ATTACHMENTS_PREFIX } from '../../src/model/attachments.js';
+import { ATTACHMENT_RETENTION_DAYS, ATTACHMENTS_PREFIX } from '../../src/model/attachments.js';
 
 /** What the engine template grants and keeps for attachments: least privilege, and no leftovers kept for ever. */
 const engineTemplate = resolve(import.meta.dirname, '../../cfn/mailengine.yaml');
@@ -24,6 +24,6 @@ describe('attachments in the engine template', () => {
   it('expires what is left under the prefix, and deleted attachments’ old versions the next day', async () => {
     const template = await loadTemplate(engineTemplate);
     const rules = (template.Resources.TemplatesBucket.Properties?.LifecycleConfiguration as { Rules: Array<Record<string, unknown>> }).Rules;
-    expect(rules.find((r) => r.Prefix === ATTACHMENTS_PREFIX)).toMatchObject({ Status: 'Enabled', ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
+    expect(rules.find((r) => r.Prefix === ATTACHMENTS_PREFIX)).toMatchObject({ Status: 'Enabled', ExpirationInDays: ATTACHMENT_RETENTION_DAYS, NoncurrentVersionExpiration: { NoncurrentDays: 1 } });
   });
 });

@@ -45,7 +45,8 @@ describe('cfn:check on the engine template', () => {
     const template = await loadTemplate(engineTemplate);
     const common = ['TRACKING_TABLE', 'SUPPRESSION_TABLE', 'TEMPLATES_BUCKET', 'CONFIGURATION_SET', 'EVENT_BUS_NAME', 'DEFAULT_FROM_EMAIL', 'DEFAULT_FROM_NAME', 'DATA_RETENTION_DAYS', 'SOFT_BOUNCE_THRESHOLD', 'ENGINE_VERSION'];
     const variables = (id: string) => Object.keys((template.Resources[id].Properties as { Environment: { Variables: object } }).Environment.Variables).sort();
-    expect(variables('SenderFunction')).toEqual([...common, 'SUPPRESSION_HASH_SECRET_ARN', 'MAX_SEND_RATE', 'SEND_CONCURRENCY', 'SEND_QUEUE_URL'].sort());
+    const scheduling = ['SEND_QUEUE_ARN', 'SCHEDULE_GROUP', 'SCHEDULER_ROLE_ARN'];
+    expect(variables('SenderFunction')).toEqual([...common, 'SUPPRESSION_HASH_SECRET_ARN', 'MAX_SEND_RATE', 'SEND_CONCURRENCY', 'SEND_QUEUE_URL', ...scheduling].sort());
     // Feedback keeps a bounce or complaint for an erased address as its keyed hash: it reads the key too.
     expect(variables('FeedbackFunction')).toEqual([...common, 'SUPPRESSION_HASH_SECRET_ARN', 'MAX_RECEIVE_COUNT'].sort());
     const readsHashKey = (role: string) =>

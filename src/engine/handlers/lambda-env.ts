@@ -6,6 +6,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ENGINE_DEFAULTS } from '../defaults.js';
 import type { EngineSettings } from '../deps.js';
 import { SqsRequeue } from '../requeue.js';
+import { EventBridgeSchedules, lazyScheduler } from '../schedule.js';
 import type { EngineLogger, StatusChange, StatusEventPublisher } from '../status-events.js';
 import { embeddedMetrics, METRIC_NAMESPACE, type EngineMetrics } from '../metrics.js';
 
@@ -80,6 +81,18 @@ function lazySqs(): Pick<SQSClient, 'send'> {
 }
 
 /**
+ * Scheduled sends more than 15 minutes ahead: one-time schedules in SCHEDULE_GROUP that put a
+ * wake-up on SEND_QUEUE_ARN as SCHEDULER_ROLE_ARN. The Scheduler client loads on the first one.
+ */
+function sendSchedules(): Pick<EngineSettings, 'schedules'> {
+  const groupName = process.env.SCHEDULE_GROUP;
+  const queueArn = process.env.SEND_QUEUE_ARN;
+  const roleArn = process.env.SCHEDULER_ROLE_ARN;
+  if (!groupName || !queueArn || !roleArn) return {};
+  return { schedules: new EventBridgeSchedules(lazyScheduler(), { groupName, queueArn, roleArn }) };
+}
+
+/**
  * The suppression hash key from Secrets Manager. Only the Sender needs it (to find the hashes an
  * erasure left); the Secrets Manager client is loaded only when there is a secret to read.
  */
@@ -113,6 +126,7 @@ export async function engineSettingsFromEnvironment(): Promise<EngineSettings> {
     retentionDays: Number(process.env.DATA_RETENTION_DAYS ?? ENGINE_DEFAULTS.dataRetentionDays),
     hashKey,
     ...sendPacing(),
+    ...sendSchedules(),
     statusEvents: withMetrics(new EventBridgeStatusPublisher(eventbridge, eventBusName), configurationSet),
     log: jsonLogger,
     metrics: stackMetrics(configurationSet),

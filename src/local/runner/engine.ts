@@ -48,6 +48,7 @@ export function realEngine(config: RunnerConfig): EngineFactory {
       // Every invocation here runs in this one process, on one Sender: it paces to the whole rate.
       ...(paceTo ? { sendRatePerInstance: paceTo } : {}),
       requeue: hooks.requeue,
+      schedules: hooks.schedules,
       ...(config.requeuePolicy ? { requeuePolicy: config.requeuePolicy } : {}),
     };
     return {

@@ -7,10 +7,14 @@ export function localRequeue(queue: LocalQueue): RequeuePort {
     async requeue(message, delayMs, state) {
       queue.send(message.body, {
         delayMs: Math.min(MAX_DELAY_MS, Math.max(0, delayMs)),
-        attributes: {
-          [REQUEUE_ATTRIBUTES.requeues]: { DataType: 'Number', StringValue: String(state.requeues) },
-          [REQUEUE_ATTRIBUTES.waitingSince]: { DataType: 'Number', StringValue: String(state.waitingSince) },
-        },
+        ...(state
+          ? {
+              attributes: {
+                [REQUEUE_ATTRIBUTES.requeues]: { DataType: 'Number', StringValue: String(state.requeues) },
+                [REQUEUE_ATTRIBUTES.waitingSince]: { DataType: 'Number', StringValue: String(state.waitingSince) },
+              },
+            }
+          : {}),
       });
     },
   };

@@ -11,6 +11,7 @@ import { eventTime } from './put-events.js';
 import type { RequeuePort } from '../../engine/requeue.js';
 import { join } from 'node:path';
 import { localRequeue } from './local-requeue.js';
+import { LocalSchedules } from './schedules.js';
 import { LocalQueue, type QueueDepth } from './queue.js';
 import { startRunnerServer, type RunnerServer } from './server.js';
 import { withSesSimulation } from './ses-client.js';
@@ -35,6 +36,8 @@ export interface EngineHooks {
   statusEvents: StatusEventPublisher;
   /** Gives a throttled request back to the send queue, delayed, without a receive (the SQS requeue's local twin). */
   requeue: RequeuePort;
+  /** One-time schedules onto the send queue (EventBridge Scheduler's local twin), kept across restarts. */
+  schedules: LocalSchedules;
   /** The runner's own PutEvents endpoint, for code that wants an EventBridge client instead. */
   eventsEndpoint: string;
   logger(fn: 'sender' | 'feedback'): EngineLogger;
@@ -85,6 +88,8 @@ export interface RunnerState {
   /** SES events synthesised but not yet published. */
   pendingSesEvents: number;
   sends: number;
+  /** One-time schedules waiting to put a scheduled email's wake-up on the send queue. */
+  schedules: number;
   /** SendEmail calls the simulated SES took and refused as over the rate, since the runner started. */
   ses: { accepted: number; throttled: number };
   /** Nothing waiting, running or scheduled: every request so far has reached its outcome. */
@@ -156,6 +161,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
   const log = options.log ?? silentLogger;
   const prefix = config.engine?.stackName ?? 'mailengine';
   const sendPair = queuePair(config, `${prefix}-send`, config.send, log);
+  const schedules = new LocalSchedules({ file: join(config.dataDir, 'schedules', `${prefix}.json`), queue: sendPair.main, log });
   const feedbackPair = queuePair(config, `${prefix}-feedback`, config.feedback, log);
   const configurationSet = config.engine?.configurationSet;
 
@@ -226,6 +232,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
       },
     },
     requeue: localRequeue(sendPair.main),
+    schedules,
     eventsEndpoint: '',
     logger: (fn) => ({
       info: (event, fields) => log.info(event, { fn, ...fields }),
@@ -261,6 +268,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
       functions,
       pendingSesEvents: pendingSes.size,
       sends: sendLog.length,
+      schedules: schedules.size,
       ses: { ...sesCalls },
       idle: !busy(queues.send) && !busy(queues.feedback) && pendingSes.size === 0 && !functions.sender?.running && !functions.feedback?.running,
     };
@@ -337,6 +345,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
     }
   } catch (err) {
     await server.close();
+    schedules.close();
     throw err;
   }
   ready = true;
@@ -356,6 +365,7 @@ export async function startRunner(options: RunnerOptions): Promise<LocalRunner> 
     async close() {
       ready = false;
       await server.close();
+      schedules.close();
       await Promise.all([sender?.close(), feedback?.close()]);
       for (const timer of pendingSes) clearTimeout(timer);
       pendingSes.clear();

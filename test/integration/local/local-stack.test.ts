@@ -225,7 +225,7 @@ describe('the local stack', () => {
     it('provisions from cfn/mailengine.yaml itself', async () => {
       const real = await provisionLocalStack({ aws, stackName: 'real', template: engineTemplatePath() });
       expect(real.tables.map((t) => [t.logicalId, t.name, t.status, t.indexes, t.ttlAttribute])).toEqual([
-        ['TrackingTable', 'real-tracking', 'created', ['by-recipient', 'by-message-id', 'by-day'], 'expiresAt'],
+        ['TrackingTable', 'real-tracking', 'created', ['by-recipient', 'by-message-id', 'by-day', 'by-send-at'], 'expiresAt'],
         ['SuppressionTable', 'real-suppression', 'created', ['by-reason'], 'expiresAt'],
       ]);
       expect(real.buckets.map((b) => b.status)).toEqual(['created']);
