@@ -20,7 +20,8 @@ export async function benchErase(sizes: BenchSizes, bench: BenchStack): Promise<
     db: bench.db,
     trackingTable: table,
     suppressionTable: bench.names.suppressionTable,
-    hashKey: async () => undefined,
+    // As on a stack: erasing a mailed address leaves a keyed-hash mark for late feedback.
+    hashKey: async () => Buffer.from('bench-suppression-hash-key'),
     account: { skipped: 'local', note: 'The local stack has no SES account-level suppression list.' },
     io: silentIo,
     engine: { stackName: BENCH_STACK, facts: () => ({ target: 'local', backups: { pointInTimeRecovery: false, windowDays: 0, note: 'The local stack keeps no backups.' }, notes: [] }) },
