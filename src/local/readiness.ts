@@ -8,6 +8,18 @@ import { pollUntil } from '../util/poll.js';
 
 const POLL_MS = 100;
 const PROBE_TIMEOUT_MS = 2000;
+const EXIT_EVENT_WAIT_MS = 1000;
+
+function exitOf(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
 
 /** The end of a log, to quote in an error so the user sees why without opening the file. */
 export async function logTail(file: string, lines = 15): Promise<string> {
@@ -47,6 +59,11 @@ export async function waitForReady(options: WaitForReadyOptions): Promise<void> 
         }
         if (await part.isHealthy(endpoint, PROBE_TIMEOUT_MS)) return { done: true, value: undefined };
         if (exited || !isProcessAlive(pid)) {
+          // The process can be gone before its 'exit' event is delivered: wait a moment for its code.
+          if (!exited && child) {
+            await exitOf(child, EXIT_EVENT_WAIT_MS);
+            if (child.exitCode !== null || child.signalCode !== null) exited ??= { code: child.exitCode, signal: child.signalCode };
+          }
           const how = exited ? (exited.signal ? `was killed by ${exited.signal}` : `exited with code ${exited.code}`) : 'exited';
           const tail = await logTail(logFile);
           const port = Number(new URL(endpoint).port);
