@@ -2,6 +2,7 @@ import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { createHash } from 'node:crypto';
 import { awsErrorName, isThrottling, isTransient } from '../aws/error-names.js';
 import { wakeUpMessage } from '../model/wake-up.js';
+import { lazyClient } from './lazy-client.js';
 import { MAX_REQUEUE_DELAY_MS, type RequeuePort } from './requeue.js';
 import type { SqsRecord } from './sqs.js';
 
@@ -112,10 +113,5 @@ export class EventBridgeSchedules implements OneTimeSchedules {
 
 /** A Scheduler client created on first use (the Sender's cold start never loads it). */
 export function lazyScheduler(): Pick<SchedulerClient, 'send'> {
-  let client: Promise<SchedulerClient> | undefined;
-  const send = async (command: unknown) => {
-    client ??= import('@aws-sdk/client-scheduler').then(({ SchedulerClient }) => new SchedulerClient({}));
-    return (await client).send(command as Parameters<SchedulerClient['send']>[0]);
-  };
-  return { send: send as unknown as SchedulerClient['send'] };
+  return lazyClient(() => import('@aws-sdk/client-scheduler').then(({ SchedulerClient }) => new SchedulerClient({})));
 }

@@ -1,4 +1,4 @@
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { EmailStatus } from '../model/statuses.js';
 
 export const STATUS_CHANGED_DETAIL_TYPE = 'Email Status Changed';
@@ -28,6 +28,8 @@ export class EventBridgeStatusPublisher implements StatusEventPublisher {
   ) {}
 
   async publish(change: StatusChange): Promise<void> {
+    // Read on the first event, not at a cold start: the Sender publishes only for requests that end in it (failed, suppressed).
+    const { PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
     const out = await this.events.send(
       new PutEventsCommand({
         Entries: [{ EventBusName: this.busName, Source: ENGINE_EVENT_SOURCE, DetailType: STATUS_CHANGED_DETAIL_TYPE, Detail: JSON.stringify(change), Time: new Date(change.time) }],

@@ -1,11 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ENGINE_DEFAULTS } from '../defaults.js';
 import type { EngineSettings } from '../deps.js';
 import { SqsRequeue } from '../requeue.js';
+import { lazyClient } from '../lazy-client.js';
 import { EventBridgeSchedules, lazyScheduler } from '../schedule.js';
 import type { EngineLogger, StatusChange, StatusEventPublisher } from '../status-events.js';
 import { embeddedMetrics, METRIC_NAMESPACE, type EngineMetrics } from '../metrics.js';
@@ -110,7 +111,8 @@ async function readHashKey(secretArn: string): Promise<Buffer> {
 export async function engineSettingsFromEnvironment(): Promise<EngineSettings> {
   const secretArn = process.env.SUPPRESSION_HASH_SECRET_ARN;
   const hashKey = secretArn ? await readHashKey(secretArn) : undefined;
-  const eventbridge = new EventBridgeClient({});
+  // Made on the first status event: the Sender publishes only for requests that end in it.
+  const eventbridge = lazyClient<EventBridgeClient>(() => import('@aws-sdk/client-eventbridge').then(({ EventBridgeClient }) => new EventBridgeClient({})));
   const eventBusName = required('EVENT_BUS_NAME');
   const configurationSet = required('CONFIGURATION_SET');
   const { EventBridgeStatusPublisher } = await import('../status-events.js');

@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -23,7 +24,11 @@ describe('the Lambda handlers\' settings', () => {
   const saved: Record<string, string | undefined> = {};
   const secrets = mockClient(SecretsManagerClient);
   const sqs = mockClient(SQSClient);
+  // PutEvents answers as the EventBridge API reference shows it: FailedEntryCount and one entry per event.
+  const events = mockClient(EventBridgeClient);
   beforeEach(() => {
+    events.reset();
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'ev-1' }] });
     for (const [name, value] of Object.entries(ENV)) {
       saved[name] = process.env[name];
       process.env[name] = value;
@@ -62,5 +67,22 @@ describe('the Lambda handlers\' settings', () => {
       { QueueUrl: ENV.SEND_QUEUE_URL, DelaySeconds: 30 },
       { QueueUrl: ENV.SEND_QUEUE_URL, DelaySeconds: 60 },
     ]);
+  });
+
+  it('status events go to the engine bus through an EventBridge client made on the first one', async () => {
+    const settings = await engineSettingsFromEnvironment();
+    expect(events.commandCalls(PutEventsCommand)).toHaveLength(0);
+    await settings.statusEvents?.publish({ emailId: 'order-1', status: 'failed', time: '2026-12-03T10:00:00.000Z', cause: 'template_not_found' });
+    await settings.statusEvents?.publish({ emailId: 'order-2', status: 'suppressed', time: '2026-12-03T10:00:01.000Z', cause: 'suppressed' });
+    expect(events.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries?.[0])).toMatchObject([
+      { EventBusName: 'shop-bus', Source: 'mailengine', DetailType: 'Email Status Changed', Detail: expect.stringContaining('"emailId":"order-1"') },
+      { EventBusName: 'shop-bus', Detail: expect.stringContaining('"status":"suppressed"') },
+    ]);
+  });
+
+  it('a refused status event is an error the caller sees', async () => {
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
+    const settings = await engineSettingsFromEnvironment();
+    await expect(settings.statusEvents?.publish({ emailId: 'order-3', status: 'failed', time: '2026-12-03T10:00:00.000Z', cause: 'x' })).rejects.toThrow(/PutEvents refused the status event: InternalFailure/);
   });
 });
