@@ -30,11 +30,11 @@ export async function benchErase(sizes: BenchSizes, bench: BenchStack): Promise<
   const perEmailMs: number[] = [];
   const perEmailRequests: number[] = [];
   const base = Date.parse('2026-02-01T00:00:00Z');
-  for (const count of sizes.eraseSizes) {
+  for (const [size, count] of sizes.eraseSizes.entries()) {
     const times: number[] = [];
     const requests: number[] = [];
     let deletedItems = 0;
-    for (let r = 0; r < sizes.eraseRuns; r++) {
+    for (let r = 0; r < sizes.eraseRuns[size]; r++) {
       const address = `erase-${count}-${r}@bench.example`;
       await seedEmails(bench.db, table, Array.from({ length: count }, (_, i) => ({ emailId: `er-${count}-${r}-${i}`, recipient: address, createdAt: new Date(base + i * 1000).toISOString() })));
       bench.counter.reset();
