@@ -44,7 +44,7 @@ export const FULL: BenchSizes = {
   // run is as steady as three of the small one, and two more would cost the run its 15 minutes.
   eraseRuns: [3, 1],
   pushTemplates: 200,
-  lambdaRuns: 10,
+  lambdaRuns: 20,
   latencyRate: 20,
   latencySeconds: 60,
 };
