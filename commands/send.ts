@@ -68,7 +68,8 @@ export function renderSendTest(r: SendTestResult): string {
 function scheduledLine(r: SendTestResult, waited: string): string {
   return [
     `✔ scheduled for ${r.sendAt} (${waited}).`,
-    `Follow it: mailengine status lookup --email-id ${r.emailId} · move it: mailengine send reschedule ${r.emailId} --at <time> · cancel it: mailengine send cancel ${r.emailId}`,
+    // In backticks, each command gets the run's target flags (--local, --stack …) when printed.
+    `Follow it: \`mailengine status lookup --email-id ${r.emailId}\` · move it: \`mailengine send reschedule ${r.emailId} --at <time>\` · cancel it: \`mailengine send cancel ${r.emailId}\``,
   ].join('\n');
 }
 

@@ -37,7 +37,10 @@ describe('scheduled sends from the CLI (built CLI, local stack)', () => {
     const text = await run('send', '--test', '--simulate', 'success', '--local', '--template', 'welcome', '--email-id', 'sched-text', '--at', '+3h');
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/✔ scheduled for \d{4}-\d\d-\d\dT/);
-    expect(text.stdout).toContain('mailengine send cancel sched-text');
+    // Each follow-up names this engine, so it can be pasted as it stands.
+    expect(text.stdout).toContain('`mailengine status lookup --email-id sched-text --local`');
+    expect(text.stdout).toContain('`mailengine send reschedule sched-text --at <time> --local`');
+    expect(text.stdout).toContain('`mailengine send cancel sched-text --local`');
   }, 60_000);
 
   it('status lookup --status scheduled lists what is pending, soonest first', async () => {
