@@ -398,24 +398,7 @@ export class TrackingStore {
 
   /** One shard of the by-send-at index, soonest first: the scheduled emails waiting in it. */
   async listScheduledShard(shard: string, page: { limit: number; startKey?: PageKey }): Promise<RecordPage> {
-    const index = TRACKING_TABLE.indexes.bySendAt;
-    const { items: records, more } = await readPage(page.limit, page.startKey, async (limit, startKey) => {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: index.name,
-          KeyConditionExpression: '#k = :k',
-          ExpressionAttributeNames: { '#k': index.partitionKey },
-          ExpressionAttributeValues: { ':k': shard },
-          ScanIndexForward: true,
-          Limit: limit,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      return { items: (out.Items ?? []) as TrackingRecord[], lastKey: out.LastEvaluatedKey };
-    });
-    if (!more) return { records };
-    return { records, next: indexKey(records[records.length - 1], index) };
+    return this.queryIndex(TRACKING_TABLE.indexes.bySendAt, { keyCondition: '#k = :k', values: { ':k': shard } }, page, 'ascending');
   }
 
   /** Adds one history entry; false when that event was already recorded (a repeat). */
@@ -524,14 +507,15 @@ export class TrackingStore {
   }
 
   /**
-   * A descending query on a sparse index. Reads one record past `limit` so `next` is only
-   * returned when there is more; `next` is the index key of the last record returned, which
-   * DynamoDB accepts as ExclusiveStartKey.
+   * A query on a sparse index, newest first unless `order` says otherwise. Reads one record past
+   * `limit` so `next` is only returned when there is more; `next` is the index key of the last
+   * record returned, which DynamoDB accepts as ExclusiveStartKey.
    */
   private async queryIndex(
     index: { name: string; partitionKey: string; sortKey: string },
     condition: { keyCondition: string; values: Record<string, unknown> },
     page: { limit: number; startKey?: PageKey },
+    order: 'descending' | 'ascending' = 'descending',
   ): Promise<RecordPage> {
     const { items: records, more } = await readPage(page.limit, page.startKey, async (limit, startKey) => {
       const out = await this.db.send(
@@ -541,7 +525,7 @@ export class TrackingStore {
           KeyConditionExpression: condition.keyCondition,
           ExpressionAttributeNames: { '#k': index.partitionKey, ...(condition.keyCondition.includes('#s') ? { '#s': index.sortKey } : {}) },
           ExpressionAttributeValues: condition.values,
-          ScanIndexForward: false,
+          ScanIndexForward: order === 'ascending',
           Limit: limit,
           ExclusiveStartKey: startKey,
         }),
