@@ -1,3 +1,5 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { mkdtempSync } from 'node:fs';
@@ -5,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { AwsClientFactory } from '../../src/aws/clients.js';
+import { documentClient } from '../../src/engine/deps.js';
+import { TrackingStore } from '../../src/tracking/tracking-store.js';
 import { localStackResources, startLocalStack, type LocalStackHandle } from '../../src/local/index.js';
 import { DEFAULT_FEEDBACK_QUEUE, DEFAULT_SEND_QUEUE, type RunnerConfig } from '../../src/local/runner/config.js';
 import { findStarterDir } from '../../src/templates/init.js';
@@ -144,4 +148,32 @@ export async function cliLocalDown(run: RunCli, stateDir: string): Promise<void>
   const down = await run('local', 'down');
   expect(down.code).toBe(0);
   if (stateDir) expect(processesMentioning(stateDir)).toEqual([]);
+}
+
+/** What an app talks to on the test stack: its bus and table, and the tracking store on that table. */
+export interface AppClients {
+  events: EventBridgeClient;
+  dynamodb: DynamoDBClient;
+  tracking: TrackingStore;
+}
+
+/**
+ * The EventBridge and DynamoDB clients an app would hold, pointed at the test stack, made before the
+ * file's first test (with the `welcome` starter pushed) and destroyed after its last. The returned
+ * object is filled in once they exist.
+ */
+export function useAppClients(stack: TestStack): AppClients {
+  const clients = {} as AppClients;
+  beforeAll(async () => {
+    const common = { region: stack.handle.region, credentials: stack.handle.credentials };
+    clients.events = new EventBridgeClient({ ...common, endpoint: stack.handle.endpoints.eventbridge });
+    clients.dynamodb = new DynamoDBClient({ ...common, endpoint: stack.handle.endpoints.dynamodb });
+    clients.tracking = new TrackingStore(documentClient(clients.dynamodb), { tableName: stack.names.TrackingTable, retentionDays: 30 });
+    await putStarterTemplate(stack, 'welcome');
+  }, 60_000);
+  afterAll(() => {
+    clients.events?.destroy();
+    clients.dynamodb?.destroy();
+  });
+  return clients;
 }

@@ -1,11 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMailer, type SendResult } from '../../../src/client/index.js';
-import { documentClient } from '../../../src/engine/deps.js';
 import { runnerEvents, runnerSends, waitForRunnerIdle } from '../../../src/local/runner/client.js';
-import { TrackingStore } from '../../../src/tracking/tracking-store.js';
-import { putStarterTemplate, useTestStack } from '../../helpers/local-stack.js';
+import { useAppClients, useTestStack } from '../../helpers/local-stack.js';
 
 /**
  * The client against the local stack: its requests go through the runner's PutEvents endpoint,
@@ -20,9 +17,7 @@ interface MailTemplates {
 
 describe('mailengine/client on the local stack', () => {
   const stack = useTestStack('client', STACK, { sesEventDelayMs: 50 });
-  let events: EventBridgeClient;
-  let dynamodb: DynamoDBClient;
-  let tracking: TrackingStore;
+  const app = useAppClients(stack);
   /** The entries of each PutEvents call the mailers made, by emailId. */
   const calls: string[][] = [];
 
@@ -30,28 +25,15 @@ describe('mailengine/client on the local stack', () => {
   const recording = {
     send: async (command: PutEventsCommand): Promise<PutEventsCommandOutput> => {
       calls.push((command.input.Entries ?? []).map((e) => JSON.parse(e.Detail!).emailId as string));
-      return events.send(command);
+      return app.events.send(command);
     },
   };
-
-  beforeAll(async () => {
-    const common = { region: stack.handle.region, credentials: stack.handle.credentials };
-    events = new EventBridgeClient({ ...common, endpoint: stack.handle.endpoints.eventbridge });
-    dynamodb = new DynamoDBClient({ ...common, endpoint: stack.handle.endpoints.dynamodb });
-    tracking = new TrackingStore(documentClient(dynamodb), { tableName: stack.names.TrackingTable, retentionDays: 30 });
-    await putStarterTemplate(stack, 'welcome');
-  }, 60_000);
-
-  afterAll(() => {
-    events?.destroy();
-    dynamodb?.destroy();
-  });
 
   /** Waits until SES accepted the email (`sent`, or already `delivered`) and returns its record. */
   async function accepted(emailId: string, timeoutMs = 30_000) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const record = await tracking.get(emailId);
+      const record = await app.tracking.get(emailId);
       if (record && ['sent', 'delivered'].includes(record.status)) return record;
       if (Date.now() > deadline) throw new Error(`${emailId} is ${record?.status ?? 'missing'}, not sent`);
       await new Promise((r) => setTimeout(r, 100));
@@ -98,7 +80,7 @@ describe('mailengine/client on the local stack', () => {
 
     const { events: published } = await runnerEvents(stack.handle.endpoints.eventbridge, { detailType: 'Email Request', emailId: 'client-invalid-1' });
     expect(published).toEqual([]);
-    expect(await tracking.get('client-invalid-1')).toBeUndefined();
+    expect(await app.tracking.get('client-invalid-1')).toBeUndefined();
   });
 
   it('an endpoint that refuses connections: every request fails retryably with the network’s error, after the retries', async () => {
@@ -124,12 +106,12 @@ describe('mailengine/client on the local stack', () => {
         const ids = entries.map((e) => JSON.parse(e.Detail!).emailId as string);
         if (!first) {
           published.push(...ids);
-          return events.send(command);
+          return app.events.send(command);
         }
         first = false;
         const forwarded = entries.filter((_, i) => i % 2 === 0);
         published.push(...ids.filter((_, i) => i % 2 === 0));
-        const out = await events.send(new PutEventsCommand({ Entries: forwarded }));
+        const out = await app.events.send(new PutEventsCommand({ Entries: forwarded }));
         let next = 0;
         const answers = entries.map((_, i) => (i % 2 === 0 ? out.Entries![next++] : { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }));
         return { FailedEntryCount: answers.filter((a) => 'ErrorCode' in a).length, Entries: answers, $metadata: {} };

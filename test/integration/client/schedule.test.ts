@@ -1,14 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMailer } from '../../../src/client/index.js';
-import { documentClient } from '../../../src/engine/deps.js';
 import { runnerSends, runnerState } from '../../../src/local/runner/client.js';
 import { listScheduled } from '../../../src/operations/schedule/list.js';
-import { TrackingStore } from '../../../src/tracking/tracking-store.js';
-import { putStarterTemplate, useTestStack } from '../../helpers/local-stack.js';
+import { useAppClients, useTestStack } from '../../helpers/local-stack.js';
 
 /**
  * Scheduled sends through the whole local stack: the client publishes a request with sendAt to
@@ -19,28 +15,13 @@ const STACK = 'schedshop';
 
 describe('scheduled sends on the local stack, through mailengine/client', () => {
   const stack = useTestStack('sched', STACK, { sesEventDelayMs: 50 });
-  let events: EventBridgeClient;
-  let dynamodb: DynamoDBClient;
-  let tracking: TrackingStore;
-  const mailer = () => createMailer({ busName: `${STACK}-bus`, eventBridgeClient: events, trackingTable: stack.names.TrackingTable, dynamoDbClient: dynamodb });
-
-  beforeAll(async () => {
-    const common = { region: stack.handle.region, credentials: stack.handle.credentials };
-    events = new EventBridgeClient({ ...common, endpoint: stack.handle.endpoints.eventbridge });
-    dynamodb = new DynamoDBClient({ ...common, endpoint: stack.handle.endpoints.dynamodb });
-    tracking = new TrackingStore(documentClient(dynamodb), { tableName: stack.names.TrackingTable, retentionDays: 30 });
-    await putStarterTemplate(stack, 'welcome');
-  }, 60_000);
-
-  afterAll(() => {
-    events?.destroy();
-    dynamodb?.destroy();
-  });
+  const app = useAppClients(stack);
+  const mailer = () => createMailer({ busName: `${STACK}-bus`, eventBridgeClient: app.events, trackingTable: stack.names.TrackingTable, dynamoDbClient: app.dynamodb });
 
   async function statusOf(emailId: string, wanted: (status: string | undefined) => boolean, timeoutMs = 30_000) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const record = await tracking.get(emailId);
+      const record = await app.tracking.get(emailId);
       if (wanted(record?.status)) return record;
       if (Date.now() > deadline) throw new Error(`${emailId} is ${record?.status ?? 'missing'}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -54,12 +35,12 @@ describe('scheduled sends on the local stack, through mailengine/client', () => 
     expect(await mailer().send(welcome('sched-soon', sendAt))).toMatchObject({ ok: true });
     const scheduled = await statusOf('sched-soon', (s) => s === 'scheduled');
     expect(scheduled?.sendAt).toBe(sendAt.toISOString());
-    expect((await listScheduled(tracking, { limit: 50 })).records.map((r) => r.emailId)).toContain('sched-soon');
+    expect((await listScheduled(app.tracking, { limit: 50 })).records.map((r) => r.emailId)).toContain('sched-soon');
 
     const sent = await statusOf('sched-soon', (s) => s === 'sent' || s === 'delivered');
     expect(Date.parse(sent!.sentAt!)).toBeGreaterThanOrEqual(sendAt.getTime());
     expect(await runnerSends(stack.handle.endpoints.eventbridge, 'sched-soon')).toHaveLength(1);
-    expect((await listScheduled(tracking, { limit: 50 })).records.map((r) => r.emailId)).not.toContain('sched-soon');
+    expect((await listScheduled(app.tracking, { limit: 50 })).records.map((r) => r.emailId)).not.toContain('sched-soon');
   });
 
   it('cancel: the email ends cancelled and its wake-up sends nothing; cancelling a sent email says it was sent', async () => {
@@ -68,7 +49,7 @@ describe('scheduled sends on the local stack, through mailengine/client', () => 
     expect(await mailer().cancel('sched-cancel')).toMatchObject({ ok: true, emailId: 'sched-cancel', status: 'cancelled' });
     // Past its time, and the wake-up has come and gone: still cancelled, never sent.
     await new Promise((r) => setTimeout(r, 5000));
-    expect((await tracking.get('sched-cancel'))?.status).toBe('cancelled');
+    expect((await app.tracking.get('sched-cancel'))?.status).toBe('cancelled');
     expect(await runnerSends(stack.handle.endpoints.eventbridge, 'sched-cancel')).toHaveLength(0);
 
     expect(await mailer().cancel('sched-soon')).toMatchObject({ ok: false, status: expect.stringMatching(/^(sent|delivered)$/), error: { code: 'not_scheduled', retryable: false } });
@@ -99,7 +80,7 @@ describe('scheduled sends on the local stack, through mailengine/client', () => 
   });
 
   it('cancel and reschedule need the tracking table: a mailer without it says so', async () => {
-    const plain = createMailer({ busName: `${STACK}-bus`, eventBridgeClient: events });
+    const plain = createMailer({ busName: `${STACK}-bus`, eventBridgeClient: app.events });
     await expect(plain.cancel('x')).rejects.toThrow(/trackingTable/);
   });
 });
