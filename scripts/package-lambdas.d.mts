@@ -31,3 +31,7 @@ export declare function zipDeterministic(files: Record<string, Uint8Array>): Uin
 export declare function sha256(bytes: Uint8Array): string;
 export declare function packageHandler(name: string, entry: string, root: string): Promise<{ zip: Uint8Array; entry: LambdaPackage }>;
 export declare function packageLambdas(options?: PackageOptions): Promise<LambdaManifest>;
+/** An AWS SDK schemas file with its `[_name]:` object keys written as the string constants they name. */
+export declare function literalSchemaKeys(source: string): string;
+/** The esbuild plugin that applies `literalSchemaKeys` to every `@aws-sdk/client-*` schemas file. */
+export declare const sdkSchemaKeys: import('esbuild').Plugin;

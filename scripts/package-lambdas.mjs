@@ -13,12 +13,20 @@
 // credential providers Lambda never uses) goes into chunks/ beside index.mjs and is read only when
 // first needed, so it costs the cold start nothing.
 //
+// The SDK's generated schemas (`dist-es/schemas/schemas_0.js`, one file per client holding every
+// operation's shapes) write trait objects with computed keys, `{ [_h]: [...] }`, where `_h` is a
+// string constant. esbuild cannot prove a computed key free of side effects, so it kept every
+// operation's schema of S3, SES and DynamoDB (about 115 KB, read and compiled at every cold start)
+// though a handler calls a handful. `sdkSchemaKeys` writes those keys as the string literals they
+// are, the same object, and tree shaking drops the rest (aws/aws-sdk-js-v3#7607).
+//
 // The bundles deliberately do not embed the package version: the engine reads ENGINE_VERSION
 // from its environment, and a release that leaves a handler untouched keeps that handler's hash.
 import { build } from 'esbuild';
 import { zipSync } from 'fflate';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,6 +43,22 @@ const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 const FILE_ATTRIBUTES = (0o100644 << 16) >>> 0;
 
 const ESM_REQUIRE_BANNER = "import { createRequire as __mailengineCreateRequire } from 'node:module';\nconst require = __mailengineCreateRequire(import.meta.url);";
+
+const SDK_SCHEMAS = /[\\/]@aws-sdk[\\/]client-[\w-]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/;
+
+/** Replaces `[name]:` object keys naming a top-level string constant with the constant's literal. */
+export function literalSchemaKeys(source) {
+  const strings = new Map();
+  for (const [, name, literal] of source.matchAll(/^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm)) strings.set(name, literal);
+  return source.replace(/([{,]\s*)\[(_\w+)\]:/g, (whole, before, name) => (strings.has(name) ? `${before}${strings.get(name)}:` : whole));
+}
+
+export const sdkSchemaKeys = {
+  name: 'sdk-schema-keys',
+  setup(b) {
+    b.onLoad({ filter: SDK_SCHEMAS }, async (args) => ({ contents: literalSchemaKeys(await readFile(args.path, 'utf8')), loader: 'js' }));
+  },
+};
 
 /**
  * Bundles one handler entry into index.mjs and its chunks: file name in the zip -> bytes. `root`
@@ -59,6 +83,7 @@ export async function bundleHandler(entry, root) {
     minify: true,
     banner: { js: ESM_REQUIRE_BANNER },
     legalComments: 'none',
+    plugins: [sdkSchemaKeys],
     sourcemap: false,
     logLevel: 'warning',
   });

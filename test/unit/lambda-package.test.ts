@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LAMBDA_ENTRY_FILE, packageHandler, packageLambdas, sha256 } from '../../scripts/package-lambdas.mjs';
+import { LAMBDA_ENTRY_FILE, literalSchemaKeys, packageHandler, packageLambdas, sha256 } from '../../scripts/package-lambdas.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 /** A phrase only the template contract validator's module says. */
@@ -126,6 +126,37 @@ describe('Lambda packaging', () => {
       const script = `const m = await import(${JSON.stringify(pathToFileURL(index).href)}); if (typeof m.handler !== 'function') process.exit(3);`;
       expect(() => execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8', stdio: 'pipe' }), name).not.toThrow();
     }
+  }, 60_000);
+
+  it('writes the SDK schemas\' computed trait keys as the string literals they name, and nothing else', () => {
+    const source = [
+      'const _e = "error";',
+      'const _hE = "httpError";',
+      'const _q = "say \\"hi\\"";',
+      'const n0 = "com.amazonaws.sesv2";',
+      'export var A$ = [-3, n0, "A", { [_e]: _c, [_hE]: 400 }, [_m], [0]];',
+      'export var B$ = [9, n0, "B", {[_q]: 1,[_unknown]: 2}];',
+      'const pick = flag ? [_e] : [_hE];',
+    ].join('\n');
+    const out = literalSchemaKeys(source);
+    expect(out).toContain('{ "error": _c, "httpError": 400 }');
+    expect(out).toContain('{"say \\"hi\\"": 1,[_unknown]: 2}');
+    // Array elements and anything not an object key stay as they were.
+    expect(out).toContain('[_m], [0]');
+    expect(out).toContain('flag ? [_e] : [_hE]');
+    // The keys are the same: both sources build equal objects.
+    const evaluate = (text: string) => new Function('_c', '_m', 'flag', `${text.replaceAll('export ', '')}; return [A$, B$, pick];`)('client', 'message', true);
+    const withUnknown = (text: string) => `const _unknown = "u";\n${text}`;
+    expect(evaluate(withUnknown(out))).toEqual(evaluate(withUnknown(source)));
+  });
+
+  it('packages only the SDK schemas of the operations a handler calls', async () => {
+    const { zip } = await packageHandler('sender', 'src/engine/handlers/sender.ts', root);
+    const code = Object.values(unzipSync(zip)).map((bytes) => Buffer.from(bytes).toString('utf8')).join('\n');
+    // Called by the Sender: SESv2 SendEmail, S3 GetObject, DynamoDB UpdateItem.
+    for (const shape of ['SendEmailRequest', 'GetObjectRequest', 'UpdateItemInput']) expect(code).toContain(shape);
+    // Never called by it: one operation of each client, whose schemas sat in every bundle before.
+    for (const shape of ['CreateContactListRequest', 'PutBucketPolicyRequest', 'CreateBackupInput']) expect(code).not.toContain(shape);
   }, 60_000);
 
   it('gives changed code a new name', async () => {
