@@ -57,7 +57,8 @@ export async function benchRender(sizes: BenchSizes): Promise<BenchResult> {
     params: { templates: rates.length, secondsPerTemplate: sizes.renderSeconds, slices: SLICES },
     notes: [
       `renderTemplate on a template loaded once (as the Sender caches it), median of ${SLICES} slices per template, one thread.`,
-      'Profile (node --cpu-prof, order-confirmation at 580 renders/s before the fix): 69 % of the time went to building Intl.NumberFormat and Intl.DateTimeFormat objects inside the money, date and datetime filters, once per call; the compiled template was already reused. Formatters are now built once per (locale, currency) or (locale, time zone) and kept; what remains is Nunjucks running the compiled template.',
+      'Profile (node --cpu-prof, order-confirmation at 580 renders/s before the fix): 69 % of the time went to building Intl.NumberFormat and Intl.DateTimeFormat objects inside the money, date and datetime filters, once per call; the compiled template was already reused. Formatters are now built once per (locale, currency) or (locale, time zone) and kept.',
+      'Second profile (welcome at 8,200 renders/s, invoice 4,200): most of the time went to one loop in the shared layout, sixty turns of `{% for _ in range(0, 60) %}` writing the preheader filler, each turn a new Nunjucks frame and seven `loop.*` variables set by splitting their names. The layout now writes the filler out; the HTML is byte for byte the same, and welcome renders about 3.5 times as fast.',
     ],
     tookMs: round(performance.now() - began, 0),
   };

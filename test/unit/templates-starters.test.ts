@@ -68,6 +68,11 @@ describe('starter templates', () => {
     expect(html).toMatch(/<table role="presentation"/);
     // The hidden preheader comes first in the body and is not empty.
     expect(html).toMatch(/<div style="display: none;[^"]*">[^<&]{20,}/);
+    // After it, and nothing else before the div closes, the filler that keeps inboxes from
+    // padding the preview with the body: sixty invisible triplets, no whitespace between.
+    const hidden = /<div style="display: none;[^"]*">([^<]*)<\/div>/.exec(html)![1];
+    expect(hidden).toMatch(/[^&\s](?:&#847;&zwnj;&nbsp;){60}$/);
+    expect(hidden.split('&#847;&zwnj;&nbsp;')).toHaveLength(61);
     // CAN-SPAM: the postal address from brand.json, in both parts.
     const brand = template.defaults as { postalAddress: string; companyName: string };
     expect(html).toContain(brand.postalAddress);
