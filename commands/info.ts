@@ -46,6 +46,13 @@ function queueLines(queues: Array<Pick<QueueDepth, 'name' | 'waiting' | 'inFligh
   return queues?.map((q) => `${q.name} ${count(q.waiting)} waiting, ${count(q.inFlight)} in flight${q.name.endsWith('dlq') && (q.waiting ?? 0) > 0 ? ' <- failed requests' : ''}`).join('\n') || undefined;
 }
 
+/** The stack outputs that are IAM policy documents for an application's role, and what each allows. */
+const APP_POLICIES: ReadonlyArray<[string, string]> = [
+  ['PublisherPolicy', 'publish requests'],
+  ['AttachmentUploadPolicy', 'upload attachments'],
+  ['ScheduledSendsPolicy', 'cancel and reschedule scheduled emails with mailengine/client'],
+];
+
 function render(r: StackInfo, order: (o: Record<string, string>) => Array<[string, string]>): string {
   const queues = queueLines(r.queues);
   const rows: Array<[string, string | undefined]> = [
@@ -60,9 +67,11 @@ function render(r: StackInfo, order: (o: Record<string, string>) => Array<[strin
   ];
   const lines = [keyValueTable(rows)];
   if (r.version.advice) lines.push('', r.version.advice);
-  const outputs = order(r.outputs).filter(([k]) => k !== 'PublisherPolicy');
+  // The IAM policy documents are long JSON: named here, printed whole by --json.
+  const outputs = order(r.outputs).filter(([k]) => !APP_POLICIES.some(([name]) => name === k));
   if (outputs.length) lines.push('', 'Outputs', keyValueTable(outputs.map(([k, v]) => [`  ${k}`, v])));
-  if (r.outputs.PublisherPolicy) lines.push('', 'PublisherPolicy (attach to an app role to let it publish requests): see --json, or the stack outputs.');
+  const policies = APP_POLICIES.filter(([name]) => r.outputs[name]);
+  if (policies.length) lines.push('', 'Policies for an app role (see --json, or the stack outputs):', ...policies.map(([name, what]) => `  ${name}: ${what}`));
   return lines.join('\n');
 }
 

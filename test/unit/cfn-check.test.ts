@@ -83,6 +83,20 @@ describe('cfn:check on the engine template', () => {
       expect.objectContaining({ Effect: 'Allow', Action: 'events:PutEvents', Resource: '1', Condition: { StringEquals: { 'events:detail-type': 'Email Request' } } }),
     ]);
   });
+
+  it('offers an attachment policy that only allows PutObject under attachments/ of the templates bucket', async () => {
+    const template = await loadTemplate(engineTemplate);
+    const value = template.Outputs?.AttachmentUploadPolicy.Value as { 'Fn::Sub': string };
+    expect(value['Fn::Sub']).toContain('arn:${AWS::Partition}:s3:::${TemplatesBucket}/attachments/*');
+    expect(substitute(value).Statement).toEqual([{ Sid: 'UploadEmailAttachments', Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:1:s3:::1/attachments/*' }]);
+  });
+
+  it('offers a scheduled-sends policy with the two tracking-table actions the client\'s cancel and reschedule make', async () => {
+    const template = await loadTemplate(engineTemplate);
+    const value = template.Outputs?.ScheduledSendsPolicy.Value as { 'Fn::Sub': string };
+    expect(value['Fn::Sub']).toContain('"Resource":"${TrackingTable.Arn}"');
+    expect(substitute(value).Statement).toEqual([{ Sid: 'CancelAndRescheduleEmails', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: '1' }]);
+  });
 });
 
 describe('the engine template guards its per-message outcomes and its bus', () => {

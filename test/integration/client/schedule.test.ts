@@ -1,6 +1,8 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadTemplate } from '../../../src/cfn/template.js';
 import { createMailer } from '../../../src/client/index.js';
 import { runnerSends, runnerState } from '../../../src/local/runner/client.js';
 import { listScheduled } from '../../../src/operations/schedule/list.js';
@@ -77,6 +79,26 @@ describe('scheduled sends on the local stack, through mailengine/client', () => 
     const files = (readdirSync(stack.handle.stateDir, { recursive: true }) as string[]).filter((f) => f.endsWith(join('schedules', `${STACK}.json`)));
     expect(files).toHaveLength(1);
     expect(JSON.parse(readFileSync(join(stack.handle.stateDir, files[0]), 'utf8')).schedules).toHaveLength(before + 1);
+  });
+
+  it('cancel and reschedule call DynamoDB only as the stack\'s ScheduledSendsPolicy output allows', async () => {
+    const template = await loadTemplate(resolve(import.meta.dirname, '../../../cfn/mailengine.yaml'));
+    const document = (template.Outputs?.ScheduledSendsPolicy.Value as { 'Fn::Sub': string })['Fn::Sub'].replace(/\$\{[^}]+\}/g, 'x');
+    const allowed = (JSON.parse(document) as { Statement: Array<{ Action: string[] }> }).Statement.flatMap((st) => st.Action);
+    const called = new Set<string>();
+    const dynamodb = new DynamoDBClient({ region: stack.handle.region, credentials: stack.handle.credentials, endpoint: stack.handle.endpoints.dynamodb });
+    dynamodb.middlewareStack.add((next, context) => (args) => (called.add(`dynamodb:${String(context.commandName).replace(/Command$/, '')}`), next(args)), { step: 'initialize', name: 'recordCalls' });
+    try {
+      const app2 = createMailer({ busName: `${STACK}-bus`, eventBridgeClient: app.events, trackingTable: stack.names.TrackingTable, dynamoDbClient: dynamodb });
+      expect(await app2.send(welcome('sched-policy', inSeconds(600)))).toMatchObject({ ok: true });
+      await statusOf('sched-policy', (s) => s === 'scheduled');
+      expect(await app2.reschedule('sched-policy', inSeconds(900))).toMatchObject({ ok: true });
+      expect(await app2.cancel('sched-policy')).toMatchObject({ ok: true, status: 'cancelled' });
+    } finally {
+      dynamodb.destroy();
+    }
+    expect([...called].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    for (const action of called) expect(allowed).toContain(action);
   });
 
   it('cancel and reschedule need the tracking table: a mailer without it says so', async () => {
