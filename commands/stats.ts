@@ -63,6 +63,8 @@ export function renderStats(r: StatsReport): string {
       ['suppressed', n(c.suppressed), formatRate(r.rates.suppressed), 'requests'],
       ...(c.rejected ? [['rejected by SES', n(c.rejected), '', '']] : []),
       ...(c.pending ? [['still on the way', n(c.pending), '', '']] : []),
+      ...(c.scheduled ? [['scheduled for later', n(c.scheduled), '', '']] : []),
+      ...(c.cancelled ? [['cancelled before sending', n(c.cancelled), '', '']] : []),
     ],
     { align: ['left', 'right', 'right', 'left'] },
   );

@@ -30,6 +30,10 @@ export interface StatsCounts {
   rejected: number;
   /** Still on the way: queued, sending, sent, delayed or soft-bounced. */
   pending: number;
+  /** Waiting for their sendAt. */
+  scheduled: number;
+  /** Scheduled, then cancelled before their time: never sent. */
+  cancelled: number;
 }
 
 export interface LatencyStats {
@@ -118,6 +122,8 @@ function tally(counts: StatsCounts, day: DayStats, r: TrackingRecord): void {
   }
   if (s === 'rejected') counts.rejected++;
   if (s === 'queued' || s === 'sending' || s === 'sent' || s === 'delivery_delayed' || s === 'soft_bounced') counts.pending++;
+  if (s === 'scheduled') counts.scheduled++;
+  if (s === 'cancelled') counts.cancelled++;
 }
 
 /** Nearest-rank percentile of sorted numbers. */
@@ -177,7 +183,7 @@ export async function collectStats(
   const now = options.now ?? new Date();
   const until = now.toISOString();
   const since = new Date(Date.parse(`${until.slice(0, 10)}T00:00:00.000Z`) - (options.days - 1) * 86_400_000).toISOString();
-  const counts: StatsCounts = { requests: 0, sent: 0, delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0, failed: 0, suppressed: 0, rejected: 0, pending: 0 };
+  const counts: StatsCounts = { requests: 0, sent: 0, delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0, failed: 0, suppressed: 0, rejected: 0, pending: 0, scheduled: 0, cancelled: 0 };
   const toSent: number[] = [];
   const sentToDelivered: number[] = [];
   const toDelivered: number[] = [];

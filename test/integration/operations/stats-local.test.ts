@@ -67,6 +67,13 @@ beforeAll(async () => {
   await email('early', '2026-03-07T23:59:59.999Z', { rejected: 'failed' });
   await email('late', '2026-03-10T12:00:00.001Z', { rejected: 'failed' });
 
+  // A day of its own: two emails scheduled for later, then one of them cancelled.
+  const scheduling = new TrackingStore(documentClient(db), { tableName: trackingTable, retentionDays: 3650, now: () => at('2026-02-01T10:00:00.000Z') });
+  for (const id of ['later-1', 'later-2']) {
+    await scheduling.recordScheduled({ emailId: id, eventId: `evt-${id}`, recipient: `${id}@customer.example`, templateName: 'welcome', requestedAt: '2026-02-01T10:00:00.000Z' }, '2026-02-20T09:00:00.000Z', '{}');
+  }
+  expect((await scheduling.cancelScheduled('later-2')).cancelled).toBe(true);
+
   // And today, through the real engine.
   for (const argv of [['--simulate', 'success'], ['--simulate', 'bounce'], ['--simulate', 'complaint'], ['--to', 'ann@customer.example', '--template', 'nope']]) {
     const template = argv.includes('--template') ? [] : ['--template', 'welcome'];
@@ -87,7 +94,7 @@ describe('stats (core, on DynamoDB Local)', () => {
   it('counts each email by where it got, within the days asked for only', async () => {
     const r = await read();
     expect(r).toMatchObject({ days: 3, since: '2026-03-08T00:00:00.000Z', until: '2026-03-10T12:00:00.000Z' });
-    expect(r.counts).toEqual({ requests: 9, sent: 6, delivered: 4, bounced: 1, complained: 1, opened: 2, clicked: 1, failed: 1, suppressed: 1, rejected: 0, pending: 2 });
+    expect(r.counts).toEqual({ requests: 9, sent: 6, delivered: 4, bounced: 1, complained: 1, opened: 2, clicked: 1, failed: 1, suppressed: 1, rejected: 0, pending: 2, scheduled: 0, cancelled: 0 });
     expect(r.rates).toEqual({ delivered: 4 / 6, bounced: 1 / 6, complained: 1 / 6, opened: 2 / 4, clicked: 1 / 4, failed: 1 / 9, suppressed: 1 / 9 });
     expect(r.perDay.map((d) => [d.day, d.requests, d.sent, d.delivered, d.bounced, d.complained, d.failed, d.suppressed])).toEqual([
       ['2026-03-08', 4, 3, 2, 1, 0, 1, 0],
@@ -128,6 +135,15 @@ describe('stats (core, on DynamoDB Local)', () => {
         `2026-03-10  ${'█'.repeat(20)}${' '.repeat(20)}  2`,
       ].join('\n'),
     );
+  });
+
+  it('counts emails waiting for their sendAt, and those cancelled before it, apart from the rest', async () => {
+    const r = await collectStats(new TrackingStore(documentClient(db), { tableName: trackingTable, retentionDays: 90 }), { stackName: STACK, local: true, title: `the local engine ${STACK}`, days: 1, now: new Date('2026-02-01T23:00:00.000Z') });
+    expect(r.counts).toEqual({ requests: 2, sent: 0, delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0, failed: 0, suppressed: 0, rejected: 0, pending: 0, scheduled: 1, cancelled: 1 });
+    const table = renderStats(r);
+    expect(table).toMatch(/│ scheduled for later +│ +1 │/);
+    expect(table).toMatch(/│ cancelled before sending +│ +1 │/);
+    expect(table).not.toContain('still on the way');
   });
 
   it('percentile: nearest rank; none of nothing', () => {
