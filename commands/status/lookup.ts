@@ -49,6 +49,7 @@ function renderEmail(email: EmailView, view: LookupView): { text: string; cut: b
   const facts = [email.status, email.recipient, email.templateName ? `template ${email.templateName}` : undefined, email.sendAt ? `send at ${email.sendAt}` : undefined, `created ${email.createdAt}`, `attempts ${email.attempts}`].filter(Boolean);
   const lines = [`${email.emailId}  ${facts.join(' · ')}`];
   if (email.sesMessageId) lines.push(`  SES message id ${email.sesMessageId}`);
+  if (email.attachments) lines.push(`  attachments ${email.attachments.join(', ')}`);
   if (email.errorType) lines.push(`  ${email.errorType}: ${email.errorMessage ?? ''}`.trimEnd());
   if (email.lastError) lines.push(`  last error: ${email.lastError}`);
   const width = view.wide ? undefined : DETAIL_WIDTH;

@@ -31,6 +31,8 @@ export interface EmailView {
   lastError?: string;
   tags?: Record<string, string>;
   metadata?: Record<string, unknown>;
+  /** The S3 keys of the files the request attached (deleted after sending unless kept). */
+  attachments?: string[];
   /** When DynamoDB's TTL removes the record and its history. */
   expiresAt?: string;
   history: TimelineEntry[];
@@ -57,6 +59,7 @@ export function emailView(record: TrackingRecord, history: HistoryEntry[]): Emai
     lastError: record.lastError,
     tags: record.tags,
     metadata: record.metadata,
+    attachments: record.attachmentKeys?.length ? record.attachmentKeys : undefined,
     expiresAt: typeof record.expiresAt === 'number' ? new Date(record.expiresAt * 1000).toISOString() : undefined,
     history: timelineOrder(history.map((h) => ({ time: h.time, event: h.event, status: h.status, details: h.details }))),
   };

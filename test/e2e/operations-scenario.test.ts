@@ -133,5 +133,14 @@ describe('operating the engine end to end (built CLI, local stack)', () => {
     const [mail] = await listReceivedEmails(readLocalEndpoints(cwd).sesv2, { recipient: 'maya@customer.example' });
     expect(mail.attachments.map((a) => [a.filename, a.contentType])).toEqual([['invoice.pdf', 'application/pdf']]);
     expect(mail.attachments[0].content?.equals(Buffer.from(pdf))).toBe(true);
+
+    // The lookup names the file by its key in the bucket, in both forms.
+    const { emailId } = JSON.parse(send.stdout) as { emailId: string };
+    const lookup = await run('status', 'lookup', '--email-id', emailId, '--local', '--json');
+    expect(lookup.code).toBe(0);
+    const [email] = (JSON.parse(lookup.stdout) as { emails: Array<{ attachments?: string[] }> }).emails;
+    expect(email.attachments).toEqual([expect.stringMatching(/^attachments\/.+invoice\.pdf$/)]);
+    const human = await run('status', 'lookup', '--email-id', emailId, '--local');
+    expect(human.stdout).toContain(`  attachments ${email.attachments![0]}`);
   }, 60_000);
 });
