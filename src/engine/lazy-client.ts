@@ -1,16 +1,23 @@
 /**
- * An AWS SDK client made on its first request: its module is read then, not at the function's
- * cold start. For the clients a handler needs only now and then (the Sender's status events, its
- * schedules); a failed load is tried again on the next request rather than remembered.
+ * A value made on first use and shared by every use after it; a failed load is tried again on the
+ * next use rather than remembered. For what a handler needs only now and then: its module is read
+ * then, not at the function's cold start.
+ */
+export function lazyOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () =>
+    (value ??= load().catch((err: unknown) => {
+      value = undefined;
+      throw err;
+    }));
+}
+
+/**
+ * An AWS SDK client made on its first request (`lazyOnce`): for the clients a handler calls only
+ * now and then (the Sender's status events, its schedules, its requeues).
  */
 export function lazyClient<C extends { send(command: never): Promise<unknown> }>(load: () => Promise<C>): Pick<C, 'send'> {
-  let client: Promise<C> | undefined;
-  const send = async (command: never) => {
-    client ??= load().catch((err: unknown) => {
-      client = undefined;
-      throw err;
-    });
-    return (await client).send(command);
-  };
+  const client = lazyOnce(load);
+  const send = async (command: never) => (await client()).send(command);
   return { send: send as C['send'] };
 }

@@ -7,6 +7,7 @@ import { TEMPLATES_PREFIX, templateKey } from '../templates/bucket-layout.js';
 import { awsErrorName, httpStatus } from '../aws/error-names.js';
 import { ERROR_TYPES, PermanentFailure } from '../model/error-types.js';
 import type { EngineLogger } from './status-events.js';
+import { lazyOnce } from './lazy-client.js';
 
 interface CachedTemplate {
   prepared: PreparedTemplate;
@@ -178,16 +179,7 @@ const MAX_LISTED_PROBLEMS = 10;
 
 /** A compiled contract per template version: a changed template is a new PreparedTemplate. */
 const contractValidators = new WeakMap<PreparedTemplate, DataValidator>();
-let contractCheck: Promise<typeof import('../templates/contract-check.js')> | undefined;
-
-function loadContractCheck(): Promise<typeof import('../templates/contract-check.js')> {
-  // A failed load is tried again on the next use rather than remembered.
-  contractCheck ??= import('../templates/contract-check.js').catch((err: unknown) => {
-    contractCheck = undefined;
-    throw err;
-  });
-  return contractCheck;
-}
+const loadContractCheck = lazyOnce(() => import('../templates/contract-check.js'));
 
 /**
  * Checks templateData (with the template's defaults under it, as the template sees it) against the

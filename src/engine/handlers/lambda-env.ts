@@ -73,12 +73,7 @@ function sendPacing(): Pick<EngineSettings, 'sendRatePerInstance' | 'requeue'> {
  * its own that is read only then.
  */
 function lazySqs(): Pick<SQSClient, 'send'> {
-  let client: Promise<SQSClient> | undefined;
-  const send = async (command: unknown) => {
-    client ??= import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({}));
-    return (await client).send(command as Parameters<SQSClient['send']>[0]);
-  };
-  return { send: send as unknown as SQSClient['send'] };
+  return lazyClient<SQSClient>(() => import('@aws-sdk/client-sqs').then(({ SQSClient }) => new SQSClient({})));
 }
 
 /**
