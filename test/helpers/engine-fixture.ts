@@ -6,6 +6,8 @@ import { buildFeedbackDeps, buildSenderDeps, type EngineSettings } from '../../s
 import type { SqsEvent } from '../../src/engine/sqs.js';
 import type { StatusChange, StatusEventPublisher } from '../../src/engine/status-events.js';
 import type { LocalStackHandle } from '../../src/local/index.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { clearReceivedEmails } from '../../src/local/index.js';
 import { startTestStack } from './local-stack.js';
 
 export const STACK = 'enginetest';
@@ -46,6 +48,25 @@ export async function startEngineFixture(label: string): Promise<EngineFixture> 
     statusEvents: published,
   };
   return { stack, aws, settings, published, stop: async () => void (await stack.stop()) };
+}
+
+/**
+ * One engine fixture for the whole test file: started before the file's first test (with the
+ * `receipt` template in its bucket unless `receipt` is false), stopped after its last. The returned
+ * object is filled in once the stack has started; hooks the file registers after this call run
+ * after it. `clearInboxEachTest` empties the SES emulator's store of sent emails before each test.
+ */
+export function useEngineFixture(label: string, options: { receipt?: boolean; clearInboxEachTest?: boolean; timeoutMs?: number } = {}): EngineFixture {
+  const fixture = {} as EngineFixture;
+  let started: EngineFixture | undefined;
+  beforeAll(async () => {
+    started = await startEngineFixture(label);
+    Object.assign(fixture, started);
+    if (options.receipt !== false) await putTemplate(fixture, 'receipt', RECEIPT);
+  }, options.timeoutMs ?? 60_000);
+  afterAll(async () => started?.stop());
+  if (options.clearInboxEachTest) beforeEach(async () => clearReceivedEmails(fixture.stack.endpoints.sesv2));
+  return fixture;
 }
 
 /** Puts a stand-alone template (as `templates push` leaves it) into the bucket. */

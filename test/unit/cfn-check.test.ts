@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { checkTemplateFile, checkTemplateText, formatFinding, RULES, type RuleId } from '../../tools/cfn-check/index.js';
 import { findCfnLint } from '../../tools/cfn-check/cfn-lint.js';
 import { loadTemplate } from '../../src/cfn/template.js';
+import { parseSubJson } from '../helpers/cfn-sub.js';
 import { ENGINE_METRIC, METRIC_NAMESPACE } from '../../src/engine/metrics.js';
 import { TABLES } from '../../src/model/tables.js';
 
@@ -59,16 +60,10 @@ describe('cfn:check on the engine template', () => {
     expect(variables('PauseFunction')).toEqual([...common, 'SENDER_EVENT_SOURCE_MAPPING_UUID'].sort());
   });
 
-  // Fn::Sub strings are opaque to the resource database; parse them with sample values instead.
-  const substitute = (value: unknown) => {
-    const text = (value as { 'Fn::Sub': string })['Fn::Sub'];
-    expect(typeof text).toBe('string');
-    return JSON.parse(text.replace(/\$\{[^}]+\}/g, '1')) as Record<string, unknown>;
-  };
 
   it('has a dashboard body that is valid JSON with a region on every widget', async () => {
     const template = await loadTemplate(engineTemplate);
-    const body = substitute(template.Resources.Dashboard.Properties?.DashboardBody) as { widgets: { properties: { region?: string; metrics?: unknown[] } }[] };
+    const body = parseSubJson(template.Resources.Dashboard.Properties?.DashboardBody) as { widgets: { properties: { region?: string; metrics?: unknown[] } }[] };
     expect(body.widgets.length).toBeGreaterThanOrEqual(6);
     for (const widget of body.widgets) {
       expect(widget.properties.region).toBeTruthy();
@@ -78,7 +73,7 @@ describe('cfn:check on the engine template', () => {
 
   it('offers a publisher policy that only allows PutEvents of Email Request events on the bus', async () => {
     const template = await loadTemplate(engineTemplate);
-    const policy = substitute(template.Outputs?.PublisherPolicy.Value) as { Statement: { Effect: string; Action: string; Resource: string; Condition: unknown }[] };
+    const policy = parseSubJson(template.Outputs?.PublisherPolicy.Value) as { Statement: { Effect: string; Action: string; Resource: string; Condition: unknown }[] };
     expect(policy.Statement).toEqual([
       expect.objectContaining({ Effect: 'Allow', Action: 'events:PutEvents', Resource: '1', Condition: { StringEquals: { 'events:detail-type': 'Email Request' } } }),
     ]);
@@ -88,14 +83,14 @@ describe('cfn:check on the engine template', () => {
     const template = await loadTemplate(engineTemplate);
     const value = template.Outputs?.AttachmentUploadPolicy.Value as { 'Fn::Sub': string };
     expect(value['Fn::Sub']).toContain('arn:${AWS::Partition}:s3:::${TemplatesBucket}/attachments/*');
-    expect(substitute(value).Statement).toEqual([{ Sid: 'UploadEmailAttachments', Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:1:s3:::1/attachments/*' }]);
+    expect(parseSubJson(value).Statement).toEqual([{ Sid: 'UploadEmailAttachments', Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:1:s3:::1/attachments/*' }]);
   });
 
   it('offers a scheduled-sends policy with the two tracking-table actions the client\'s cancel and reschedule make', async () => {
     const template = await loadTemplate(engineTemplate);
     const value = template.Outputs?.ScheduledSendsPolicy.Value as { 'Fn::Sub': string };
     expect(value['Fn::Sub']).toContain('"Resource":"${TrackingTable.Arn}"');
-    expect(substitute(value).Statement).toEqual([{ Sid: 'CancelAndRescheduleEmails', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: '1' }]);
+    expect(parseSubJson(value).Statement).toEqual([{ Sid: 'CancelAndRescheduleEmails', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: '1' }]);
   });
 });
 

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
+import { unzipHandler } from '../helpers/lambda-zip.js';
 import { LAMBDA_ENTRY_FILE, literalSchemaKeys, packageHandler, packageLambdas, sha256 } from '../../scripts/package-lambdas.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -33,14 +34,7 @@ function firstEntryTimestamp(zip: Uint8Array): { time: number; date: number } {
 }
 
 /** Every file of the zip written under a new directory; returns the path of index.mjs. */
-function unzipInto(zip: Uint8Array): string {
-  const dir = tempDir();
-  for (const [name, bytes] of Object.entries(unzipSync(zip))) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), bytes);
-  }
-  return join(dir, LAMBDA_ENTRY_FILE);
-}
+const unzipInto = (zip: Uint8Array): string => unzipHandler(zip, tempDir());
 
 describe('Lambda packaging', () => {
   it('produces the same bytes and the same name when the same entry is packaged twice', async () => {

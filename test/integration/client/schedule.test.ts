@@ -6,6 +6,7 @@ import { loadTemplate } from '../../../src/cfn/template.js';
 import { createMailer } from '../../../src/client/index.js';
 import { runnerSends, runnerState } from '../../../src/local/runner/client.js';
 import { listScheduled } from '../../../src/operations/schedule/list.js';
+import { parseSubJson } from '../../helpers/cfn-sub.js';
 import { useAppClients, useTestStack } from '../../helpers/local-stack.js';
 
 /**
@@ -83,8 +84,7 @@ describe('scheduled sends on the local stack, through mailengine/client', () => 
 
   it('cancel and reschedule call DynamoDB only as the stack\'s ScheduledSendsPolicy output allows', async () => {
     const template = await loadTemplate(resolve(import.meta.dirname, '../../../cfn/mailengine.yaml'));
-    const document = (template.Outputs?.ScheduledSendsPolicy.Value as { 'Fn::Sub': string })['Fn::Sub'].replace(/\$\{[^}]+\}/g, 'x');
-    const allowed = (JSON.parse(document) as { Statement: Array<{ Action: string[] }> }).Statement.flatMap((st) => st.Action);
+    const allowed = (parseSubJson(template.Outputs?.ScheduledSendsPolicy.Value) as { Statement: Array<{ Action: string[] }> }).Statement.flatMap((st) => st.Action);
     const called = new Set<string>();
     const dynamodb = new DynamoDBClient({ region: stack.handle.region, credentials: stack.handle.credentials, endpoint: stack.handle.endpoints.dynamodb });
     dynamodb.middlewareStack.add((next, context) => (args) => (called.add(`dynamodb:${String(context.commandName).replace(/Command$/, '')}`), next(args)), { step: 'initialize', name: 'recordCalls' });

@@ -1,26 +1,19 @@
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AttachmentSource } from '../../../src/engine/attachments.js';
 import { createSender } from '../../../src/engine/sender.js';
-import { clearReceivedEmails, listReceivedEmails } from '../../../src/local/index.js';
+import { listReceivedEmails } from '../../../src/local/index.js';
 import { documentClient } from '../../../src/engine/deps.js';
 import { eraseAddress } from '../../../src/operations/erase.js';
 import { RecordingIoHost } from '../../helpers/recording-io-host.js';
-import { RECEIPT, STACK, awsError, batch, plentyOfTime, putTemplate, requestMessage, senderFor, startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
+import { STACK, awsError, batch, plentyOfTime, requestMessage, senderFor, useEngineFixture } from '../../helpers/engine-fixture.js';
 import { tinyPdf } from '../../helpers/pdf.js';
 
 /**
  * Attachments through the real Sender on the emulators: s3rver holds the files, the SES emulator
  * stores what SendEmail carried. Every limit is checked before SES is called.
  */
-let f: EngineFixture;
-
-beforeAll(async () => {
-  f = await startEngineFixture('attachments');
-  await putTemplate(f, 'receipt', RECEIPT);
-}, 60_000);
-afterAll(async () => f?.stop());
-beforeEach(async () => clearReceivedEmails(f.stack.endpoints.sesv2));
+const f = useEngineFixture('attachments', { clearInboxEachTest: true });
 
 const inbox = () => listReceivedEmails(f.stack.endpoints.sesv2);
 const tracking = () => senderFor(f).tracking;

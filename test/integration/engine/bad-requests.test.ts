@@ -1,23 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createSender } from '../../../src/engine/sender.js';
 import { listReceivedEmails } from '../../../src/local/index.js';
-import { RECEIPT, batch, plentyOfTime, putTemplate, requestMessage, senderFor, startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
+import { batch, plentyOfTime, putTemplate, requestMessage, senderFor, useEngineFixture } from '../../helpers/engine-fixture.js';
 
 /**
  * A corpus of bad requests. Each must end as a `failed` record with the right errorType, must not
  * be retried (no batch item failure), must send nothing, and must crash nothing.
  */
-let f: EngineFixture;
+const f = useEngineFixture('bad');
 
 beforeAll(async () => {
-  f = await startEngineFixture('bad');
-  await putTemplate(f, 'receipt', RECEIPT);
   await putTemplate(f, 'broken-syntax', { html: '<p>{% if name %}Hello</p>', text: 'Hello {{ name }}', metadata: { subject: 'Hi' } });
   // Written straight to the bucket, past `templates push`: the Sender must refuse it too.
   await putTemplate(f, 'reaches-js', { html: '<p>{{ name.constructor.constructor("return 1 + 1")() }}</p>', text: 'Hello {{ name }}', metadata: { subject: 'Hi' } });
   await putTemplate(f, 'uses-undeclared', { html: '<p>{{ name }} {{ nickname }}</p>', text: 'x', metadata: { subject: 'Hi {{ name }}', requiredVariables: ['name'] } });
 }, 60_000);
-afterAll(async () => f?.stop());
 
 const good = { to: 'ada@customer.example', templateName: 'receipt', templateData: { name: 'Ada', orderId: 'o-1', total: '1' } };
 const huge = 'x'.repeat(270 * 1024);

@@ -1,14 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createSender } from '../../../src/engine/sender.js';
-import { clearReceivedEmails, listReceivedEmails } from '../../../src/local/index.js';
-import { RECEIPT, batch, plentyOfTime, putTemplate, requestMessage, senderFor, startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
+import { listReceivedEmails } from '../../../src/local/index.js';
+import { batch, plentyOfTime, putTemplate, requestMessage, senderFor, useEngineFixture } from '../../helpers/engine-fixture.js';
 
 /**
  * Template contracts in the Sender, against the local stack's emulators: templateData that breaks
  * the template's `variables` ends as a `failed` record naming each path, before anything renders
  * or reaches SES; data that keeps it sends; a template without a contract behaves as before.
  */
-let f: EngineFixture;
+const f = useEngineFixture('contracts', { clearInboxEachTest: true });
 
 const ORDER = {
   html: '<p>Order {{ orderId }} for {{ email }}</p>{% for item in items %}<p>{{ item.name }}: {{ item.price }}</p>{% endfor %}{% if plan %}<p>{{ plan }}</p>{% endif %}',
@@ -33,12 +33,8 @@ const ORDER = {
 };
 
 beforeAll(async () => {
-  f = await startEngineFixture('contracts');
   await putTemplate(f, 'order', ORDER);
-  await putTemplate(f, 'receipt', RECEIPT);
 }, 60_000);
-afterAll(async () => f?.stop());
-beforeEach(async () => clearReceivedEmails(f.stack.endpoints.sesv2));
 
 const inbox = () => listReceivedEmails(f.stack.endpoints.sesv2);
 const items = [

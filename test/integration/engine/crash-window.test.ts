@@ -1,12 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SendEmailCommandInput, SESv2Client } from '@aws-sdk/client-sesv2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { documentClient } from '../../../src/engine/deps.js';
 import { createFeedback } from '../../../src/engine/feedback.js';
 import { createSender } from '../../../src/engine/sender.js';
 import { listReceivedEmails } from '../../../src/local/index.js';
 import { TrackingStore } from '../../../src/tracking/tracking-store.js';
-import { RECEIPT, batch, feedbackFor, plentyOfTime, putTemplate, requestMessage, senderFor, sesSendEvent, startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
+import { batch, feedbackFor, plentyOfTime, requestMessage, senderFor, sesSendEvent, useEngineFixture } from '../../helpers/engine-fixture.js';
 
 /**
  * The crash window, measured. A Sender invocation dies at every point of a send in turn (the
@@ -18,12 +18,7 @@ import { RECEIPT, batch, feedbackFor, plentyOfTime, putTemplate, requestMessage,
  * 3–5 the template's three files (GetObject), 6 SendEmail (here: SES accepts, the answer is
  * lost), 7 the `sent` write (UpdateItem), 8 the `sent` history entry (PutItem).
  */
-let f: EngineFixture;
-beforeAll(async () => {
-  f = await startEngineFixture('crash');
-  await putTemplate(f, 'receipt', RECEIPT);
-}, 60_000);
-afterAll(async () => f?.stop());
+const f = useEngineFixture('crash');
 
 const CALLS_IN_A_SEND = 8;
 const REQUESTS_PER_POINT = 3;

@@ -1,21 +1,15 @@
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSender, type SenderDeps } from '../../../src/engine/sender.js';
-import { clearReceivedEmails, listReceivedEmails } from '../../../src/local/index.js';
-import { RECEIPT, awsError, batch, faultyDynamo, plentyOfTime, putTemplate, requestMessage, senderFor, startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
+import { listReceivedEmails } from '../../../src/local/index.js';
+import { awsError, batch, faultyDynamo, plentyOfTime, requestMessage, senderFor, useEngineFixture } from '../../helpers/engine-fixture.js';
 
 /**
  * Faults injected at the client boundary while the rest runs on the real emulators: every
  * request must be accounted for (sent, or handed back to the queue and visible on its record),
  * none lost, and none sent twice except in the crash window the README documents.
  */
-let f: EngineFixture;
-beforeAll(async () => {
-  f = await startEngineFixture('faults');
-  await putTemplate(f, 'receipt', RECEIPT);
-}, 60_000);
-afterAll(async () => f?.stop());
-beforeEach(async () => clearReceivedEmails(f.stack.endpoints.sesv2));
+const f = useEngineFixture('faults', { clearInboxEachTest: true });
 
 const noSleep = { sleep: async () => undefined };
 const order = (emailId: string) => ({ to: `${emailId}@customer.example`, templateName: 'receipt', emailId, templateData: { name: 'Ada', orderId: emailId, total: '1' } });

@@ -1,21 +1,16 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { documentClient } from '../../../src/engine/deps.js';
 import { createFeedback } from '../../../src/engine/feedback.js';
 import { ENGINE_METRIC, RecordingMetrics } from '../../../src/engine/metrics.js';
 import { createSender } from '../../../src/engine/sender.js';
 import type { SqsEvent, SqsRecord } from '../../../src/engine/sqs.js';
-import { RECEIPT, batch, feedbackFor, plentyOfTime, putTemplate, requestMessage, senderFor, startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
+import { batch, feedbackFor, plentyOfTime, requestMessage, senderFor, useEngineFixture } from '../../helpers/engine-fixture.js';
 
 /** The Feedback handler against DynamoDB Local, fed SES events shaped as EventBridge delivers them. */
-let f: EngineFixture;
-beforeAll(async () => {
-  f = await startEngineFixture('feedback');
-  await putTemplate(f, 'receipt', RECEIPT);
-}, 60_000);
-afterAll(async () => f?.stop());
+const f = useEngineFixture('feedback');
 
 let n = 0;
 /** Sends one email through the real Sender; returns its emailId, SES message id and recipient. */

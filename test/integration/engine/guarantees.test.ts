@@ -1,27 +1,23 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { SendEmailCommandInput, SESv2Client } from '@aws-sdk/client-sesv2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../../src/engine/deps.js';
 import { RecordingMetrics } from '../../../src/engine/metrics.js';
 import { createFeedback } from '../../../src/engine/feedback.js';
 import { createSender, type SenderDeps } from '../../../src/engine/sender.js';
-import { clearReceivedEmails, listReceivedEmails } from '../../../src/local/index.js';
+import { listReceivedEmails } from '../../../src/local/index.js';
 import { TrackingStore } from '../../../src/tracking/tracking-store.js';
-import { RECEIPT, awsError, batch, faultyDynamo, feedbackFor, plentyOfTime, putTemplate, requestMessage, senderFor, sesSendEvent, startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
+import { awsError, batch, faultyDynamo, feedbackFor, plentyOfTime, putTemplate, requestMessage, senderFor, sesSendEvent, useEngineFixture } from '../../helpers/engine-fixture.js';
 
 /**
  * The engine's promises, each with the fault that used to break it: every request that reaches
  * the Sender ends as a record, a redelivery never drops a live request, suppression holds for
  * every recipient, and once SES accepted a message nothing sends it again.
  */
-let f: EngineFixture;
+const f = useEngineFixture('guarantees', { clearInboxEachTest: true });
 beforeAll(async () => {
-  f = await startEngineFixture('guarantees');
-  await putTemplate(f, 'receipt', RECEIPT);
   await putTemplate(f, 'reply-from-data', { html: '<p>Hi {{ name }}</p>', text: 'Hi {{ name }}', metadata: { subject: 'Hi', replyTo: '{{ replyTo }}', requiredVariables: ['name', 'replyTo'] } });
 }, 60_000);
-afterAll(async () => f?.stop());
-beforeEach(async () => clearReceivedEmails(f.stack.endpoints.sesv2));
 
 const noSleep = { sleep: async () => undefined };
 const order = (emailId: string, extra: Record<string, unknown> = {}) => ({ to: `${emailId.replace(/[^a-z0-9-]/gi, '-')}@customer.example`, templateName: 'receipt', emailId, templateData: { name: 'Ada', orderId: emailId, total: '1' }, ...extra });

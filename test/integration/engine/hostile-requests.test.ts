@@ -1,8 +1,8 @@
 import type { SendEmailCommandInput, SESv2Client } from '@aws-sdk/client-sesv2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createSender } from '../../../src/engine/sender.js';
 import { listReceivedEmails } from '../../../src/local/index.js';
-import { RECEIPT, batch, plentyOfTime, putTemplate, requestMessage, senderFor, startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
+import { batch, plentyOfTime, requestMessage, senderFor, useEngineFixture } from '../../helpers/engine-fixture.js';
 
 /**
  * Requests as an attacker, a buggy app or a flaky network sends them. Every one must end as a
@@ -10,20 +10,17 @@ import { RECEIPT, batch, plentyOfTime, putTemplate, requestMessage, senderFor, s
  * be handed back to the queue for good, nothing may reach SES that should not, and no suppressed
  * address may be mailed.
  */
-let f: EngineFixture;
+const f = useEngineFixture('hostile');
 const sesInputs: SendEmailCommandInput[] = [];
 let ses: Pick<SESv2Client, 'send'>;
 
 beforeAll(async () => {
-  f = await startEngineFixture('hostile');
-  await putTemplate(f, 'receipt', RECEIPT);
   const real = f.settings.clients.sesv2;
   ses = { send: async (command: { input: SendEmailCommandInput }) => (sesInputs.push(command.input), real.send(command as never)) } as unknown as Pick<SESv2Client, 'send'>;
   const { suppression } = senderFor(f);
   await suppression.suppress('complained@customer.example', 'complaint', 'test');
   await suppression.suppress('bounced@customer.example', 'bounce', 'test');
 }, 60_000);
-afterAll(async () => f?.stop());
 
 const data = { name: 'Ada', orderId: 'o-1', total: '1' };
 const good = { to: 'ada@customer.example', templateName: 'receipt', templateData: data };

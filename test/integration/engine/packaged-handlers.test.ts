@@ -1,15 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAMBDA_ENTRY_FILE, packageHandler } from '../../../scripts/package-lambdas.mjs';
+import { unzipHandler } from '../../helpers/lambda-zip.js';
+import { packageHandler } from '../../../scripts/package-lambdas.mjs';
 import type { SqsEvent } from '../../../src/engine/sqs.js';
 import { clearReceivedEmails, listReceivedEmails } from '../../../src/local/index.js';
-import { RECEIPT, STACK, batch, putTemplate, requestMessage, senderFor, startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
+import { STACK, batch, requestMessage, senderFor, useEngineFixture } from '../../helpers/engine-fixture.js';
 
 /**
  * The Lambda zips as deploy uploads them, run against the local stack's emulators: the bundled AWS
@@ -19,26 +19,19 @@ import { RECEIPT, STACK, batch, putTemplate, requestMessage, senderFor, startEng
  */
 const root = resolve(import.meta.dirname, '../../..');
 const run = promisify(execFile);
-let f: EngineFixture;
+const f = useEngineFixture('packaged');
 const unpacked: Record<string, string> = {};
 const scratch: string[] = [];
 
 beforeAll(async () => {
-  f = await startEngineFixture('packaged');
-  await putTemplate(f, 'receipt', RECEIPT);
   for (const name of ['sender', 'feedback']) {
     const { zip } = await packageHandler(name, `src/engine/handlers/${name}.ts`, root);
     const dir = mkdtempSync(join(tmpdir(), `mailengine-packaged-${name}-`));
     scratch.push(dir);
-    for (const [file, bytes] of Object.entries(unzipSync(zip))) {
-      mkdirSync(dirname(join(dir, file)), { recursive: true });
-      writeFileSync(join(dir, file), bytes);
-    }
-    unpacked[name] = join(dir, LAMBDA_ENTRY_FILE);
+    unpacked[name] = unzipHandler(zip, dir);
   }
 }, 120_000);
-afterAll(async () => {
-  await f?.stop();
+afterAll(() => {
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,5 +1,5 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { documentClient } from '../../../src/engine/deps.js';
 import { createWakeUps } from '../../../src/engine/schedule.js';
 import { createSender } from '../../../src/engine/sender.js';
@@ -7,20 +7,14 @@ import { listReceivedEmails } from '../../../src/local/index.js';
 import { wakeUpMessage } from '../../../src/model/wake-up.js';
 import { scheduledShardOf } from '../../../src/tracking/record.js';
 import { TrackingStore } from '../../../src/tracking/tracking-store.js';
-import { RECEIPT, batch, plentyOfTime, putTemplate, requestMessage, senderFor, startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
+import { batch, plentyOfTime, requestMessage, senderFor, useEngineFixture } from '../../helpers/engine-fixture.js';
 
 /**
  * Scheduled sends against DynamoDB Local, s3rver and the SES emulator, on a clock the test moves:
  * the Sender, its tracking store and its wake-ups all read the same injected time, and a wake-up
  * "fires" when the test hands its message to the Sender, as the queue or Scheduler would.
  */
-let f: EngineFixture;
-
-beforeAll(async () => {
-  f = await startEngineFixture('scheduled');
-  await putTemplate(f, 'receipt', RECEIPT);
-}, 60_000);
-afterAll(async () => f?.stop());
+const f = useEngineFixture('scheduled');
 
 const MINUTE = 60_000;
 let ids = 0;

@@ -1,22 +1,15 @@
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSender } from '../../../src/engine/sender.js';
-import { clearReceivedEmails, listReceivedEmails } from '../../../src/local/index.js';
+import { listReceivedEmails } from '../../../src/local/index.js';
 import { hashedAddress } from '../../../src/suppression/suppression-store.js';
-import { RECEIPT, batch, plentyOfTime, putTemplate, requestMessage, senderFor, startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
+import { batch, plentyOfTime, requestMessage, senderFor, useEngineFixture } from '../../helpers/engine-fixture.js';
 
 /**
  * The Sender against the local stack's real emulators: DynamoDB Local for tracking and
  * suppression, s3rver for templates, the SES v2 emulator for sends.
  */
-let f: EngineFixture;
-
-beforeAll(async () => {
-  f = await startEngineFixture('sender');
-  await putTemplate(f, 'receipt', RECEIPT);
-}, 60_000);
-afterAll(async () => f?.stop());
-beforeEach(async () => clearReceivedEmails(f.stack.endpoints.sesv2));
+const f = useEngineFixture('sender', { clearInboxEachTest: true });
 
 const inbox = () => listReceivedEmails(f.stack.endpoints.sesv2);
 const order = (emailId: string, to = 'ada@customer.example') => ({ to, templateName: 'receipt', emailId, templateData: { name: 'Ada', orderId: emailId, total: '€12.00' } });

@@ -11,7 +11,7 @@ import type { SqsRecord } from '../../../src/engine/sqs.js';
 import { parseRunnerConfig, type RunnerConfig } from '../../../src/local/runner/config.js';
 import { realEngine } from '../../../src/local/runner/engine.js';
 import { startRunner, type LocalRunner } from '../../../src/local/runner/runner.js';
-import { RECEIPT, batch, plentyOfTime, putTemplate, requestMessage, senderFor, startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
+import { batch, plentyOfTime, requestMessage, senderFor, useEngineFixture } from '../../helpers/engine-fixture.js';
 
 const awsError = (name: string, status: number) => Object.assign(new Error(`${name} (injected)`), { name, $metadata: { httpStatusCode: status } });
 const order = (emailId: string) => ({ to: `${emailId}@customer.example`, templateName: 'receipt', emailId, templateData: { name: 'Ada', orderId: emailId, total: '1' } });
@@ -52,12 +52,7 @@ function delivered(copy: { message: SqsRecord; state: RequeueState }, messageId:
   };
 }
 
-let f: EngineFixture;
-beforeAll(async () => {
-  f = await startEngineFixture('throttling');
-  await putTemplate(f, 'receipt', RECEIPT);
-}, 60_000);
-afterAll(async () => f?.stop());
+const f = useEngineFixture('throttling');
 
 describe('the Sender under SES throttling', () => {
   const noSleep = { sleep: async () => undefined };

@@ -3,7 +3,7 @@ import { DeleteSuppressedDestinationCommand, GetAccountCommand, GetSuppressedDes
 import { mockClient } from 'aws-sdk-client-mock';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { documentClient } from '../../../src/engine/deps.js';
 import { createFeedback } from '../../../src/engine/feedback.js';
 import { createSender } from '../../../src/engine/sender.js';
@@ -15,7 +15,7 @@ import { eraseAddress, type EraseDeps, type ErasureReceipt } from '../../../src/
 import { localHashKeyFile } from '../../../src/local/hash-key.js';
 import { SuppressionStore } from '../../../src/suppression/suppression-store.js';
 import { TrackingStore } from '../../../src/tracking/tracking-store.js';
-import { RECEIPT, STACK, batch, feedbackFor, plentyOfTime, putTemplate, requestMessage, senderFor, startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
+import { STACK, batch, feedbackFor, plentyOfTime, requestMessage, senderFor, useEngineFixture } from '../../helpers/engine-fixture.js';
 import { cfn, mockDeployedStack, secrets } from '../../helpers/deployed-stack.js';
 import { awsWithLocalDynamoDb, runInProcess } from '../../helpers/in-process.js';
 
@@ -24,14 +24,9 @@ import { awsWithLocalDynamoDb, runInProcess } from '../../helpers/in-process.js'
  * hold: every item for the address is gone, a suppressed address stays blocked through its keyed
  * hash (the real Sender refuses it), a second run finds nothing, and throttled batches are retried.
  */
-let f: EngineFixture;
+const f = useEngineFixture('erase', { timeoutMs: 90_000 });
 const HASH_KEY = Buffer.from('erase-test-hash-key');
 
-beforeAll(async () => {
-  f = await startEngineFixture('erase');
-  await putTemplate(f, 'receipt', RECEIPT);
-}, 90_000);
-afterAll(async () => f?.stop());
 beforeEach(() => {
   cfn.reset();
   secrets.reset();

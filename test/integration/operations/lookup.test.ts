@@ -1,32 +1,29 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../../src/engine/deps.js';
 import { createFeedback } from '../../../src/engine/feedback.js';
 import { createSender } from '../../../src/engine/sender.js';
 import { MailengineError } from '../../../src/errors.js';
 import { lookupEmails, planLookup, type LookupOptions, type LookupResult } from '../../../src/operations/lookup.js';
 import { TrackingStore } from '../../../src/tracking/tracking-store.js';
-import { RECEIPT, STACK, batch, feedbackFor, plentyOfTime, putTemplate, requestMessage, senderFor, startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
+import { STACK, batch, feedbackFor, plentyOfTime, requestMessage, senderFor, useEngineFixture } from '../../helpers/engine-fixture.js';
 import { runInProcess } from '../../helpers/in-process.js';
 
 /**
  * `status lookup` on DynamoDB Local: records written by the real Sender and Feedback (and, for
  * volume and exact times, by the TrackingStore the Sender uses), read back through the indexes.
  */
-let f: EngineFixture;
+const f = useEngineFixture('lookup', { timeoutMs: 90_000 });
 let tracking: TrackingStore;
 /** Every DynamoDB operation the lookups make, to prove none of them is a Scan. */
 const operations: string[] = [];
 
 beforeAll(async () => {
-  f = await startEngineFixture('lookup');
-  await putTemplate(f, 'receipt', RECEIPT);
   const db = new DynamoDBClient({ endpoint: f.stack.endpoints.dynamodb, region: f.stack.region, credentials: f.stack.credentials });
   db.middlewareStack.add((next, context) => async (args) => (operations.push(String(context.commandName)), next(args)), { step: 'initialize', name: 'recordOperations' });
   tracking = new TrackingStore(documentClient(db), { tableName: f.settings.trackingTable, retentionDays: 90 });
   await seed();
 }, 90_000);
-afterAll(async () => f?.stop());
 
 const WHERE = 'on the local stack (test)';
 const find = (options: LookupOptions, now?: Date) => lookupEmails(tracking, planLookup(options, now), WHERE);

@@ -1,24 +1,23 @@
 import type { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../../src/engine/deps.js';
 import { MailengineError } from '../../../src/errors.js';
 import { lookupEmails, planLookup } from '../../../src/operations/lookup.js';
 import { cancelScheduledEmail, parseAtOption, rescheduleEmail } from '../../../src/operations/schedule/manage.js';
 import { parseWakeUp } from '../../../src/model/wake-up.js';
 import { TrackingStore } from '../../../src/tracking/tracking-store.js';
-import { startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
+import { useEngineFixture } from '../../helpers/engine-fixture.js';
 
 /**
  * `status lookup --status scheduled`, `send cancel` and `send reschedule` as operations, on
  * DynamoDB Local: the listing reads the sparse by-send-at index shard by shard (Query, never Scan).
  */
-let f: EngineFixture;
+const f = useEngineFixture('schedule-ops', { receipt: false });
 let tracking: TrackingStore;
 const WHERE = 'on the test stack';
 const START = Date.now() + 3_600_000;
 
 beforeAll(async () => {
-  f = await startEngineFixture('schedule-ops');
   tracking = new TrackingStore(documentClient(f.settings.clients.dynamodb), { tableName: f.settings.trackingTable, retentionDays: 30 });
   // 25 scheduled emails, a minute apart, created in scrambled order, and one already on its way.
   const order = Array.from({ length: 25 }, (_, i) => (i * 7) % 25);
@@ -29,7 +28,6 @@ beforeAll(async () => {
   await tracking.recordScheduled({ emailId: 'was-sent', eventId: 'e-sent', recipient: 'sent@customer.example' }, new Date(Date.now() - 1000).toISOString(), '{}');
   expect(await tracking.takeDue('was-sent')).toMatchObject({ status: 'queued' });
 }, 60_000);
-afterAll(async () => f?.stop());
 
 async function failure(promise: Promise<unknown>): Promise<MailengineError> {
   try {

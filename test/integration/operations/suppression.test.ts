@@ -2,7 +2,7 @@ import { DeleteSuppressedDestinationCommand, GetSuppressedDestinationCommand, Li
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { AwsClientFactory } from '../../../src/aws/clients.js';
 import { documentClient } from '../../../src/engine/deps.js';
 import { MailengineError } from '../../../src/errors.js';
@@ -10,7 +10,7 @@ import { addSuppression, checkSuppression, listSuppressions, removeSuppression, 
 import { parseSuppressionFile } from '../../../src/operations/suppression-files.js';
 import { AccountSuppressionList, sesAccountList } from '../../../src/operations/suppression-sync.js';
 import { hashedAddress, SuppressionStore } from '../../../src/suppression/suppression-store.js';
-import { STACK, startEngineFixture, type EngineFixture } from '../../helpers/engine-fixture.js';
+import { STACK, useEngineFixture } from '../../helpers/engine-fixture.js';
 import { cfn, mockDeployedStack, secrets } from '../../helpers/deployed-stack.js';
 import { fakeAccountList } from '../../helpers/fake-account-list.js';
 import { awsWithLocalDynamoDb, runInProcess } from '../../helpers/in-process.js';
@@ -19,15 +19,10 @@ import { awsWithLocalDynamoDb, runInProcess } from '../../helpers/in-process.js'
  * Suppression across the engine's table (DynamoDB Local, through the same SuppressionStore the
  * Sender and Feedback use) and the SES account-level list (aws-sdk-client-mock, fake-account-list.ts).
  */
-let f: EngineFixture;
+const f = useEngineFixture('suppression', { receipt: false, timeoutMs: 90_000 });
 const KEY = Buffer.from('suppression-test-key');
 const account = fakeAccountList();
 const cwd = mkdtempSync(join(tmpdir(), 'mailengine-suppression-'));
-
-beforeAll(async () => {
-  f = await startEngineFixture('suppression');
-}, 90_000);
-afterAll(async () => f?.stop());
 
 let store: SuppressionStore;
 let table = '';
