@@ -196,3 +196,99 @@ export function collectNameUses(root: AstNode, names: ReadonlySet<string>): Name
   visit(root);
   return uses;
 }
+
+/** A step into "each element of" an array in a {@link MemberRead}'s path: `items[]`. */
+export const EACH: unique symbol = Symbol('each');
+export type MemberStep = string | number | typeof EACH;
+
+/** A member the template reads off its data: `order.total` is `["order", "total"]`. */
+export interface MemberRead {
+  /** From a variable the caller passes; a loop variable stands for `[...array, EACH]`. */
+  path: MemberStep[];
+  /** Of the member's name, 0-based, as in the AST. */
+  lineno: number;
+  colno: number;
+}
+
+/**
+ * Every `a.b` and `a["b"]` / `a[0]` the template reads off the data its caller passes, each
+ * chain's every step. A loop variable is followed to the array it walks (`{% for i in items %}`
+ * makes `i.name` the read `items[].name`). Names the template assigns (`{% set %}`, macro
+ * parameters, a loop over key and value) lead to no data and are left out, as are lookups with a
+ * computed key.
+ */
+export function collectMemberReads(root: AstNode): MemberRead[] {
+  const assigned = new Set<string>();
+  const collectAssigned = (node: AstNode): void => {
+    if (node.typename === 'Set') for (const target of node.targets as AstNode[]) if (target.typename === 'Symbol') assigned.add(String(target.value));
+    if (node.typename === 'Macro') assigned.add(String((node.name as AstNode).value));
+    for (const child of childrenOf(node)) collectAssigned(child);
+  };
+  collectAssigned(root);
+
+  type Scope = ReadonlyMap<string, MemberStep[] | null>;
+  const resolve = (node: AstNode, scope: Scope): MemberStep[] | null => {
+    if (node.typename === 'Symbol') {
+      const name = String(node.value);
+      if (scope.has(name)) return scope.get(name) ?? null;
+      return assigned.has(name) || BUILTIN_NAMES.has(name) ? null : [name];
+    }
+    if (node.typename === 'LookupVal') {
+      const key = node.val as AstNode;
+      if (key.typename !== 'Literal' || (typeof key.value !== 'string' && typeof key.value !== 'number')) return null;
+      const base = resolve(node.target as AstNode, scope);
+      return base && [...base, key.value];
+    }
+    return null;
+  };
+  const unbound = (scope: Scope, node: AstNode | undefined): Map<string, null> => {
+    const inner = new Map<string, MemberStep[] | null>(scope);
+    const bind = (n: AstNode): void => {
+      if (n.typename === 'Symbol') inner.set(String(n.value), null);
+      else if (n.typename === 'Pair') bind(n.key as AstNode);
+      else for (const child of childrenOf(n)) bind(child);
+    };
+    if (node) bind(node);
+    return inner as Map<string, null>;
+  };
+
+  const reads: MemberRead[] = [];
+  const visit = (node: AstNode, scope: Scope): void => {
+    switch (node.typename) {
+      case 'LookupVal': {
+        const path = resolve(node, scope);
+        const key = node.val as AstNode;
+        if (path) reads.push({ path, lineno: key.lineno, colno: key.colno });
+        for (const child of childrenOf(node)) visit(child, scope);
+        return;
+      }
+      case 'For':
+      case 'AsyncEach':
+      case 'AsyncAll': {
+        const arr = node.arr as AstNode;
+        const name = node.name as AstNode;
+        visit(arr, scope);
+        const inner = unbound(scope, name) as Map<string, MemberStep[] | null>;
+        if (name.typename === 'Symbol') {
+          const array = resolve(arr, scope);
+          inner.set(String(name.value), array && [...array, EACH]);
+        }
+        if (isNode(node.body)) visit(node.body, inner);
+        if (isNode(node.else_)) visit(node.else_, scope);
+        return;
+      }
+      case 'Macro':
+      case 'Caller': {
+        const args = node.args as AstNode;
+        // Defaults are read where the macro is defined; the body sees the parameters instead.
+        for (const arg of childrenOf(args)) if (arg.typename !== 'Symbol') visit(arg, scope);
+        visit(node.body as AstNode, unbound(scope, args));
+        return;
+      }
+      default:
+        for (const child of childrenOf(node)) visit(child, scope);
+    }
+  };
+  visit(root, new Map());
+  return reads;
+}

@@ -48,8 +48,10 @@ function isCalendarDate(text: string): boolean {
 }
 
 function isUri(text: string): boolean {
-  // An absolute URI: a scheme, then what the WHATWG parser accepts.
-  return /^[A-Za-z][A-Za-z0-9+.-]*:/.test(text) && URL.canParse(text);
+  // An absolute URI: a scheme, then what the WHATWG parser accepts. That parser drops tabs and
+  // line breaks and trims spaces, so a value with any of them is refused first: it is not a URI.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return /^[A-Za-z][A-Za-z0-9+.-]*:[^\s\u0000-\u001f\u007f]*$/.test(text) && URL.canParse(text);
 }
 
 const FORMAT_CHECKS: Record<VariableFormat, (text: string) => boolean> = {

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { OBJECT_REACHING_NAMES } from './analyse.js';
 
 /**
  * A template's contract: the `variables` key of metadata.json, a JSON Schema for templateData.
@@ -102,6 +103,43 @@ export const variablesContractSchema = z
     required: z.optional(z.array(z.string())),
   })
   .check(z.superRefine((contract, ctx) => checkRequired(contract, ctx)));
+
+/**
+ * The checks that need a schema's shape (`required` names declared, no name listed twice, the
+ * name lists agreeing with the contract), run on metadata as written. zod runs them only once
+ * everything else about a schema parses; run here too, a contract with several mistakes has them
+ * all reported at once, not one round after another. Also refuses property names no template may
+ * read, which zod would quietly drop. Returns each problem with its path from the metadata's root.
+ */
+export function contractShapeProblems(metadata: Record<string, unknown>): Array<{ path: PropertyKey[]; message: string }> {
+  const problems: Array<{ path: PropertyKey[]; message: string }> = [];
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  const isNames = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
+  const walk = (schema: unknown, path: PropertyKey[]): void => {
+    if (!isObject(schema)) return;
+    const properties = isObject(schema.properties) ? schema.properties : undefined;
+    if (isNames(schema.required)) {
+      checkRequired({ properties, required: schema.required }, { addIssue: (issue) => problems.push({ path: [...path, ...(issue.path ?? [])], message: issue.message }) });
+    }
+    for (const [name, property] of Object.entries(properties ?? {})) {
+      // zod drops a `__proto__` key without a word; no template may read these names anyway.
+      if (OBJECT_REACHING_NAMES.has(name)) problems.push({ path: [...path, 'properties', name], message: `"${name}" is a name templates may not use (it reaches into JavaScript's objects)` });
+      walk(property, [...path, 'properties', name]);
+    }
+    walk(schema.items, [...path, 'items']);
+  };
+  const variables = metadata.variables;
+  walk(variables, ['variables']);
+  if (isObject(variables) && isObject(variables.properties)) {
+    const lists = {
+      requiredVariables: isNames(metadata.requiredVariables) ? metadata.requiredVariables : undefined,
+      optionalVariables: isNames(metadata.optionalVariables) ? metadata.optionalVariables : undefined,
+    };
+    const contract = { properties: variables.properties, required: isNames(variables.required) ? variables.required : undefined } as VariablesContract;
+    problems.push(...contractContradictions(contract, lists));
+  }
+  return problems;
+}
 
 /** Said when a contract uses a keyword outside the subset. */
 export const CONTRACT_KEYWORDS_HINT = `contracts use ${KEYWORDS}`;

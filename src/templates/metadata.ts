@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { contractContradictions, contractOptional, contractRequired, CONTRACT_KEYWORDS_HINT, VARIABLE_NAME_PATTERN, variablesContractSchema } from './contract.js';
+import { contractContradictions, contractOptional, contractRequired, contractShapeProblems, CONTRACT_KEYWORDS_HINT, VARIABLE_NAME_PATTERN, variablesContractSchema } from './contract.js';
 import { LineIndex, lineOfJsonKey, lineOfJsonPath } from './positions.js';
 import { templateError, type TemplateProblem } from './problems.js';
 
@@ -85,17 +85,24 @@ export function parseMetadata(text: string, file: string): ParsedMetadata {
     throw templateError([{ code: 'TEMPLATE_METADATA_INVALID', message: 'must be a JSON object', file, line: 1 }]);
   }
   const parsed = templateMetadataSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems: TemplateProblem[] = parsed.error.issues.map((issue) => {
+  const record = raw as Record<string, unknown>;
+  const shapeProblems = contractShapeProblems(record);
+  if (!parsed.success || shapeProblems.length > 0) {
+    const issues = parsed.success ? [] : parsed.error.issues.map((issue) => ({ path: issue.path, message: describeIssue(issue, raw) }));
+    // zod skips a schema's own checks while anything inside it fails; these are the same checks.
+    const said = new Set(issues.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`));
+    for (const problem of shapeProblems) {
+      if (!said.has(`${problem.path.map(String).join('.')}: ${problem.message}`)) issues.push(problem);
+    }
+    const problems: TemplateProblem[] = issues.map((issue) => {
       const key = issue.path.map(String).join('.');
       const top = issue.path.length ? String(issue.path[0]) : undefined;
-      const message = `${key || '(top level)'}: ${describeIssue(issue, raw)}`;
+      const message = `${key || '(top level)'}: ${issue.message}`;
       // A key that is not there has no line of its own; point at its parent, or the start of the object.
       return { code: 'TEMPLATE_METADATA_INVALID', message, file, line: lineOfJsonPath(text, issue.path) ?? ((top && lineOfJsonKey(text, top)) || 1) };
     });
-    throw templateError(problems);
+    throw templateError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   }
-  const record = raw as Record<string, unknown>;
   const metadata = parsed.data;
   if (metadata.variables) {
     metadata.requiredVariables = contractRequired(metadata.variables);

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { ExitCode, MailengineError } from '../errors.js';
-import { collectNameUses, collectReferences, freeVariables } from './analyse.js';
+import { collectMemberReads, collectNameUses, collectReferences, EACH, freeVariables, type MemberStep } from './analyse.js';
+import type { VariableSchema, VariablesContract } from './contract.js';
 import { compileContract, formatDataPath, type DataProblem } from './contract-check.js';
 import { displayLocation, locateInSource, originOf, type FlatSource } from './flatten.js';
 import { findUrlAttributes, isAcceptableUrl } from './links.js';
@@ -115,10 +116,11 @@ export function checkTemplate(store: TemplateStore, name: string): { report: Tem
 
   const parts = Object.values(template.parts).filter((p): p is FlatSource => p !== undefined);
   const undeclared = checkVariables(template, parts, problems, warnings, atKey);
+  const undeclaredMembers = checkMembers(template, parts, problems);
   const contractBroken = checkContractData(template, metadataText, problems);
   checkSizes(template, problems);
   const reportedUrls = checkSourceUrls(store, template.parts.html, problems);
-  checkSample(template, problems, warnings, atKey, reportedUrls, contractBroken, undeclared);
+  checkSample(template, problems, warnings, atKey, reportedUrls, contractBroken, undeclared, undeclaredMembers);
 
   return {
     report: { name, version: template.metadata.version, description: template.metadata.description, ok: problems.length === 0, problems: byPosition(problems), warnings: byPosition(warnings) },
@@ -167,6 +169,58 @@ function checkVariables(template: PreparedTemplate, parts: FlatSource[], problem
     ...atKey('optionalVariables', 'requiredVariables'),
   });
   return new Set();
+}
+
+/**
+ * With a contract, the fields the template reads inside declared objects and array elements
+ * (`order.total`, `item.price` in a loop over `items`) must be declared too: the contract and the
+ * types generated from it are all an app goes by. Each field is reported once, at its first use.
+ * Returns where each problem is, so the sample render does not report the same read again.
+ */
+function checkMembers(template: PreparedTemplate, parts: FlatSource[], problems: TemplateProblem[]): Set<string> {
+  const contract = template.metadata.variables;
+  const places = new Set<string>();
+  if (!contract) return places;
+  const reported = new Set<string>();
+  for (const part of parts) {
+    for (const read of collectMemberReads(parseTemplate(part.source))) {
+      const gap = undeclaredMember(contract, read.path);
+      if (!gap || reported.has(gap.field)) continue;
+      reported.add(gap.field);
+      const origin = originOf(part, { line: read.lineno + 1, column: read.colno + 1 });
+      const place = origin ? displayLocation(template.store, origin.file, part.sources.get(origin.file), origin.offset) : { file: template.store.display(template.files.metadata) };
+      problems.push({ code: 'TEMPLATE_UNDECLARED_VARIABLE', message: `"${gap.field}" is used but not declared in ${gap.declaredIn}`, ...place });
+      places.add(`${place.file}:${place.line}`);
+    }
+  }
+  return places;
+}
+
+/**
+ * The first step of `path` that reads a field a declared object leaves out, as `items[].colour`,
+ * with where it would be declared. Nothing when every step is declared, or the path leaves what
+ * the contract describes (a top-level name it does not declare, a string's or array's own members,
+ * an object declared without properties).
+ */
+export function undeclaredMember(contract: VariablesContract, path: MemberStep[]): { field: string; declaredIn: string } | undefined {
+  let schema: VariableSchema = { type: 'object', properties: contract.properties };
+  let field = '';
+  let declaredIn = 'variables';
+  for (const [i, step] of path.entries()) {
+    if (step === EACH || typeof step === 'number') {
+      if (schema.type !== 'array' || !schema.items) return undefined;
+      schema = schema.items;
+      field += step === EACH ? '[]' : `[${step}]`;
+      declaredIn += '.items';
+      continue;
+    }
+    if (schema.type !== 'object' || !schema.properties) return undefined;
+    field += i === 0 ? step : `.${step}`;
+    if (!Object.hasOwn(schema.properties, step)) return i === 0 ? undefined : { field, declaredIn: `${declaredIn}.properties` };
+    schema = schema.properties[step];
+    declaredIn += `.properties.${step}`;
+  }
+  return undefined;
 }
 
 function firstUse(store: TemplateStore, parts: FlatSource[], asts: ReturnType<typeof parseTemplate>[], name: string): Pick<TemplateProblem, 'file' | 'line' | 'column'> | undefined {
@@ -250,7 +304,16 @@ function checkSourceUrls(store: TemplateStore, html: FlatSource, problems: Templ
   return reported;
 }
 
-function checkSample(template: PreparedTemplate, problems: TemplateProblem[], warnings: TemplateProblem[], atKey: AtKey, reportedUrls: Set<string>, contractBroken: boolean, undeclared: Set<string>): void {
+function checkSample(
+  template: PreparedTemplate,
+  problems: TemplateProblem[],
+  warnings: TemplateProblem[],
+  atKey: AtKey,
+  reportedUrls: Set<string>,
+  contractBroken: boolean,
+  undeclared: Set<string>,
+  undeclaredMembers: Set<string>,
+): void {
   const sample = template.metadata.sampleData;
   if (!sample) {
     warnings.push({ code: 'TEMPLATE_NO_SAMPLE_DATA', message: 'no sampleData, so the template was not test-rendered; add it to metadata.json', ...atKey('subject') });
@@ -268,7 +331,8 @@ function checkSample(template: PreparedTemplate, problems: TemplateProblem[], wa
     rendered = renderTemplate(template, sample);
   } catch (err) {
     // A name already reported as undeclared is one mistake, not two.
-    const repeated = (p: TemplateProblem) => p.code === 'TEMPLATE_UNDEFINED_VARIABLE' && [...undeclared].some((name) => p.message === `undefined variable "${name}"`);
+    const repeated = (p: TemplateProblem) =>
+      p.code === 'TEMPLATE_UNDEFINED_VARIABLE' && ([...undeclared].some((name) => p.message === `undefined variable "${name}"`) || undeclaredMembers.has(`${p.file}:${p.line}`));
     problems.push(...problemsOf(err, template.store.display(template.files.html)).filter((p) => !repeated(p)));
     return;
   }

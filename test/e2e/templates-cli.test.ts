@@ -76,11 +76,12 @@ describe('templates commands, in process', () => {
     const { code, stdout, stderr } = await run(['templates', 'validate', INVALID]);
     expect(code).toBe(2);
     expect(stdout).toMatch(/^✖ undefined-variable +1 problem$/m);
-    expect(stderr).toContain('error: 22 problems in 15 of 15 templates:');
+    expect(stderr).toContain('error: 25 problems in 16 of 16 templates:');
     expect(stderr).toContain(`${INVALID}/undefined-variable/template.html:4:18: undefined variable "userNam" [TEMPLATE_UNDEFINED_VARIABLE]`);
     expect(stderr).toContain(`${INVALID}/syntax-error/template.html:4:45: expected block end in endif statement [TEMPLATE_SYNTAX_ERROR]`);
     expect(stderr).toContain(`warning: ${INVALID}/undefined-variable/metadata.json:3: used but not listed in requiredVariables or optionalVariables: userNam`);
     expect(stderr).toContain(`${INVALID}/contract-sample/metadata.json:20: sampleData.items[1].price: expected number, got string [TEMPLATE_SAMPLE_INVALID]`);
+    expect(stderr).toContain(`${INVALID}/contract-undeclared-field/template.html:4:73: "items[].colour" is used but not declared in variables.properties.items.items.properties [TEMPLATE_UNDECLARED_VARIABLE]`);
     expect(stderr).not.toMatch(STACK_FRAME);
   });
 
@@ -112,11 +113,11 @@ describe('templates commands, in process', () => {
     const { code, stdout, stderr } = await run(['templates', 'validate', INVALID, '--json']);
     expect(code).toBe(2);
     const report = JSON.parse(stdout) as { ok: boolean; problemCount: number; templates: unknown[] };
-    expect(report).toMatchObject({ ok: false, problemCount: 22 });
-    expect(report.templates).toHaveLength(15);
+    expect(report).toMatchObject({ ok: false, problemCount: 25 });
+    expect(report.templates).toHaveLength(16);
     const error = JSON.parse(stderr.trim().split('\n').at(-1) as string) as { error: { code: string; exitCode: number; details: { problems: unknown[] } } };
     expect(error.error).toMatchObject({ code: 'TEMPLATES_INVALID', exitCode: 2 });
-    expect(error.error.details.problems).toHaveLength(22);
+    expect(error.error.details.problems).toHaveLength(25);
   });
 
   it('validate: a folder that does not exist exits 4', async () => {

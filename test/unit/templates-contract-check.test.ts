@@ -85,7 +85,7 @@ describe('compileContract', () => {
 
   it.each([
     ['email', ['a@b.co', "o'brien@example.com", 'x_y-z@sub.example.io'], ['plain', 'a@b', '.a@b.co', 'a..b@c.co', 'a.@b.co', 'a@-b.co', 'a b@c.co']],
-    ['site', ['https://example.com/', 'mailto:ann@example.com', 'http://[::1]:8080/x'], ['example.com', '/relative/path', 'https://', '']],
+    ['site', ['https://example.com/', 'mailto:ann@example.com', 'http://[::1]:8080/x'], ['example.com', '/relative/path', 'https://', '', 'https://ex\nample.com/', 'https://x.com/\n', ' https://x.com/', 'https://x.com/a b', 'https://x.com/\t']],
     ['placedAt', ['2026-03-14T15:42:00Z', '2026-03-14t15:42:00.5z', '2026-12-31T23:59:60-05:30'], ['2026-03-14T15:42:00', '2026-13-01T00:00:00Z', '2026-03-14T24:00:00Z', '2026-02-29T00:00:00Z']],
     ['deliverOn', ['2028-02-29', '2026-01-01'], ['2026-2-1', '2026-02-29', '20260101', '2026-01-01T00:00:00Z']],
   ])('%s: accepts the well-formed, refuses the rest', (name, good, bad) => {

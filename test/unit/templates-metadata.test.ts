@@ -43,7 +43,7 @@ describe('metadata.json', () => {
 
   it('rejects duplicates and a variable that is both required and optional', () => {
     const text = JSON.stringify({ subject: 's', requiredVariables: ['a', 'a'], optionalVariables: ['a'] }, null, 2);
-    expect(problems(text).map((p) => p.message)).toEqual(['requiredVariables.1: lists "a" twice', 'requiredVariables.0: "a" is in both requiredVariables and optionalVariables', 'requiredVariables.1: "a" is in both requiredVariables and optionalVariables']);
+    expect(problems(text).map((p) => p.message)).toEqual(['requiredVariables.0: "a" is in both requiredVariables and optionalVariables', 'requiredVariables.1: lists "a" twice', 'requiredVariables.1: "a" is in both requiredVariables and optionalVariables']);
   });
 
   it('an empty subject is an error; so is JSON that does not parse, with its line', () => {
@@ -119,6 +119,30 @@ describe('metadata.json contracts (variables)', () => {
       `${lineOf('"email"')} variables.properties.note.format: applies to strings, not number`,
       `${lineOf('1.5')} variables.properties.count.enum.1: 1.5 is not of type integer`,
       `${lineOf('"qty"')} variables.properties.lines.items.required.0: "qty" is required but not declared in properties`,
+    ]);
+  });
+
+  it('reports every mistake of a contract at once, the checks of its shape among them', () => {
+    const text = JSON.stringify(
+      { subject: 's', requiredVariables: ['a', 'zz'], optionalVariables: ['b'], variables: { properties: { a: { type: 'string', minLength: 2 }, b: { type: 'strin' } }, required: ['a', 'nope', 'b'] } },
+      null,
+      2,
+    );
+    // Before, the last three came only once the first two were fixed.
+    expect(problems(text).map((p) => `${p.line} ${p.message}`)).toEqual([
+      '5 requiredVariables.1: "zz" is not declared in variables.properties',
+      '8 optionalVariables.0: "b" is optional here but required in variables.required',
+      '12 variables.properties.a: unknown keyword "minLength" (contracts use type, description, format, enum, items, properties and required)',
+      '17 variables.properties.b.type: expected "string" or "number" or "integer" or "boolean" or "array" or "object"',
+      '22 variables.required.1: "nope" is required but not declared in properties',
+    ]);
+  });
+
+  it('refuses property names no template may read, which would otherwise vanish without a word', () => {
+    const text = '{ "subject": "s",\n "variables": { "properties": { "__proto__": { "type": "string" },\n "a": { "type": "object", "properties": { "constructor": { "type": "string" } } } } } }';
+    expect(problems(text).map((p) => `${p.line} ${p.message}`)).toEqual([
+      `2 variables.properties.__proto__: "__proto__" is a name templates may not use (it reaches into JavaScript's objects)`,
+      `3 variables.properties.a.properties.constructor: "constructor" is a name templates may not use (it reaches into JavaScript's objects)`,
     ]);
   });
 

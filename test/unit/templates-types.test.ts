@@ -92,7 +92,7 @@ describe('templates types', () => {
             code: { type: 'string' },
             companyName: { type: 'string' },
             plan: { type: 'string', enum: ['free', "o'brien"], description: 'Ends a comment */ early?' },
-            extra: { type: 'object', properties: { 'odd-key': { type: 'integer' }, flag: { type: 'boolean' } }, required: ['odd-key'] },
+            extra: { type: 'object', properties: { 'odd-key': { type: 'integer' }, flag: { type: 'boolean' }, 'cr\rkey': { type: 'string', enum: ['a\\b', 'line\u2028sep', 'tab\tbell\u0007'] } }, required: ['odd-key'] },
           },
           required: ['code', 'companyName'],
         },
@@ -100,7 +100,8 @@ describe('templates types', () => {
     );
     const { source } = generateTemplateTypes({ dir });
     expect(source).toContain('    companyName?: string;\n');
-    expect(source).toContain("    extra?: { flag?: boolean; 'odd-key': number };\n");
+    // Keys and values with control characters stay one valid literal each.
+    expect(source).toContain("    extra?: { 'cr\\rkey'?: 'a\\\\b' | 'line\\u2028sep' | 'tab\\tbell\\u0007'; flag?: boolean; 'odd-key': number };\n");
     expect(source).toContain("    /** Ends a comment *\\/ early? */\n    plan?: 'free' | 'o\\'brien';\n");
     expect(typecheck(source, [`send('plan-change', { code: '1', plan: "o'brien", extra: { 'odd-key': 2 } });`])).toEqual([[]]);
   });

@@ -45,6 +45,14 @@ describe('templates validate', () => {
     ['block-scope', ['invalid/block-scope/template.html:3:1 TEMPLATE_FLATTEN_UNSUPPORTED']],
     ['missing-layout', ['invalid/missing-layout/template.html:1:1 TEMPLATE_INCLUDE_NOT_FOUND']],
     ['contract-undeclared', ['invalid/contract-undeclared/template.html:2:48 TEMPLATE_UNDECLARED_VARIABLE']],
+    [
+      'contract-undeclared-field',
+      [
+        'invalid/contract-undeclared-field/template.html:3:50 TEMPLATE_UNDECLARED_VARIABLE',
+        'invalid/contract-undeclared-field/template.html:4:73 TEMPLATE_UNDECLARED_VARIABLE',
+        'invalid/contract-undeclared-field/template.html:5:59 TEMPLATE_UNDECLARED_VARIABLE',
+      ],
+    ],
     ['contract-unused-required', ['invalid/contract-unused-required/metadata.json:6 TEMPLATE_REQUIRED_UNUSED']],
     [
       'contract-sample',
@@ -73,6 +81,13 @@ describe('templates validate', () => {
   it('checks a contract against the template and the data it ships with, in words', () => {
     expect(byName('contract-undeclared').problems.map((p) => p.message)).toEqual(['"nickname" is used but not declared in variables.properties']);
     expect(byName('contract-unused-required').problems.map((p) => p.message)).toEqual(['required variable "orderId" is not used by the subject, HTML or text']);
+    // Fields read inside declared objects and array elements, even when sampleData has them; a
+    // macro parameter, a {% set %} name and a key/value loop lead to no declared data.
+    expect(byName('contract-undeclared-field').problems.map((p) => p.message)).toEqual([
+      '"order.currency" is used but not declared in variables.properties.order.properties',
+      '"items[].colour" is used but not declared in variables.properties.items.items.properties',
+      '"items[0].sku" is used but not declared in variables.properties.items.items.properties',
+    ]);
     // An optional name the template never reads is only a warning, at its declaration.
     expect(byName('contract-unused-required').warnings.map((w) => `${w.line} ${w.message}`)).toEqual(['7 optional variable "note" is not used anywhere']);
     expect(byName('contract-sample').problems.map((p) => p.message)).toEqual([
