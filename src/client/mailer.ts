@@ -11,6 +11,8 @@ export const DEFAULT_SOURCE = 'mailengine.client';
 export const DEFAULT_MAX_ATTEMPTS = 5;
 export const DEFAULT_BACKOFF = { baseMs: 100, maxMs: 5_000 } as const;
 export const DEFAULT_CONCURRENCY = 4;
+/** A PutEvents call answers in tens of milliseconds; without a limit a peer that never answers holds `send` forever. */
+export const DEFAULT_TIMEOUT = { connectionMs: 3_000, requestMs: 10_000 } as const;
 
 /** Per-entry error codes EventBridge documents as retryable, beside the throttling names. */
 const RETRYABLE_ENTRY_CODES = new Set(['InternalFailure', 'InternalException', 'ServiceUnavailable']);
@@ -33,6 +35,7 @@ interface Settings {
   maxAttempts: number;
   backoff: { baseMs: number; maxMs: number };
   concurrency: number;
+  timeout: { connectionMs: number; requestMs: number };
 }
 
 function positiveInteger(value: unknown, name: string, fallback: number): number {
@@ -44,6 +47,12 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
 function nonNegative(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new TypeError(`createMailer: backoff.${name} must be a number of milliseconds, not ${JSON.stringify(value)}`);
+  return value;
+}
+
+function positiveMs(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TypeError(`createMailer: timeout.${name} must be a positive number of milliseconds, not ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -60,6 +69,10 @@ function settingsOf(options: MailerOptions): Settings {
     maxAttempts: positiveInteger(options.maxAttempts, 'maxAttempts', DEFAULT_MAX_ATTEMPTS),
     backoff: { baseMs: nonNegative(options.backoff?.baseMs, 'baseMs', DEFAULT_BACKOFF.baseMs), maxMs: nonNegative(options.backoff?.maxMs, 'maxMs', DEFAULT_BACKOFF.maxMs) },
     concurrency: positiveInteger(options.concurrency, 'concurrency', DEFAULT_CONCURRENCY),
+    timeout: {
+      connectionMs: positiveMs(options.timeout?.connectionMs, 'connectionMs', DEFAULT_TIMEOUT.connectionMs),
+      requestMs: positiveMs(options.timeout?.requestMs, 'requestMs', DEFAULT_TIMEOUT.requestMs),
+    },
   };
 }
 
@@ -77,8 +90,17 @@ function settingsOf(options: MailerOptions): Settings {
  */
 export function createMailer<T extends object = AnyTemplates>(options: MailerOptions): Mailer<T> {
   const settings = settingsOf(options);
-  // A client of our own retries only through the mailer, so attempts do not multiply.
-  const client: EventBridgeSender = options.eventBridgeClient ?? new EventBridgeClient({ ...(options.region ? { region: options.region } : {}), maxAttempts: 1 });
+  // A client of our own retries only through the mailer, so attempts do not multiply. A call that
+  // times out fails as TimeoutError (without throwOnRequestTimeout the SDK only logs it), and the
+  // mailer retries it with the same entries, so the same emailIds. requestTimeout ends when the
+  // answer's headers come; socketTimeout covers an answer whose body then stalls.
+  const client: EventBridgeSender =
+    options.eventBridgeClient ??
+    new EventBridgeClient({
+      ...(options.region ? { region: options.region } : {}),
+      maxAttempts: 1,
+      requestHandler: { connectionTimeout: settings.timeout.connectionMs, requestTimeout: settings.timeout.requestMs, throwOnRequestTimeout: true, socketTimeout: settings.timeout.requestMs },
+    });
 
   async function sendBatch(requests: ReadonlyArray<MailRequest<T>>): Promise<SendResult[]> {
     if (!Array.isArray(requests)) throw new TypeError('sendBatch takes an array of requests');

@@ -146,6 +146,13 @@ export interface MailerOptions {
   /** PutEvents calls in flight at once for a large batch (default 4). */
   concurrency?: number;
   /**
+   * Limits of each call of the client the mailer makes (ignored with `eventBridgeClient`), in
+   * milliseconds: to connect (default 3000), and until the answer comes, which is also the
+   * longest it may then stall (default 10000). A call over either fails as `TimeoutError` and is
+   * retried like any network failure.
+   */
+  timeout?: { connectionMs?: number; requestMs?: number };
+  /**
    * The engine's tracking table (the stack's `TrackingTableName` output): needed only by `cancel`
    * and `reschedule`, which are conditional writes on the email's record there. The caller needs
    * `dynamodb:GetItem` and `dynamodb:UpdateItem` on it.
@@ -156,8 +163,13 @@ export interface MailerOptions {
 }
 
 export interface Mailer<T extends object = AnyTemplates> {
-  /** Validates and publishes one request; never throws for a bad request or a failed call. */
-  send<K extends keyof T & string>(request: MailRequestFor<T, K>): Promise<SendResult>;
+  /**
+   * Validates and publishes one request; never throws for a bad request or a failed call. `K` is
+   * the template named, for the errors of that template's data alone; the request type is
+   * distributed over it, so a template chosen at run time (`flag ? 'welcome' : 'sign-in-code'`)
+   * needs data that suits the one it turns out to be.
+   */
+  send<K extends keyof T & string>(request: K extends unknown ? MailRequestFor<T, K> : never): Promise<SendResult>;
   /**
    * Validates every request, publishes the valid ones (10 to a PutEvents call), and returns one
    * result per request, in input order. Entries that succeeded are never sent again.
