@@ -14,7 +14,10 @@ export function registerDoctor(program: Command, runtime: Runtime): void {
     .command('doctor')
     .description('check everything sending depends on (credentials, stack, SES sandbox and quota, DKIM/SPF/DMARC, alarm email, pause, queues, reputation, templates), each pass/warn/fail with the fix')
     .option('--resolver <servers>', "ask these DNS servers for the live DNS checks (comma-separated, e.g. your provider's name servers)")
-    .addHelpText('after', '\nExit 0 when no check fails (warnings allowed), 1 when any does. With --local, checks the local stack\'s parts and marks the AWS-only checks as not applicable.')
+    .addHelpText(
+      'after',
+      "\nExit 0 when no check fails (warnings allowed), 1 when any does. A check that could not run is listed as not checked and never fails by itself; what kept it from running does. With --local, checks the local stack's parts and marks the AWS-only checks as not applicable.",
+    )
     .action(
       defineAction(runtime, 'doctor', doctorOptions, async (options, ctx) => {
         const target = await ctx.target();

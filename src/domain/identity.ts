@@ -57,9 +57,19 @@ export async function readDomainIdentity(ses: Ses, domain: string, region: strin
     }
     throw err;
   }
-  if (out.IdentityType && out.IdentityType !== 'DOMAIN') {
+  if (out.IdentityType && !isDomainIdentityType(out.IdentityType)) {
     throw new MailengineError('NOT_A_DOMAIN_IDENTITY', `${domain} is an SES ${out.IdentityType} identity, not a domain.`, { exitCode: ExitCode.Usage });
   }
+  return toDomainIdentity(domain, out);
+}
+
+/** DOMAIN, or MANAGED_DOMAIN (a domain AWS manages): both have DKIM, MAIL FROM and DNS records. */
+export function isDomainIdentityType(type: string | undefined): boolean {
+  return type === 'DOMAIN' || type === 'MANAGED_DOMAIN';
+}
+
+/** GetEmailIdentity's answer reduced to what the domain commands and doctor read. */
+export function toDomainIdentity(domain: string, out: GetEmailIdentityCommandOutput): DomainIdentity {
   const mail = out.MailFromAttributes;
   return {
     domain,

@@ -69,23 +69,43 @@ export async function setSending(clients: PauseClients, target: PauseTarget, ena
   return sendingState(clients, target);
 }
 
+/** The switches as read, and why any named switch could not be (it is then absent above). */
+export interface SendingSwitchesRead extends SendingSwitches {
+  errors?: { ses?: unknown; mapping?: unknown };
+}
+
 /**
  * The two switches as SES and Lambda report them, each read only when its name is known:
  * whether the configuration set sends (absent SendingOptions means on), and the mapping's State.
+ * Each is read on its own: one that fails is left out with its error in `errors`, so the other
+ * still counts (doctor reports what it could read).
  */
-export async function readSendingSwitches(clients: PauseClients, target: Partial<PauseTarget>): Promise<SendingSwitches> {
-  const [set, mapping] = await Promise.all([
+export async function readSendingSwitches(clients: PauseClients, target: Partial<PauseTarget>): Promise<SendingSwitchesRead> {
+  const [set, mapping] = await Promise.allSettled([
     target.configurationSet ? clients.ses.send(new GetConfigurationSetCommand({ ConfigurationSetName: target.configurationSet })) : undefined,
     target.eventSourceMappingId ? clients.lambda.send(new GetEventSourceMappingCommand({ UUID: target.eventSourceMappingId })) : undefined,
   ]);
+  const errors = {
+    ...(set.status === 'rejected' ? { ses: set.reason as unknown } : {}),
+    ...(mapping.status === 'rejected' ? { mapping: mapping.reason as unknown } : {}),
+  };
+  const setOut = set.status === 'fulfilled' ? set.value : undefined;
+  const mappingOut = mapping.status === 'fulfilled' ? mapping.value : undefined;
   return {
-    ...(set ? { sesSendingEnabled: set.SendingOptions?.SendingEnabled !== false } : {}),
-    ...(mapping && mapping.State !== undefined ? { mappingState: mapping.State } : {}),
+    ...(setOut ? { sesSendingEnabled: setOut.SendingOptions?.SendingEnabled !== false } : {}),
+    ...(mappingOut && mappingOut.State !== undefined ? { mappingState: mappingOut.State } : {}),
+    ...(Object.keys(errors).length > 0 ? { errors } : {}),
   };
 }
 
+/**
+ * Both switches, classified. Pause, resume, `info` and `deploy` act on the pair, so a switch that
+ * could not be read is an error here (the first one's), as it was before each was read alone.
+ */
 export async function sendingState(clients: PauseClients, target: Partial<PauseTarget>): Promise<SendingState> {
-  return classifySending(await readSendingSwitches(clients, target));
+  const read = await readSendingSwitches(clients, target);
+  if (read.errors) throw 'ses' in read.errors ? read.errors.ses : read.errors.mapping;
+  return classifySending(read);
 }
 
 /** The alarm message SNS delivers to the Pause function. */

@@ -25,16 +25,20 @@ export async function readSubscriptions(aws: AwsClientFactory, topicArn: string)
   return found;
 }
 
+const subscribe = (region: string, topicArn: string, email: string) => `\`aws sns subscribe --region ${region} --topic-arn ${topicArn} --protocol email --notification-endpoint ${email}\``;
+
 /**
  * The alarm topic's email subscription: AWS mails a confirmation link when the stack is created,
- * and until someone clicks it every alarm (an automatic pause among them) reaches nobody.
+ * and until someone clicks it every alarm (an automatic pause among them) reaches nobody. With no
+ * subscription left, redeploying the same AdminEmail changes nothing (so CloudFormation does not
+ * subscribe it again): the fix subscribes the stack's admin address directly.
  */
-export function subscriptionCheck(topicArn: string, subscriptions: TopicSubscription[], region: string): DoctorCheck {
+export function subscriptionCheck(topicArn: string, subscriptions: TopicSubscription[], region: string, adminEmail?: string): DoctorCheck {
   const email = subscriptions.filter((s) => s.protocol === 'email' || s.protocol === 'email-json');
   const topicName = topicArn.split(':').at(-1) ?? topicArn;
   if (email.length === 0) {
     return check('alarm-subscription', 'alerts', 'fail', `No email subscription on the alarm topic ${topicName}: alarms reach nobody`, {
-      fix: 'Set the admin address and deploy: `mailengine deploy --parameters AdminEmail=you@example.com`.',
+      fix: `Subscribe the admin address, then click the link in the email AWS sends it: ${subscribe(region, topicArn, adminEmail || 'you@example.com')}. To use another address, deploy with it: \`mailengine deploy --parameters AdminEmail=you@example.com\`.`,
     });
   }
   const pending = email.filter((s) => s.arn === PENDING_CONFIRMATION);
@@ -47,7 +51,7 @@ export function subscriptionCheck(topicArn: string, subscriptions: TopicSubscrip
   const to = pending.map((s) => s.endpoint).join(', ');
   return check('alarm-subscription', 'alerts', 'warn', `The alarm email subscription for ${to} is pending confirmation: alarms, an automatic pause among them, reach nobody`, {
     detail: `topic ${topicArn}`,
-    fix: `Click "Confirm subscription" in the email from AWS Notifications sent to ${to}. To send it again: \`aws sns subscribe --region ${region} --topic-arn ${topicArn} --protocol email --notification-endpoint ${pending[0].endpoint}\`.`,
+    fix: `Click "Confirm subscription" in the email from AWS Notifications sent to ${to}. To send it again: ${subscribe(region, topicArn, pending[0].endpoint)}.`,
   });
 }
 

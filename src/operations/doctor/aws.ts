@@ -2,18 +2,17 @@ import type { AwsClientFactory } from '../../aws/clients.js';
 import { readStackAlarms } from '../../stack/alarms.js';
 import { compareEngineToCli, stackEngineVersion } from '../../stack/engine-version.js';
 import { queueDepth } from '../../stack/queue-depth.js';
-import { readSendingState } from '../../stack/sending-state.js';
-import { readSesAccount, readSesIdentity } from '../../stack/ses-account.js';
+import { readSesAccount } from '../../stack/ses-account.js';
 import { describeStack } from '../../stack/stack-status.js';
 import { VERSION } from '../../version.js';
 import { accessChecks, sesAccountChecks } from './account.js';
 import { alarmsCheck, readSubscriptions, subscriptionCheck } from './alerts.js';
-import { identityChecks, type DnsOptions } from './domain.js';
+import { IDENTITY_DEPENDENTS, identityChecks, readSenderIdentity, type DnsOptions } from './domain.js';
 import { latestValues, type MetricQuery } from './metrics.js';
 import { queueCheck, type QueueFacts } from './queues.js';
-import { attempt, check, doctorReport, skipped, type DoctorCheck, type DoctorGroup, type DoctorReport } from './report.js';
+import { attempt, check, doctorReport, skipped, type CheckRef, type DoctorCheck, type DoctorGroup, type DoctorReport } from './report.js';
 import { rateCheck, reputationThresholds } from './reputation.js';
-import { eventDestinationCheck, pausedCheck, readEventDestinations } from './sending.js';
+import { eventDestinationCheck, pausedCheck, readEventDestinations, readPausedFacts } from './sending.js';
 import { stackCheck, versionCheck } from './stack.js';
 import { templatesCheck } from './templates.js';
 
@@ -27,15 +26,19 @@ export interface AwsDoctorInput {
   now?: number;
 }
 
-/** The checks that need the account (after credentials) and those that need the stack too. */
-const ACCOUNT_CHECKS: Array<[string, DoctorGroup]> = [
+/**
+ * The checks that need the account (after credentials) and those that need the stack too. Every
+ * id is always in the report: a check that cannot run is listed as not checked, saying why.
+ */
+const ACCOUNT_CHECKS: CheckRef[] = [
   ['ses-sandbox', 'ses'],
-  ['ses-sending', 'ses'],
-  ['ses-quota', 'ses'],
+  ['ses-sending', 'ses', 'account sending status'],
+  ['ses-quota', 'ses', '24-hour quota'],
 ];
-const STACK_CHECKS: Array<[string, DoctorGroup]> = [
+const STACK_CHECKS: CheckRef[] = [
   ['engine-version', 'stack'],
   ['identity', 'domain'],
+  ...IDENTITY_DEPENDENTS,
   ['alarm-subscription', 'alerts'],
   ['alarms', 'alerts'],
   ['paused', 'sending'],
@@ -85,7 +88,7 @@ export async function doctorAws(input: AwsDoctorInput): Promise<DoctorReport> {
       (stack) => ({ stack }),
       (err: unknown) => ({ error: err }),
     ),
-    attempt('ses-sandbox', 'ses', 'the SES account', async () => sesAccountChecks(await readSesAccount(aws), region)),
+    attempt('ses-sandbox', 'ses', 'the SES account', async () => sesAccountChecks(await readSesAccount(aws), region), ACCOUNT_CHECKS.slice(1)),
   ]);
   checks.push(...account);
   if ('error' in stackRead) {
@@ -111,14 +114,17 @@ export async function doctorAws(input: AwsDoctorInput): Promise<DoctorReport> {
 
   const parts = await Promise.all([
     identityName
-      ? attempt('identity', 'domain', `the SES identity ${identityName}`, async () => identityChecks(await aws.sesv2(), region, await readSesIdentity(aws, identityName), input.dns ?? {}))
-      : Promise.resolve([check('identity', 'domain', 'fail', `Stack ${stackName} has no SenderIdentity parameter`, { fix: 'Set it: `mailengine deploy --parameters SenderIdentity=example.com`.' })]),
+      ? attempt('identity', 'domain', `the SES identity ${identityName}`, async () => identityChecks(region, identityName, await readSenderIdentity(await aws.sesv2(), identityName), input.dns ?? {}), IDENTITY_DEPENDENTS)
+      : Promise.resolve([
+          check('identity', 'domain', 'fail', `Stack ${stackName} has no SenderIdentity parameter`, { fix: 'Set it: `mailengine deploy --parameters SenderIdentity=example.com`.' }),
+          ...skipped(IDENTITY_DEPENDENTS, 'Not checked: the stack names no sending identity'),
+        ]),
     outputs.AlarmTopicArn
-      ? attempt('alarm-subscription', 'alerts', 'the alarm topic subscriptions', async () => subscriptionCheck(outputs.AlarmTopicArn, await readSubscriptions(aws, outputs.AlarmTopicArn), region))
+      ? attempt('alarm-subscription', 'alerts', 'the alarm topic subscriptions', async () => subscriptionCheck(outputs.AlarmTopicArn, await readSubscriptions(aws, outputs.AlarmTopicArn), region, stack.parameters.AdminEmail))
       : Promise.resolve([missingOutput('alarm-subscription', 'alerts', 'AlarmTopicArn')]),
     attempt('alarms', 'alerts', "the stack's alarms", async () => alarmsCheck(await readStackAlarms(aws, stackName))),
     configurationSet && outputs.SenderEventSourceMappingId
-      ? attempt('paused', 'sending', 'the sending switches', async () => pausedCheck(await readSendingState(aws, outputs)))
+      ? attempt('paused', 'sending', 'the sending switches', async () => pausedCheck(await readPausedFacts(aws, outputs)))
       : Promise.resolve([missingOutput('paused', 'sending', configurationSet ? 'SenderEventSourceMappingId' : 'ConfigurationSetName')]),
     configurationSet
       ? attempt('event-destination', 'sending', `the event destinations of ${configurationSet}`, async () => eventDestinationCheck(configurationSet, await readEventDestinations(aws, configurationSet)))

@@ -49,8 +49,14 @@ export function queueCheck(q: QueueFacts): DoctorCheck {
     });
   }
   const oldest = q.oldestAgeSeconds;
-  if ((q.waiting ?? 0) > 0 && oldest === undefined && q.ageUnknown) {
-    return check(id, 'queues', 'warn', `${q.name} queue: ${count(q.waiting)} waiting, for how long is unknown`, { detail, fix: 'Grant cloudwatch:GetMetricData to see how long the oldest message has waited.' });
+  // Messages wait and their age is unknown (not readable, or no datapoint): a backlog cannot be ruled out.
+  if ((q.waiting ?? 0) > 0 && oldest === undefined) {
+    return check(id, 'queues', 'warn', `${q.name} queue: ${count(q.waiting)} waiting, for how long is unknown`, {
+      detail: q.ageUnknown ? detail : `${detail}; CloudWatch has no recent ApproximateAgeOfOldestMessage datapoint for it`,
+      fix: q.ageUnknown
+        ? 'Grant cloudwatch:GetMetricData to see how long the oldest message has waited.'
+        : "Run doctor again in a few minutes (SQS reports the age every minute while messages wait); if it stays unknown, see the queue's Monitoring tab in the SQS console.",
+    });
   }
   if ((q.waiting ?? 0) === 0 || oldest === undefined || oldest < BACKLOG_WARN_SECONDS) {
     return check(id, 'queues', 'pass', `${q.name} queue: ${count(q.waiting)} waiting${oldest !== undefined && (q.waiting ?? 0) > 0 ? `, oldest ${age(oldest)}` : ''}`, { detail });

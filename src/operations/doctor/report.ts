@@ -48,23 +48,33 @@ export function check(id: string, group: DoctorGroup, status: DoctorStatus, summ
   return { id, group, status, summary, ...(extra.detail ? { detail: extra.detail } : {}), ...(extra.fix ? { fix: extra.fix } : {}) };
 }
 
+/** A check by id and group, and optionally what it checks, named when it is listed as not checked among checks that ran. */
+export type CheckRef = readonly [id: string, group: DoctorGroup, label?: string];
+
 /** Checks that cannot run because something before them failed or does not exist here. */
-export function skipped(ids: ReadonlyArray<readonly [string, DoctorGroup]>, why: string, detail?: string): DoctorCheck[] {
-  return ids.map(([id, group]) => check(id, group, 'skip', why, { detail }));
+export function skipped(ids: ReadonlyArray<CheckRef>, why: string, detail?: string): DoctorCheck[] {
+  return ids.map(([id, group, label]) => check(id, group, 'skip', why, { detail: detail ?? label }));
 }
 
 /**
  * Runs one part of the checks; a part that could not be read (denied, not found, the service did
- * not answer) is a failed check saying so, and the rest still run. Anything that is not a
- * MailengineError is a bug and propagates.
+ * not answer) is a failed check saying so, and the rest still run. The checks that come from the
+ * same read (`dependents`) are then listed as not checked, so every id still appears. Anything
+ * that is not a MailengineError is a bug and propagates.
  */
-export async function attempt(id: string, group: DoctorGroup, what: string, run: () => Promise<DoctorCheck | DoctorCheck[]>): Promise<DoctorCheck[]> {
+export async function attempt(
+  id: string,
+  group: DoctorGroup,
+  what: string,
+  run: () => Promise<DoctorCheck | DoctorCheck[]>,
+  dependents: ReadonlyArray<CheckRef> = [],
+): Promise<DoctorCheck[]> {
   try {
     const out = await run();
     return Array.isArray(out) ? out : [out];
   } catch (err) {
     if (!isMailengineError(err)) throw err;
-    return [check(id, group, 'fail', `Could not read ${what}: ${err.message}`, { fix: err.suggestion })];
+    return [check(id, group, 'fail', `Could not read ${what}: ${err.message}`, { fix: err.suggestion }), ...skipped(dependents, `Not checked: ${what} could not be read`)];
   }
 }
 

@@ -1,9 +1,58 @@
 import type { AwsClientFactory } from '../../aws/clients.js';
+import { classifySending, readSendingSwitches } from '../../engine/pause.js';
+import { isMailengineError } from '../../errors.js';
 import type { SendingView } from '../../stack/sending-state.js';
 import { check, type DoctorCheck } from './report.js';
 
-/** Paused or not: a paused engine takes no request off its queue; one switch off is a half-done pause or resume. */
-export function pausedCheck(sending: Pick<SendingView, 'state' | 'configurationSetSending' | 'senderMapping'>): DoctorCheck {
+/** A sending switch doctor could not read: which, why, and what would let it. */
+export interface UnreadSwitch {
+  name: string;
+  reason: string;
+  fix?: string;
+}
+
+/** The paused check's facts: the verdict and each switch as read, and any switch that could not be read. */
+export interface PausedFacts extends Pick<SendingView, 'state' | 'configurationSetSending' | 'senderMapping'> {
+  unread?: UnreadSwitch[];
+}
+
+const SWITCH_NAMES = { ses: 'configuration set sending', mapping: "the Sender's queue mapping" } as const;
+
+/**
+ * The two switches of a deployed engine, each read on its own (`readSendingSwitches`): one that
+ * cannot be read is named with the reason and the other still counts.
+ */
+export async function readPausedFacts(aws: AwsClientFactory, outputs: Record<string, string>): Promise<PausedFacts> {
+  const read = await readSendingSwitches(
+    { ses: await aws.sesv2(), lambda: await aws.lambda() },
+    { configurationSet: outputs.ConfigurationSetName || undefined, eventSourceMappingId: outputs.SenderEventSourceMappingId || undefined },
+  );
+  const unread: UnreadSwitch[] = [];
+  for (const key of ['ses', 'mapping'] as const) {
+    const err = read.errors?.[key];
+    if (err === undefined) continue;
+    if (!isMailengineError(err)) throw err;
+    unread.push({ name: SWITCH_NAMES[key], reason: err.message, ...(err.suggestion ? { fix: err.suggestion } : {}) });
+  }
+  const verdict = classifySending(read);
+  return {
+    state: verdict.state,
+    ...(verdict.sesSendingEnabled !== undefined ? { configurationSetSending: verdict.sesSendingEnabled } : {}),
+    ...(verdict.mappingState !== undefined ? { senderMapping: verdict.mappingState } : {}),
+    ...(unread.length > 0 ? { unread } : {}),
+  };
+}
+
+const RESUME = 'If an alarm paused it, fix that cause first (see Alerts); then `mailengine resume`.';
+const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/**
+ * Paused or not: a paused engine takes no request off its queue; one switch off is a half-done
+ * pause or resume. With one switch unreadable, the other decides what can be said: off fails,
+ * on warns (a pause on the unread one would not show); neither readable fails, like any part that
+ * cannot be read.
+ */
+export function pausedCheck(sending: PausedFacts): DoctorCheck {
   const switches = [
     sending.configurationSetSending === undefined ? '' : `configuration set sending ${sending.configurationSetSending ? 'on' : 'off'}`,
     sending.senderMapping ? `Sender queue mapping ${sending.senderMapping}` : '',
@@ -11,15 +60,30 @@ export function pausedCheck(sending: Pick<SendingView, 'state' | 'configurationS
     .filter(Boolean)
     .join(', ');
   const detail = switches || undefined;
+  const unread = sending.unread ?? [];
+  const known =
+    sending.configurationSetSending !== undefined ? `configuration set sending is ${sending.configurationSetSending ? 'on' : 'off'}` : sending.senderMapping ? `the Sender's queue mapping is ${sending.senderMapping}` : undefined;
+  if (unread.length > 0 && known) {
+    const missing = unread.map((u) => u.name).join(' and ');
+    const why = unread.map((u) => `${capital(u.name)}: ${u.reason}`).join('\n');
+    const grant = unread.map((u) => u.fix).filter(Boolean).join(' ');
+    if (sending.state === 'running') {
+      return check('paused', 'sending', 'warn', `${capital(known)}; ${missing} could not be read, so a pause there would not show`, { detail: why, fix: grant || undefined });
+    }
+    return check('paused', 'sending', 'fail', `Sending is at least partly paused: ${known} (${missing} could not be read)`, { detail: why, fix: RESUME });
+  }
   switch (sending.state) {
     case 'running':
       return check('paused', 'sending', 'pass', 'Sending is running', { detail });
     case 'paused':
-      return check('paused', 'sending', 'fail', 'Sending is paused: requests wait in the send queue', { detail, fix: 'If an alarm paused it, fix that cause first (see Alerts); then `mailengine resume`.' });
+      return check('paused', 'sending', 'fail', 'Sending is paused: requests wait in the send queue', { detail, fix: RESUME });
     case 'partly-paused':
       return check('paused', 'sending', 'fail', 'Sending is partly paused: one of its two switches is off', { detail, fix: 'Run `mailengine resume` (or `mailengine pause`) to set both switches the same way.' });
     default:
-      return check('paused', 'sending', 'warn', 'Neither sending switch could be read', { detail, fix: 'Grant ses:GetConfigurationSet and lambda:GetEventSourceMapping to see it.' });
+      return check('paused', 'sending', 'fail', 'Neither sending switch could be read', {
+        detail: unread.map((u) => `${capital(u.name)}: ${u.reason}`).join('\n') || undefined,
+        fix: unread.map((u) => u.fix).filter(Boolean).join(' ') || 'Grant ses:GetConfigurationSet and lambda:GetEventSourceMapping to see it.',
+      });
   }
 }
 
@@ -61,6 +125,15 @@ export function eventDestinationCheck(configurationSet: string, destinations: Ev
   const missing = ['BOUNCE', 'COMPLAINT', 'DELIVERY'].filter((t) => !bridge.types.includes(t));
   if (missing.length > 0) {
     return check('event-destination', 'sending', 'fail', `The EventBridge event destination ${bridge.name} does not forward ${missing.join(', ')} events`, { fix: REDEPLOY });
+  }
+  // The rest of what the template forwards: without them an email SES rejected, delayed or could
+  // not render keeps the status it had, and `sent` is recorded only from the Sender's own call.
+  const lesser = ['SEND', 'REJECT', 'DELIVERY_DELAY', 'RENDERING_FAILURE'].filter((t) => !bridge.types.includes(t));
+  if (lesser.length > 0) {
+    return check('event-destination', 'sending', 'warn', `The EventBridge event destination ${bridge.name} does not forward ${lesser.join(', ')} events: those outcomes are never recorded`, {
+      detail: bridge.types.join(', '),
+      fix: REDEPLOY,
+    });
   }
   const metrics = destinations.find((d) => d.kind === 'cloudwatch');
   if (metrics && !metrics.enabled) {

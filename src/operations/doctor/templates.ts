@@ -48,17 +48,19 @@ export async function templatesCheck(s3: S3Sender, bucket: string): Promise<Doct
   const failing = reports.filter((r) => !r.ok);
   const names = (list: TemplateReport[]) => list.map((r) => r.name).join(', ');
   if (failing.length > 0) {
-    return check('templates', 'templates', 'fail', `${failing.length} of ${reports.length} templates in the bucket fail validation: ${names(failing)}`, {
+    return check('templates', 'templates', 'fail', `${failing.length} of ${templates(reports.length)} in the bucket fail${failing.length === 1 ? 's' : ''} validation: ${names(failing)}`, {
       detail: listProblems(failing, (r) => r.problems),
       fix: 'Fix them in your templates folder (`mailengine templates validate` shows the same problems), then `mailengine templates push`.',
     });
   }
   const warned = reports.filter((r) => r.warnings.length > 0);
   if (warned.length > 0) {
-    return check('templates', 'templates', 'warn', `${reports.length} templates valid; ${warned.length} with warnings: ${names(warned)}`, {
+    return check('templates', 'templates', 'warn', `${templates(reports.length)} valid; ${warned.length} with warnings: ${names(warned)}`, {
       detail: listProblems(warned, (r) => r.warnings),
       fix: 'Review them with `mailengine templates validate`, then `mailengine templates push`.',
     });
   }
-  return check('templates', 'templates', 'pass', `${reports.length} template${reports.length === 1 ? '' : 's'} in the bucket, all valid`, { detail: names(reports) });
+  return check('templates', 'templates', 'pass', `${templates(reports.length)} in the bucket, all valid`, { detail: names(reports) });
 }
+
+const templates = (n: number) => `${n} template${n === 1 ? '' : 's'}`;

@@ -1,5 +1,6 @@
 import * as ses from '@aws-sdk/client-sesv2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { renderDoctorReport } from '../../../commands/terminal/doctor-report.js';
 import { AwsClientFactory } from '../../../src/aws/clients.js';
 import { doctorAws } from '../../../src/operations/doctor/aws.js';
 import type { DoctorCheck, DoctorReport } from '../../../src/operations/doctor/index.js';
@@ -45,6 +46,20 @@ beforeEach(async () => {
 });
 afterEach(() => world.restore());
 
+/** Every check's id against a deployed stack whose identity has a custom MAIL FROM, in report order. */
+const DOMAIN_IDS = ['identity', 'dkim', 'mail-from', 'dns-dkim-1', 'dns-dkim-2', 'dns-dkim-3', 'dns-mail-from-mx', 'dns-spf', 'dns-dmarc'];
+const ALL_IDS = [
+  'region', 'credentials',
+  'stack', 'engine-version',
+  'ses-sandbox', 'ses-sending', 'ses-quota',
+  ...DOMAIN_IDS,
+  'alarm-subscription', 'alarms',
+  'paused', 'event-destination',
+  'send-queue', 'send-dlq', 'feedback-queue', 'feedback-dlq',
+  'bounce-rate', 'complaint-rate',
+  'templates',
+];
+
 const run = (aws: AwsClientFactory = world.aws) => doctorAws({ aws, stackName: STACK, dns: { servers: [resolver], timeoutMs: 1000 }, version: '0.1.0', now: Date.parse('2026-12-03T10:00:00Z') });
 const byId = (report: DoctorReport, id: string): DoctorCheck => {
   const found = report.checks.find((c) => c.id === id);
@@ -58,17 +73,7 @@ describe('doctor against a deployed stack', () => {
     const report = await run();
     expect(report.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id} ${c.status}: ${c.summary}`)).toEqual([]);
     expect(report).toMatchObject({ target: 'aws', stackName: STACK, region: REGION, ok: true });
-    expect(report.checks.map((c) => c.id)).toEqual([
-      'region', 'credentials',
-      'stack', 'engine-version',
-      'ses-sandbox', 'ses-sending', 'ses-quota',
-      'identity', 'dkim', 'mail-from', 'dns-dkim-1', 'dns-dkim-2', 'dns-dkim-3', 'dns-mail-from-mx', 'dns-spf', 'dns-dmarc',
-      'alarm-subscription', 'alarms',
-      'paused', 'event-destination',
-      'send-queue', 'send-dlq', 'feedback-queue', 'feedback-dlq',
-      'bounce-rate', 'complaint-rate',
-      'templates',
-    ]);
+    expect(report.checks.map((c) => c.id)).toEqual(ALL_IDS);
     expect(byId(report, 'credentials').summary).toBe(`Credentials of arn:aws:iam::${ACCOUNT}:user/deployer (account ${ACCOUNT})`);
     expect(byId(report, 'templates').summary).toBe('1 template in the bucket, all valid');
     expect(byId(report, 'alarms').summary).toBe('None of 2 alarms is in ALARM');
@@ -100,6 +105,7 @@ describe('doctor against a deployed stack', () => {
     expect(byId(report, 'credentials').fix).toMatch(/aws configure/);
     expect(report.ok).toBe(false);
     expect(report.checks.filter((c) => c.id !== 'credentials' && c.id !== 'region').every((c) => c.status === 'skip')).toBe(true);
+    expect(report.checks.map((c) => c.id)).toEqual(ALL_IDS);
   });
 
   it('no region: fails the region check and checks nothing else', async () => {
@@ -115,6 +121,7 @@ describe('doctor against a deployed stack', () => {
     expect(byId(report, 'stack').fix).toContain('mailengine deploy');
     expect(byId(report, 'ses-sandbox').status).toBe('pass');
     expect(byId(report, 'templates').status).toBe('skip');
+    expect(report.checks.map((c) => c.id)).toEqual(ALL_IDS);
   });
 
   it('the sandbox warns with what it limits and how to leave it; a quota near its end warns, a spent one fails', async () => {
@@ -160,6 +167,46 @@ describe('doctor against a deployed stack', () => {
     expect(byId(report, 'identity').detail).toContain('HOST_NOT_FOUND');
     expect(byId(report, 'dkim')).toMatchObject({ status: 'fail', summary: 'DKIM failed' });
     expect(byId(report, 'dkim').fix).toContain('mailengine domain verify example.com');
+  });
+
+  it('DKIM TEMPORARY_FAILURE and NOT_STARTED warn: SES is still checking', async () => {
+    for (const [status, word] of [['TEMPORARY_FAILURE', 'temporarily failing'], ['NOT_STARTED', 'not started']] as const) {
+      world.ses.identities['example.com'] = { ...VERIFIED_DOMAIN, DkimAttributes: { ...VERIFIED_DOMAIN.DkimAttributes, Status: status } };
+      const dkim = byId(await run(), 'dkim');
+      expect(dkim).toMatchObject({ status: 'warn', summary: `DKIM ${word}` });
+      expect(dkim.fix).toContain('mailengine domain check example.com --wait');
+    }
+  });
+
+  it('DKIM verified but signing off: a warning with a verified MAIL FROM (SPF still aligns), a failure without one (DMARC fails)', async () => {
+    world.ses.identities['example.com'] = { ...VERIFIED_DOMAIN, DkimAttributes: { ...VERIFIED_DOMAIN.DkimAttributes, SigningEnabled: false } };
+    let dkim = byId(await run(), 'dkim');
+    expect(dkim).toMatchObject({ status: 'warn', summary: 'DKIM verified but signing is off: mail goes out without example.com\'s DKIM signature' });
+    expect(dkim.fix).toBe(
+      `Turn signing on: \`aws sesv2 put-email-identity-dkim-attributes --region ${REGION} --email-identity example.com --signing-enabled\`, or in the SES console: Identities → example.com → Authentication → DKIM → Edit → enable "DKIM signatures".`,
+    );
+    const { MailFromAttributes: _, ...noMailFrom } = VERIFIED_DOMAIN;
+    world.ses.identities['example.com'] = { ...noMailFrom, DkimAttributes: { ...VERIFIED_DOMAIN.DkimAttributes, SigningEnabled: false } };
+    dkim = byId(await run(), 'dkim');
+    expect(dkim.status).toBe('fail');
+    expect(dkim.detail).toContain('DMARC');
+    expect(dkim.fix).toContain('--signing-enabled');
+  });
+
+  it('a MAIL FROM MX missing from DNS fails dns-mail-from-mx with the record to add', async () => {
+    dns.set('mail.example.com', { TXT: [['v=spf1 include:amazonses.com ~all']] });
+    const report = await run();
+    expect(byId(report, 'dns-mail-from-mx')).toMatchObject({ status: 'fail', summary: 'MX mail.example.com: no MX record', fix: `Add MX mail.example.com 10 feedback-smtp.${REGION}.amazonses.com` });
+    expect(byId(report, 'dns-spf').status).toBe('pass');
+    expect(report.ok).toBe(false);
+  });
+
+  it('an AWS-managed domain identity (MANAGED_DOMAIN) is checked as a domain: DKIM and its DNS records', async () => {
+    world.ses.identities['example.com'] = { ...VERIFIED_DOMAIN, IdentityType: 'MANAGED_DOMAIN' };
+    const report = await run();
+    expect(byId(report, 'identity')).toMatchObject({ status: 'pass', summary: `example.com is verified for sending in ${REGION}` });
+    expect(byId(report, 'dkim')).toMatchObject({ status: 'pass', summary: 'DKIM verified' });
+    expect(report.checks.filter((c) => c.id.startsWith('dns-')).map((c) => `${c.id} ${c.status}`)).toEqual(['dns-dkim-1 pass', 'dns-dkim-2 pass', 'dns-dkim-3 pass', 'dns-mail-from-mx pass', 'dns-spf pass', 'dns-dmarc pass']);
   });
 
   it('MAIL FROM pending warns, failed fails; SPF without amazonses.com and a missing DMARC fail; no identity at all fails', async () => {
@@ -215,7 +262,10 @@ describe('doctor against a deployed stack', () => {
     world.subscriptions[topic] = [];
     report = await run();
     expect(byId(report, 'alarm-subscription')).toMatchObject({ status: 'fail' });
-    expect(byId(report, 'alarm-subscription').fix).toContain('AdminEmail=');
+    // Redeploying the same AdminEmail changes nothing, so SNS would not subscribe it again: the fix subscribes it directly.
+    expect(byId(report, 'alarm-subscription').fix).toBe(
+      `Subscribe the admin address, then click the link in the email AWS sends it: \`aws sns subscribe --region ${REGION} --topic-arn ${topic} --protocol email --notification-endpoint ops@example.com\`. To use another address, deploy with it: \`mailengine deploy --parameters AdminEmail=you@example.com\`.`,
+    );
   });
 
   it('an auto-pause alarm in ALARM fails with the value against its threshold; a warning alarm warns', async () => {
@@ -240,6 +290,24 @@ describe('doctor against a deployed stack', () => {
     world.mappings[outputs.SenderEventSourceMappingId] = 'Enabled';
     report = await run();
     expect(byId(report, 'paused')).toMatchObject({ status: 'fail', summary: 'Sending is partly paused: one of its two switches is off' });
+  });
+
+  it('a switch that cannot be read: the other is still reported; on, the check warns naming the permission; off, it fails; neither readable fails', async () => {
+    world.mappingError = new FakeServiceError('AccessDeniedException', `User: arn:aws:iam::${ACCOUNT}:user/deployer is not authorized to perform: lambda:GetEventSourceMapping on resource: arn:aws:lambda:${REGION}:${ACCOUNT}:event-source-mapping:${outputs.SenderEventSourceMappingId}`, 403);
+    let report = await run();
+    expect(byId(report, 'paused')).toMatchObject({ status: 'warn', summary: "Configuration set sending is on; the Sender's queue mapping could not be read, so a pause there would not show" });
+    expect(byId(report, 'paused').detail).toContain('lambda:GetEventSourceMapping');
+    expect(byId(report, 'paused').fix).toContain('Grant lambda:GetEventSourceMapping');
+    expect(report.ok).toBe(true);
+    world.ses.sending[outputs.ConfigurationSetName] = false;
+    report = await run();
+    expect(byId(report, 'paused')).toMatchObject({ status: 'fail', summary: "Sending is at least partly paused: configuration set sending is off (the Sender's queue mapping could not be read)" });
+    expect(byId(report, 'paused').fix).toContain('mailengine resume');
+    world.ses.configurationSetError = new FakeServiceError('AccessDeniedException', `User: arn:aws:iam::${ACCOUNT}:user/deployer is not authorized to perform: ses:GetConfigurationSet`, 403);
+    report = await run();
+    expect(byId(report, 'paused')).toMatchObject({ status: 'fail', summary: 'Neither sending switch could be read' });
+    expect(byId(report, 'paused').detail).toContain('ses:GetConfigurationSet');
+    expect(byId(report, 'paused').fix).toBe('Grant ses:GetConfigurationSet to this identity, or use a profile that has it. Grant lambda:GetEventSourceMapping to this identity, or use a profile that has it.');
   });
 
   it('queues: a backlog older than 5 minutes warns, than an hour fails; requests in the send DLQ fail', async () => {
@@ -269,7 +337,7 @@ describe('doctor against a deployed stack', () => {
 
   it('the event destination: disabled or missing fails; the dashboard one disabled warns', async () => {
     const set = outputs.ConfigurationSetName;
-    const bridge: ses.EventDestination = { Name: 'eventbridge', Enabled: false, MatchingEventTypes: ['SEND', 'BOUNCE', 'COMPLAINT', 'DELIVERY'], EventBridgeDestination: { EventBusArn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default` } };
+    const bridge: ses.EventDestination = { Name: 'eventbridge', Enabled: false, MatchingEventTypes: ['SEND', 'REJECT', 'BOUNCE', 'COMPLAINT', 'DELIVERY', 'DELIVERY_DELAY', 'RENDERING_FAILURE'], EventBridgeDestination: { EventBusArn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default` } };
     world.eventDestinations[set] = [bridge];
     let report = await run();
     expect(byId(report, 'event-destination')).toMatchObject({ status: 'fail' });
@@ -278,8 +346,24 @@ describe('doctor against a deployed stack', () => {
     expect(byId(await run(), 'event-destination').status).toBe('fail');
     world.eventDestinations[set] = [{ ...bridge, Enabled: true }, { Name: 'cloudwatch', Enabled: false, MatchingEventTypes: ['SEND'], CloudWatchDestination: { DimensionConfigurations: [] } }];
     report = await run();
-    expect(byId(report, 'event-destination').status).toBe('warn');
+    expect(byId(report, 'event-destination')).toMatchObject({ status: 'warn', summary: expect.stringContaining('the CloudWatch destination cloudwatch is disabled') });
     expect(world.calls.find((c) => c.command === 'GetConfigurationSetEventDestinations')?.input).toEqual({ ConfigurationSetName: set });
+  });
+
+  it('an EventBridge destination that leaves out event types the engine records fails, naming them', async () => {
+    const set = outputs.ConfigurationSetName;
+    world.eventDestinations[set] = [{ Name: 'eventbridge', Enabled: true, MatchingEventTypes: ['SEND', 'DELIVERY'], EventBridgeDestination: { EventBusArn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default` } }];
+    const c = byId(await run(), 'event-destination');
+    expect(c).toMatchObject({ status: 'fail', summary: 'The EventBridge event destination eventbridge does not forward BOUNCE, COMPLAINT events' });
+    expect(c.fix).toContain('mailengine deploy');
+  });
+
+  it('an EventBridge destination without the other outcomes the engine records (rejected, delayed, not rendered) warns, naming them', async () => {
+    const set = outputs.ConfigurationSetName;
+    world.eventDestinations[set] = [{ Name: 'eventbridge', Enabled: true, MatchingEventTypes: ['SEND', 'BOUNCE', 'COMPLAINT', 'DELIVERY'], EventBridgeDestination: { EventBusArn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default` } }];
+    const c = byId(await run(), 'event-destination');
+    expect(c).toMatchObject({ status: 'warn', summary: 'The EventBridge event destination eventbridge does not forward REJECT, DELIVERY_DELAY, RENDERING_FAILURE events: those outcomes are never recorded' });
+    expect(c.fix).toContain('mailengine deploy');
   });
 
   it('templates in the bucket: one failing validation fails with file and line; none at all warns', async () => {
@@ -288,7 +372,7 @@ describe('doctor against a deployed stack', () => {
     world.s3.put(bucket, 'templates/broken/template.html', '<p>Hello {{ userNam }}.</p>');
     world.s3.put(bucket, 'templates/broken/template.txt', TEMPLATE['template.txt']);
     let report = await run();
-    expect(byId(report, 'templates')).toMatchObject({ status: 'fail', summary: '1 of 2 templates in the bucket fail validation: broken' });
+    expect(byId(report, 'templates')).toMatchObject({ status: 'fail', summary: '1 of 2 templates in the bucket fails validation: broken' });
     expect(byId(report, 'templates').detail).toMatch(/^broken:\n {2}templates\/broken\/template\.html:1:\d+: /);
     world.s3.buckets.get(bucket)!.versions = [];
     report = await run();
@@ -296,11 +380,60 @@ describe('doctor against a deployed stack', () => {
     expect(byId(report, 'templates').fix).toContain('mailengine templates push');
   });
 
+  it('templates in the bucket: one breaking its contract fails; one with warnings only warns, counted in the singular', async () => {
+    const bucket = outputs.TemplatesBucketName;
+    const contract = { type: 'object', properties: { userName: { type: 'string' } }, required: ['userName'] };
+    world.s3.put(bucket, 'templates/welcome/metadata.json', JSON.stringify({ subject: 'Hello {{ userName }}', variables: contract, version: '1.0.0', sampleData: { userName: 'Ada' } }));
+    world.s3.put(bucket, 'templates/welcome/template.html', '<!doctype html><html><body><p>Hello {{ userName }}, your plan is {{ plan }}.</p></body></html>');
+    let c = byId(await run(), 'templates');
+    expect(c).toMatchObject({ status: 'fail', summary: '1 of 1 template in the bucket fails validation: welcome' });
+    expect(c.detail).toContain('"plan" is used but not declared in variables.properties');
+
+    world.s3.put(bucket, 'templates/welcome/metadata.json', JSON.stringify({ ...JSON.parse(TEMPLATE['metadata.json']), colour: 'blue' }));
+    world.s3.put(bucket, 'templates/welcome/template.html', TEMPLATE['template.html']);
+    c = byId(await run(), 'templates');
+    expect(c).toMatchObject({ status: 'warn', summary: '1 template valid; 1 with warnings: welcome' });
+    expect(c.detail).toContain('unknown key "colour"');
+  });
+
   it('a part the credentials may not read fails alone, naming the permission; the rest is still checked', async () => {
     world.ses.accountError = new FakeServiceError('AccessDeniedException', `User: arn:aws:iam::${ACCOUNT}:user/deployer is not authorized to perform: ses:GetAccount`, 403);
     const report = await run();
     expect(byId(report, 'ses-sandbox')).toMatchObject({ status: 'fail' });
     expect(byId(report, 'ses-sandbox').summary).toContain('ses:GetAccount');
+    // The other checks of the same read keep their ids, as not checked.
+    for (const id of ['ses-sending', 'ses-quota']) expect(byId(report, id)).toMatchObject({ status: 'skip', summary: 'Not checked: the SES account could not be read' });
     expect(byId(report, 'paused').status).toBe('pass');
+    expect(report.ok).toBe(false);
+  });
+
+  it('the identity denied: identity fails, and DKIM, MAIL FROM and every DNS check are listed as not checked', async () => {
+    world.ses.identityError = new FakeServiceError('AccessDeniedException', `User: arn:aws:iam::${ACCOUNT}:user/deployer is not authorized to perform: ses:GetEmailIdentity`, 403);
+    const report = await run();
+    expect(byId(report, 'identity').status).toBe('fail');
+    expect(byId(report, 'identity').summary).toContain('ses:GetEmailIdentity');
+    const domain = report.checks.filter((c) => c.group === 'domain');
+    expect(domain.map((c) => `${c.id} ${c.status}`)).toEqual(['identity fail', ...DOMAIN_IDS.slice(1).map((id) => `${id} skip`)]);
+    expect(byId(report, 'dkim')).toMatchObject({ summary: 'Not checked: the SES identity example.com could not be read', detail: 'DKIM' });
+    expect(renderDoctorReport(report)).toContain('  – Not checked: the SES identity example.com could not be read (DMARC record)\n');
+  });
+
+  it('no identity at all: the checks that need it are not checked, with their ids', async () => {
+    delete world.ses.identities['example.com'];
+    const report = await run();
+    expect(report.checks.filter((c) => c.group === 'domain').map((c) => c.id)).toEqual(DOMAIN_IDS);
+    expect(byId(report, 'dns-dmarc')).toMatchObject({ status: 'skip', summary: 'Not checked: there is no identity' });
+  });
+
+  it('the stack denied: the stack check fails naming the permission; the SES account is still checked; every other id is listed as not checked', async () => {
+    world.stackError = new FakeServiceError('AccessDenied', `User: arn:aws:iam::${ACCOUNT}:user/deployer is not authorized to perform: cloudformation:DescribeStacks on resource: arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${STACK}/*`, 403);
+    const report = await run();
+    expect(byId(report, 'stack').status).toBe('fail');
+    expect(byId(report, 'stack').summary).toContain('cloudformation:DescribeStacks');
+    expect(byId(report, 'stack').fix).toContain('Grant cloudformation:DescribeStacks');
+    expect(byId(report, 'ses-sandbox').status).toBe('pass');
+    expect(report.checks.map((c) => c.id)).toEqual(ALL_IDS);
+    expect(report.checks.filter((c) => !['region', 'credentials', 'stack', 'ses-sandbox', 'ses-sending', 'ses-quota'].includes(c.id)).every((c) => c.status === 'skip' && c.summary === 'Not checked: the stack could not be read')).toBe(true);
+    expect(report.ok).toBe(false);
   });
 });

@@ -46,6 +46,14 @@ describe('doctor: queues and reputation', () => {
     expect(queueCheck({ name: 'send', waiting: 0, inFlight: 0, delayed: 0, ageUnknown: 'denied' }).status).toBe('pass');
   });
 
+  it('a waiting queue with no datapoint of its oldest message\'s age warns: a backlog cannot be ruled out', () => {
+    const c = queueCheck({ name: 'send', waiting: 5000 });
+    expect(c).toMatchObject({ status: 'warn', summary: 'send queue: 5,000 waiting, for how long is unknown' });
+    expect(c.detail).toBe('5,000 waiting, ? in flight; CloudWatch has no recent ApproximateAgeOfOldestMessage datapoint for it');
+    expect(c.fix).not.toContain('Grant');
+    expect(queueCheck({ name: 'feedback', waiting: 0 }).status).toBe('pass');
+  });
+
   it('an old message in an empty work queue is no backlog; the age counts only while messages wait', () => {
     expect(queueCheck({ name: 'send', waiting: 0, inFlight: 0, oldestAgeSeconds: 9999 }).status).toBe('pass');
     expect(queueCheck({ name: 'feedback', waiting: 5, oldestAgeSeconds: 301 }).status).toBe('warn');

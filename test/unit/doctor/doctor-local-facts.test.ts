@@ -32,4 +32,10 @@ describe('doctor: the alarm subscription', () => {
     expect(subscriptionCheck(topic, [{ arn: `${topic}:2`, protocol: 'https', endpoint: 'https://hooks.example.com' }], 'eu-west-1').status).toBe('fail');
     expect(subscriptionCheck(topic, [{ arn: `${topic}:1`, protocol: 'email', endpoint: 'ops@example.com' }], 'eu-west-1')).toMatchObject({ status: 'pass', summary: 'Alarms are emailed to ops@example.com' });
   });
+
+  it('no email subscription and no admin address known: the subscribe command with a placeholder address', () => {
+    const c = subscriptionCheck(topic, [], 'eu-west-1');
+    expect(c.status).toBe('fail');
+    expect(c.fix).toContain(`\`aws sns subscribe --region eu-west-1 --topic-arn ${topic} --protocol email --notification-endpoint you@example.com\``);
+  });
 });

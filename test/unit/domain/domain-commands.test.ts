@@ -212,6 +212,18 @@ describe('domain check', () => {
     expect(out.stdout).toContain('shop.example is ready');
   });
 
+  it('a domain AWS manages (MANAGED_DOMAIN) is checked like the user\'s own; an email-address identity is refused (exit 2)', async () => {
+    publish({ dkim: true });
+    ses.on(GetEmailIdentityCommand).resolves({ ...verified, IdentityType: 'MANAGED_DOMAIN' });
+    const managed = await run('domain', 'check', DOMAIN, '--resolver', server);
+    expect(managed.code).toBe(0);
+    expect(managed.stdout).toContain('shop.example is ready');
+    ses.on(GetEmailIdentityCommand).resolves({ ...verified, IdentityType: 'EMAIL_ADDRESS' });
+    const address = await run('domain', 'check', DOMAIN, '--resolver', server);
+    expect(address.code).toBe(2);
+    expect(address.stderr).toContain('shop.example is an SES EMAIL_ADDRESS identity, not a domain.');
+  });
+
   it('a failing check: exit 1, with the fix on stdout', async () => {
     publish({ dkim: false });
     ses.on(GetEmailIdentityCommand).resolves(identity({ MailFromAttributes: { MailFromDomain: `bounce.${DOMAIN}`, MailFromDomainStatus: 'PENDING', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' } }));
