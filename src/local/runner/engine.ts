@@ -53,7 +53,9 @@ export function realEngine(config: RunnerConfig): EngineFactory {
     };
     return {
       sender: createSender(buildSenderDeps({ ...settings, log: hooks.logger('sender') })),
-      feedback: createFeedback(buildFeedbackDeps({ ...settings, log: hooks.logger('feedback') })),
+      // Feedback lets an unmatched event go on the receive that would dead-letter it, as in AWS,
+      // where MAX_RECEIVE_COUNT tells it the feedback queue's maxReceiveCount.
+      feedback: createFeedback(buildFeedbackDeps({ ...settings, maxReceiveCount: config.feedback.maxReceiveCount, log: hooks.logger('feedback') })),
       close() {
         for (const client of Object.values(clients)) client.destroy();
       },

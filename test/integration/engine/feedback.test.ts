@@ -1,4 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +9,11 @@ import { documentClient } from '../../../src/engine/deps.js';
 import { createFeedback } from '../../../src/engine/feedback.js';
 import { ENGINE_METRIC, RecordingMetrics } from '../../../src/engine/metrics.js';
 import { createSender } from '../../../src/engine/sender.js';
+import { silentLogger } from '../../../src/engine/status-events.js';
 import type { SqsEvent, SqsRecord } from '../../../src/engine/sqs.js';
+import { parseRunnerConfig } from '../../../src/local/runner/config.js';
+import { realEngine } from '../../../src/local/runner/engine.js';
+import type { EngineHooks } from '../../../src/local/runner/runner.js';
 import { batch, feedbackFor, plentyOfTime, requestMessage, senderFor, useEngineFixture } from '../../helpers/engine-fixture.js';
 
 /** The Feedback handler against DynamoDB Local, fed SES events shaped as EventBridge delivers them. */
@@ -255,6 +262,21 @@ describe('Feedback for an email whose record is gone', () => {
     expect((await createFeedback(feedbackFor(f, { metrics, maxReceiveCount: 2 }))(event)).batchItemFailures).toEqual([]);
     expect(await suppressed('never-known@customer.example')).toMatchObject({ reason: 'bounce' });
     expect(metrics.total(ENGINE_METRIC.unmatched)).toBe(1);
+  });
+
+  it("the local runner's Feedback knows its queue's maxReceiveCount, as MAX_RECEIVE_COUNT tells it in AWS", async () => {
+    const base = parseRunnerConfig(readFileSync(join(f.stack.stateDir, 'eventbridge', 'config.json'), 'utf8'));
+    const config = { ...base, dataDir: mkdtempSync(join(tmpdir(), 'mailengine-feedback-receives-')), feedback: { ...base.feedback, maxReceiveCount: 2 } };
+    const hooks = { wrapSes: (client: unknown) => client, statusEvents: { async publish() {} }, logger: () => silentLogger } as unknown as EngineHooks;
+    const engine = await realEngine(config)(hooks);
+    try {
+      const ghost = { emailId: 'runner-never-known', messageId: 'runner-never-known-message', to: 'runner-never-known@customer.example' };
+      // Handed back on an early receive (the record may still be written), let go on the last.
+      expect((await engine.feedback(bounce(ghost, 'Permanent', { tagged: false, attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) } }), plentyOfTime))?.batchItemFailures).toHaveLength(1);
+      expect((await engine.feedback(bounce(ghost, 'Permanent', { tagged: false, attributes: { ApproximateReceiveCount: '2', SentTimestamp: String(Date.now()) } }), plentyOfTime))?.batchItemFailures).toEqual([]);
+    } finally {
+      engine.close?.();
+    }
   });
 });
 
