@@ -15,7 +15,10 @@ function isNode(value: unknown): value is AstNode {
 
 function childrenOf(node: AstNode): AstNode[] {
   const out: AstNode[] = [];
-  for (const field of node.fields) {
+  // A block `{% set x %}…{% endset %}` keeps what it captures in `body`, which Nunjucks leaves
+  // out of the Set node's fields: without it, everything inside would go unchecked.
+  const fields = node.typename === 'Set' && isNode(node.body) ? [...node.fields, 'body'] : node.fields;
+  for (const field of fields) {
     const value = node[field];
     if (Array.isArray(value)) {
       for (const item of value) if (isNode(item)) out.push(item);
@@ -197,6 +200,11 @@ export function collectNameUses(root: AstNode, names: ReadonlySet<string>): Name
   return uses;
 }
 
+/** Filters whose result has the shape of their input: a sorted or filtered array is still its elements. */
+const SAME_SHAPE_FILTERS: ReadonlySet<string> = new Set(['sort', 'reverse', 'selectattr', 'rejectattr', 'select', 'reject']);
+/** Filters that pick one element of an array. */
+const ELEMENT_FILTERS: ReadonlySet<string> = new Set(['first', 'last', 'random']);
+
 /** A step into "each element of" an array in a {@link MemberRead}'s path: `items[]`. */
 export const EACH: unique symbol = Symbol('each');
 export type MemberStep = string | number | typeof EACH;
@@ -218,13 +226,19 @@ export interface MemberRead {
  * computed key.
  */
 export function collectMemberReads(root: AstNode): MemberRead[] {
-  const assigned = new Set<string>();
-  const collectAssigned = (node: AstNode): void => {
-    if (node.typename === 'Set') for (const target of node.targets as AstNode[]) if (target.typename === 'Symbol') assigned.add(String(target.value));
-    if (node.typename === 'Macro') assigned.add(String((node.name as AstNode).value));
-    for (const child of childrenOf(node)) collectAssigned(child);
+  /** `{% set %}` targets (and macro names) in `node`, macros' own bodies aside: they have frames of their own. */
+  const assignedIn = (node: AstNode, names = new Set<string>()): Set<string> => {
+    if (node.typename === 'Set') for (const target of node.targets as AstNode[]) if (target.typename === 'Symbol') names.add(String(target.value));
+    if (isMacroLike(node)) {
+      if (node.typename === 'Macro') names.add(String((node.name as AstNode).value));
+      return names;
+    }
+    for (const child of childrenOf(node)) assignedIn(child, names);
+    return names;
   };
-  collectAssigned(root);
+  // A name set anywhere outside a macro may hold anything from there on; a set inside a loop or
+  // macro body is handled by that body's scope.
+  const assigned = assignedIn(root);
 
   type Scope = ReadonlyMap<string, MemberStep[] | null>;
   const resolve = (node: AstNode, scope: Scope): MemberStep[] | null => {
@@ -239,17 +253,31 @@ export function collectMemberReads(root: AstNode): MemberRead[] {
       const base = resolve(node.target as AstNode, scope);
       return base && [...base, key.value];
     }
+    if (node.typename === 'Group') {
+      const inner = childrenOf(node);
+      return inner.length === 1 ? resolve(inner[0], scope) : null;
+    }
+    if (node.typename === 'Filter') {
+      // `items | sort(…)` is still the array; `items | first` one of its elements.
+      const name = String((node.name as AstNode).value);
+      const [target] = childrenOf(node.args as AstNode);
+      const base = target ? resolve(target, scope) : null;
+      if (SAME_SHAPE_FILTERS.has(name)) return base;
+      if (ELEMENT_FILTERS.has(name)) return base && [...base, EACH];
+    }
     return null;
   };
-  const unbound = (scope: Scope, node: AstNode | undefined): Map<string, null> => {
+  /** `scope` with the names bound by `node` (parameters, loop variables) and those set in `body` leading to no data. */
+  const unbound = (scope: Scope, node: AstNode, body: AstNode | undefined): Map<string, MemberStep[] | null> => {
     const inner = new Map<string, MemberStep[] | null>(scope);
     const bind = (n: AstNode): void => {
       if (n.typename === 'Symbol') inner.set(String(n.value), null);
       else if (n.typename === 'Pair') bind(n.key as AstNode);
       else for (const child of childrenOf(n)) bind(child);
     };
-    if (node) bind(node);
-    return inner as Map<string, null>;
+    bind(node);
+    if (body) for (const name of assignedIn(body)) inner.set(name, null);
+    return inner;
   };
 
   const reads: MemberRead[] = [];
@@ -268,12 +296,14 @@ export function collectMemberReads(root: AstNode): MemberRead[] {
         const arr = node.arr as AstNode;
         const name = node.name as AstNode;
         visit(arr, scope);
-        const inner = unbound(scope, name) as Map<string, MemberStep[] | null>;
-        if (name.typename === 'Symbol') {
+        const body = isNode(node.body) ? node.body : undefined;
+        const inner = unbound(scope, name, body);
+        // The loop variable stands for an element, unless the body sets it to something else.
+        if (name.typename === 'Symbol' && !(body && assignedIn(body).has(String(name.value)))) {
           const array = resolve(arr, scope);
           inner.set(String(name.value), array && [...array, EACH]);
         }
-        if (isNode(node.body)) visit(node.body, inner);
+        if (body) visit(body, inner);
         if (isNode(node.else_)) visit(node.else_, scope);
         return;
       }
@@ -282,7 +312,7 @@ export function collectMemberReads(root: AstNode): MemberRead[] {
         const args = node.args as AstNode;
         // Defaults are read where the macro is defined; the body sees the parameters instead.
         for (const arg of childrenOf(args)) if (arg.typename !== 'Symbol') visit(arg, scope);
-        visit(node.body as AstNode, unbound(scope, args));
+        visit(node.body as AstNode, unbound(scope, args, node.body as AstNode));
         return;
       }
       default:

@@ -5,7 +5,7 @@ import type { VariableSchema, VariablesContract } from './contract.js';
 import { compileContract, formatDataPath, type DataProblem } from './contract-check.js';
 import { displayLocation, locateInSource, originOf, type FlatSource } from './flatten.js';
 import { findUrlAttributes, isAcceptableUrl } from './links.js';
-import { parseTemplate } from './nunjucks-api.js';
+import { parseTemplate, type AstNode } from './nunjucks-api.js';
 import { LineIndex, lineOfJsonKey, lineOfJsonPath } from './positions.js';
 import { problemsOf, type TemplateProblem } from './problems.js';
 import { missingRequiredVariables, renderTemplate, templateContext } from './render.js';
@@ -115,8 +115,9 @@ export function checkTemplate(store: TemplateStore, name: string): { report: Tem
   }
 
   const parts = Object.values(template.parts).filter((p): p is FlatSource => p !== undefined);
-  const undeclared = checkVariables(template, parts, problems, warnings, atKey);
-  const undeclaredMembers = checkMembers(template, parts, problems);
+  const asts = parts.map((p) => parseTemplate(p.source));
+  const undeclared = checkVariables(template, parts, asts, problems, warnings, atKey);
+  const undeclaredMembers = checkMembers(template, parts, asts, problems);
   const contractBroken = checkContractData(template, metadataText, problems);
   checkSizes(template, problems);
   const reportedUrls = checkSourceUrls(store, template.parts.html, problems);
@@ -137,8 +138,7 @@ function byPosition(problems: TemplateProblem[]): TemplateProblem[] {
 type AtKey = (...keys: string[]) => Pick<TemplateProblem, 'file' | 'line'>;
 
 /** Returns the names reported as undeclared against a contract. */
-function checkVariables(template: PreparedTemplate, parts: FlatSource[], problems: TemplateProblem[], warnings: TemplateProblem[], atKey: AtKey): Set<string> {
-  const asts = parts.map((p) => parseTemplate(p.source));
+function checkVariables(template: PreparedTemplate, parts: FlatSource[], asts: AstNode[], problems: TemplateProblem[], warnings: TemplateProblem[], atKey: AtKey): Set<string> {
   const read = new Set(asts.flatMap((ast) => [...collectReferences(ast)]));
   const contract = template.metadata.variables;
   const metadataText = template.store.read(template.files.metadata) ?? '';
@@ -177,20 +177,22 @@ function checkVariables(template: PreparedTemplate, parts: FlatSource[], problem
  * types generated from it are all an app goes by. Each field is reported once, at its first use.
  * Returns where each problem is, so the sample render does not report the same read again.
  */
-function checkMembers(template: PreparedTemplate, parts: FlatSource[], problems: TemplateProblem[]): Set<string> {
+function checkMembers(template: PreparedTemplate, parts: FlatSource[], asts: AstNode[], problems: TemplateProblem[]): Set<string> {
   const contract = template.metadata.variables;
   const places = new Set<string>();
   if (!contract) return places;
   const reported = new Set<string>();
-  for (const part of parts) {
-    for (const read of collectMemberReads(parseTemplate(part.source))) {
+  for (const [i, part] of parts.entries()) {
+    for (const read of collectMemberReads(asts[i])) {
       const gap = undeclaredMember(contract, read.path);
-      if (!gap || reported.has(gap.field)) continue;
-      reported.add(gap.field);
+      if (!gap) continue;
       const origin = originOf(part, { line: read.lineno + 1, column: read.colno + 1 });
       const place = origin ? displayLocation(template.store, origin.file, part.sources.get(origin.file), origin.offset) : { file: template.store.display(template.files.metadata) };
-      problems.push({ code: 'TEMPLATE_UNDECLARED_VARIABLE', message: `"${gap.field}" is used but not declared in ${gap.declaredIn}`, ...place });
+      // Every read with a gap: the sample render stops at whichever comes first, in any part.
       places.add(`${place.file}:${place.line}`);
+      if (reported.has(gap.field)) continue;
+      reported.add(gap.field);
+      problems.push({ code: 'TEMPLATE_UNDECLARED_VARIABLE', message: `"${gap.field}" is used but not declared in ${gap.declaredIn}`, ...place });
     }
   }
   return places;
@@ -223,7 +225,7 @@ export function undeclaredMember(contract: VariablesContract, path: MemberStep[]
   return undefined;
 }
 
-function firstUse(store: TemplateStore, parts: FlatSource[], asts: ReturnType<typeof parseTemplate>[], name: string): Pick<TemplateProblem, 'file' | 'line' | 'column'> | undefined {
+function firstUse(store: TemplateStore, parts: FlatSource[], asts: AstNode[], name: string): Pick<TemplateProblem, 'file' | 'line' | 'column'> | undefined {
   for (const [i, ast] of asts.entries()) {
     const [use] = collectNameUses(ast, new Set([name]));
     if (!use) continue;

@@ -31,10 +31,27 @@ describe('collectMemberReads', () => {
       '{% macro row(order, extra = brand.colour) %}{{ order.total }}{% endmacro %}',
       '{% set first = items[0] %}{{ first.name }}',
       '{% for key, value in order %}{{ value.x }}{% endfor %}',
-      '{{ loop.index }} {{ order[field] }} {{ (order | first).x }}',
+      '{{ loop.index }} {{ order[field] }} {{ (order | money).x }}',
     ].join('\n');
     // The macro's default is read where the macro is defined; items[0] is read by the set.
     expect(reads(source)).toEqual([['brand', 'colour'], ['items', 0]]);
+  });
+
+  it('reads inside a block {% set %} too, and lets a set inside a loop or macro rebind only there', () => {
+    expect(reads('{% set line %}{{ order.currency }}{% endset %}')).toEqual([['order', 'currency']]);
+    // The loop variable set to something else leads to no data; its value is still read.
+    expect(reads('{% for item in items %}{% set item = item.product %}{{ item.name }}{% endfor %}')).toEqual([]);
+    // A set inside a macro is the macro's: the caller's `order` is still checked outside it.
+    expect(reads('{% macro m(o) %}{% set order = o %}{{ order.id }}{% endmacro %}{{ order.total }}')).toEqual([['order', 'total']]);
+    // A set outside macros may hold anything from there on.
+    expect(reads('{% for i in items %}{% set order = i %}{% endfor %}{{ order.total }}')).toEqual([]);
+  });
+
+  it('follows filters that keep an array\'s elements, or pick one, and no others', () => {
+    expect(reads('{% for item in items | sort(attribute="name") | reverse %}{{ item.colour }}{% endfor %}')).toEqual([['items', EACH, 'colour']]);
+    expect(reads('{{ (order.lines | first).sku }}')).toEqual([['order', 'lines', EACH, 'sku'], ['order', 'lines']]);
+    // batch makes arrays of elements; money is the project's own: neither leads to known data.
+    expect(reads('{% for row in items | batch(2) %}{{ row.x }}{% endfor %}{{ (total | money).y }}')).toEqual([]);
   });
 
   it('points at the member read, 0-based as the AST is', () => {

@@ -165,6 +165,19 @@ function editLine(file: string, line: number, change: (text: string) => string):
   writeFileSync(file, lines.join('\n'));
 }
 
+describe('templates validate: a field a contract leaves out', () => {
+  it('is one problem, at its first use, wherever the sample render happens to stop on it', () => {
+    // The HTML reads the field further down than the text part does, and the sample has no value for it.
+    const report = validateEdited(['invoice'], (dir) => {
+      editLine(join(dir, 'invoice', 'template.html'), 31, (l) => `${l}{{ item.colour }}`);
+      editLine(join(dir, 'invoice', 'template.txt'), 6, (l) => `{% for i in items %}{{ i.colour }}{% endfor %}${l}`);
+    });
+    expect(report.templates[0].problems.map((p) => `${p.file}:${p.line} ${p.code} ${p.message}`)).toEqual([
+      'copy/invoice/template.html:31 TEMPLATE_UNDECLARED_VARIABLE "items[].colour" is used but not declared in variables.properties.items.items.properties',
+    ]);
+  });
+});
+
 describe('templates validate: a tag left open', () => {
   it('is reported where it was opened, with where Nunjucks stopped (the layout block\'s end, far below)', () => {
     const report = validateEdited(['invoice'], (dir) => editLine(join(dir, 'invoice', 'template.html'), 12, (l) => `{% if foo %}unclosed ${l}`));
@@ -216,6 +229,19 @@ describe('templates validate: expressions that reach JavaScript', () => {
       ['TEMPLATE_UNSAFE_EXPRESSION', 'copy/welcome/template.txt:4', '"prototype"'],
     ]);
     expect(report.templates[0].problems[0].message).toContain('Nunjucks is not a sandbox');
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('inside what a block {% set %} captures, which Nunjucks keeps outside the node\'s fields', () => {
+    const marker = join(tmpdir(), `mailengine-reach-set-${process.pid}-${Date.now()}`);
+    const report = validateEdited(['welcome'], (dir) => {
+      editLine(
+        join(dir, 'welcome', 'template.html'),
+        6,
+        (l) => `${l}{% set x %}{{ range.constructor("process.getBuiltinModule('fs').writeFileSync('${marker}', 'ran')")() }}{% endset %}{{ x }}`,
+      );
+    });
+    expect(report.templates[0].problems.map((p) => `${p.file}:${p.line} ${p.code} ${p.message.split(' ')[0]}`)).toEqual(['copy/welcome/template.html:6 TEMPLATE_UNSAFE_EXPRESSION "constructor"']);
     expect(existsSync(marker)).toBe(false);
   });
 
