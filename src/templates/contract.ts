@@ -118,7 +118,8 @@ export function contractShapeProblems(metadata: Record<string, unknown>): Array<
   const walk = (schema: unknown, path: PropertyKey[]): void => {
     if (!isObject(schema)) return;
     const properties = isObject(schema.properties) ? schema.properties : undefined;
-    if (isNames(schema.required)) {
+    // `required` on a schema of another type is its own mistake, which zod reports.
+    if (isNames(schema.required) && (schema.type === undefined || schema.type === 'object')) {
       checkRequired({ properties, required: schema.required }, { addIssue: (issue) => problems.push({ path: [...path, ...(issue.path ?? [])], message: issue.message }) });
     }
     for (const [name, property] of Object.entries(properties ?? {})) {

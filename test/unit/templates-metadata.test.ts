@@ -138,6 +138,11 @@ describe('metadata.json contracts (variables)', () => {
     ]);
   });
 
+  it('says a misplaced `required` once: it applies to objects, whatever it names', () => {
+    const text = JSON.stringify({ subject: 's', variables: { properties: { a: { type: 'string', required: ['x'] } } } }, null, 2);
+    expect(problems(text).map((p) => `${p.line} ${p.message}`)).toEqual(['7 variables.properties.a.required: applies to objects, not string']);
+  });
+
   it('refuses property names no template may read, which would otherwise vanish without a word', () => {
     const text = '{ "subject": "s",\n "variables": { "properties": { "__proto__": { "type": "string" },\n "a": { "type": "object", "properties": { "constructor": { "type": "string" } } } } } }';
     expect(problems(text).map((p) => `${p.line} ${p.message}`)).toEqual([
