@@ -50,9 +50,14 @@ function nonNegative(value: unknown, name: string, fallback: number): number {
   return value;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function positiveMs(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TypeError(`createMailer: timeout.${name} must be a positive number of milliseconds, not ${JSON.stringify(value)}`);
+  // Node's timers take at most 2³¹−1 ms; a longer one fires at once, so every call would time out.
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+    throw new TypeError(`createMailer: timeout.${name} must be a positive number of milliseconds up to ${MAX_TIMER_MS}, not ${JSON.stringify(value)}`);
+  }
   return value;
 }
 

@@ -41,21 +41,25 @@ export async function createDomainIdentity(ses: Ses, domain: string, region: str
   return { identity: await readDomainIdentity(ses, domain, region), created };
 }
 
+/** SESv2 GetEmailIdentity for any identity (domain or address); undefined when SES has none by that name. */
+export async function readEmailIdentity(ses: Ses, name: string): Promise<GetEmailIdentityCommandOutput | undefined> {
+  const { GetEmailIdentityCommand } = await import('@aws-sdk/client-sesv2');
+  try {
+    return await ses.send(new GetEmailIdentityCommand({ EmailIdentity: name }));
+  } catch (err) {
+    if (awsErrorOf(err) === 'NotFoundException') return undefined;
+    throw err;
+  }
+}
+
 /** GetEmailIdentity; an unknown domain is exit 4 with the command that creates it. */
 export async function readDomainIdentity(ses: Ses, domain: string, region: string): Promise<DomainIdentity> {
-  const { GetEmailIdentityCommand } = await import('@aws-sdk/client-sesv2');
-  let out: GetEmailIdentityCommandOutput;
-  try {
-    out = await ses.send(new GetEmailIdentityCommand({ EmailIdentity: domain }));
-  } catch (err) {
-    if (awsErrorOf(err) === 'NotFoundException') {
-      throw new MailengineError('DOMAIN_NOT_FOUND', `SES has no identity for ${domain} in ${region}.`, {
-        exitCode: ExitCode.NotFound,
-        cause: err,
-        suggestion: `Create it with \`mailengine domain verify ${domain}\` (identities belong to one region: check --region).`,
-      });
-    }
-    throw err;
+  const out = await readEmailIdentity(ses, domain);
+  if (!out) {
+    throw new MailengineError('DOMAIN_NOT_FOUND', `SES has no identity for ${domain} in ${region}.`, {
+      exitCode: ExitCode.NotFound,
+      suggestion: `Create it with \`mailengine domain verify ${domain}\` (identities belong to one region: check --region).`,
+    });
   }
   if (out.IdentityType && !isDomainIdentityType(out.IdentityType)) {
     throw new MailengineError('NOT_A_DOMAIN_IDENTITY', `${domain} is an SES ${out.IdentityType} identity, not a domain.`, { exitCode: ExitCode.Usage });

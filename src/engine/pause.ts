@@ -100,7 +100,8 @@ export async function readSendingSwitches(clients: PauseClients, target: Partial
 
 /**
  * Both switches, classified. Pause, resume, `info` and `deploy` act on the pair, so a switch that
- * could not be read is an error here (the first one's), as it was before each was read alone.
+ * could not be read is an error here (the SES switch's when neither could), as it was before each
+ * was read alone.
  */
 export async function sendingState(clients: PauseClients, target: Partial<PauseTarget>): Promise<SendingState> {
   const read = await readSendingSwitches(clients, target);

@@ -1,5 +1,5 @@
 import type { AwsClientFactory } from '../aws/clients.js';
-import { isMailengineError } from '../errors.js';
+import { readEmailIdentity } from '../domain/identity.js';
 
 /** The SES account in one region, as `info` shows it and `deploy` checks it. */
 export interface SesAccount {
@@ -37,21 +37,16 @@ export async function readSesAccount(aws: AwsClientFactory): Promise<SesAccount>
 }
 
 export async function readSesIdentity(aws: AwsClientFactory, name: string): Promise<SesIdentity> {
-  const { GetEmailIdentityCommand } = await import('@aws-sdk/client-sesv2');
-  try {
-    const out = await (await aws.sesv2()).send(new GetEmailIdentityCommand({ EmailIdentity: name }));
-    return {
-      name,
-      exists: true,
-      ...(out.IdentityType ? { type: out.IdentityType } : {}),
-      verifiedForSending: out.VerifiedForSendingStatus === true,
-      ...(out.VerificationStatus ? { verificationStatus: out.VerificationStatus } : {}),
-      ...(out.DkimAttributes?.Status ? { dkimStatus: out.DkimAttributes.Status } : {}),
-    };
-  } catch (err) {
-    if (isMailengineError(err) && err.code === 'NOT_FOUND') return { name, exists: false, verifiedForSending: false };
-    throw err;
-  }
+  const out = await readEmailIdentity(await aws.sesv2(), name);
+  if (!out) return { name, exists: false, verifiedForSending: false };
+  return {
+    name,
+    exists: true,
+    ...(out.IdentityType ? { type: out.IdentityType } : {}),
+    verifiedForSending: out.VerifiedForSendingStatus === true,
+    ...(out.VerificationStatus ? { verificationStatus: out.VerificationStatus } : {}),
+    ...(out.DkimAttributes?.Status ? { dkimStatus: out.DkimAttributes.Status } : {}),
+  };
 }
 
 export const SANDBOX_LIMITS =

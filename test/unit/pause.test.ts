@@ -2,7 +2,7 @@ import { GetEventSourceMappingCommand, LambdaClient, UpdateEventSourceMappingCom
 import { GetConfigurationSetCommand, PutConfigurationSetSendingOptionsCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { alarmsFiring, classifySending, sendingState, setSending } from '../../src/engine/pause.js';
+import { alarmsFiring, classifySending, readSendingSwitches, sendingState, setSending } from '../../src/engine/pause.js';
 
 /**
  * Pause and resume touch SES configuration-set sending and the Lambda event source mapping. No
@@ -43,6 +43,19 @@ describe('pause and resume', () => {
     expect(lambda.commandCalls(UpdateEventSourceMappingCommand)[0].args[0].input.Enabled).toBe(true);
     expect(ses.commandCalls(PutConfigurationSetSendingOptionsCommand)[0].calledBefore(lambda.commandCalls(UpdateEventSourceMappingCommand)[0])).toBe(true);
     expect(state.state).toBe('running');
+  });
+
+  it('a switch that cannot be read: the pair is an error for pause, resume and info; read alone, the other still counts', async () => {
+    const denied = Object.assign(new Error('User is not authorized to perform: lambda:GetEventSourceMapping'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+    respond(false, 'Enabled');
+    lambda.on(GetEventSourceMappingCommand).rejects(denied);
+    await expect(sendingState(clients(), target)).rejects.toBe(denied);
+    const read = await readSendingSwitches(clients(), target);
+    expect(read).toEqual({ sesSendingEnabled: false, errors: { mapping: denied } });
+    // Both unreadable: the SES switch's error is the one thrown.
+    const sesDenied = Object.assign(new Error('not authorized: ses:GetConfigurationSet'), { name: 'AccessDeniedException' });
+    ses.on(GetConfigurationSetCommand).rejects(sesDenied);
+    await expect(sendingState(clients(), target)).rejects.toBe(sesDenied);
   });
 
   it('half paused (SES on, mapping off) is partly paused', async () => {

@@ -1,9 +1,8 @@
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { checkDomainDns, type DnsCheck } from '../../domain/dns-checks.js';
 import { parseDomain } from '../../domain/domain-name.js';
-import { toDomainIdentity, type DomainIdentity } from '../../domain/identity.js';
+import { readEmailIdentity, toDomainIdentity, type DomainIdentity } from '../../domain/identity.js';
 import { ERROR_TYPE_MEANING, domainStatus } from '../../domain/status.js';
-import { isMailengineError } from '../../errors.js';
 import { check, skipped, type CheckRef, type DoctorCheck, type DoctorStatus } from './report.js';
 
 /** The checks that follow from the sending identity, after `identity` itself; when it cannot be checked they are listed as not checked, so scripts always find their ids. */
@@ -30,14 +29,8 @@ export interface SenderIdentity {
  * `domain check`'s reader, which refuses an email-address identity: doctor checks those too.
  */
 export async function readSenderIdentity(ses: Pick<SESv2Client, 'send'>, name: string): Promise<SenderIdentity | undefined> {
-  const { GetEmailIdentityCommand } = await import('@aws-sdk/client-sesv2');
-  try {
-    const out = await ses.send(new GetEmailIdentityCommand({ EmailIdentity: name }));
-    return { ...(out.IdentityType ? { type: out.IdentityType } : {}), identity: toDomainIdentity(name, out) };
-  } catch (err) {
-    if (isMailengineError(err) && err.code === 'NOT_FOUND') return undefined;
-    throw err;
-  }
+  const out = await readEmailIdentity(ses, name);
+  return out && { ...(out.IdentityType ? { type: out.IdentityType } : {}), identity: toDomainIdentity(name, out) };
 }
 
 export interface DnsOptions {
@@ -56,8 +49,8 @@ function sesVerdict(status: string | undefined): DoctorStatus {
 const WORD: Record<string, string> = { SUCCESS: 'verified', PENDING: 'pending', FAILED: 'failed', TEMPORARY_FAILURE: 'temporarily failing', NOT_STARTED: 'not started' };
 const word = (status: string | undefined) => WORD[status ?? 'NOT_STARTED'] ?? status ?? 'unknown';
 
-function dnsCheck(c: DnsCheck, index: number, ofKind: number): DoctorCheck {
-  const id = c.check === 'dkim' && ofKind > 1 ? `dns-dkim-${index + 1}` : `dns-${c.check}`;
+function dnsCheck(c: DnsCheck, index: number): DoctorCheck {
+  const id = c.check === 'dkim' ? `dns-dkim-${index + 1}` : `dns-${c.check}`;
   const status: DoctorStatus = c.status === 'pass' ? 'pass' : c.status === 'skip' ? 'skip' : 'fail';
   const found = c.found.length > 0 ? `found ${c.found.join(', ')}` : undefined;
   return check(id, 'domain', status, `${c.type} ${c.name}: ${c.detail}`, { detail: found, fix: c.status === 'pass' && !c.fix ? undefined : c.fix });
@@ -83,7 +76,7 @@ export async function identityChecks(region: string, name: string, sender: Sende
         : check('identity', 'domain', 'fail', `${name} (an email address) is not verified (${word(id.verificationStatus)})`, { fix: `Click the link in the verification email SES sent to ${name}, or resend it from the SES console (Identities → ${name}).` }),
     ];
     checks.push(check('dkim', 'domain', 'skip', 'An email-address identity: DKIM and DNS records belong to its domain', { fix: `Verify the domain instead to sign with its own DKIM: \`mailengine domain verify ${name.split('@')[1] ?? name}\`.` }));
-    return checks;
+    return withEveryId(checks, 'Not checked: an email-address identity has no DNS records of its own');
   }
   const domain = parseDomain(name);
   const records = await checkDomainDns({ domain, dkimTokens: id.dkim.tokens, mailFromDomain: id.mailFrom?.domain, region, servers: dns.servers, timeoutMs: dns.timeoutMs });
@@ -107,10 +100,16 @@ export async function identityChecks(region: string, name: string, sender: Sende
     checks.push(check('mail-from', 'domain', sesVerdict(status), `MAIL FROM ${id.mailFrom.domain} ${word(status)}`, { detail: meaning('MAIL FROM'), fix: status === 'SUCCESS' ? undefined : `Publish the MX and SPF records of ${id.mailFrom.domain} (the DNS checks below say which); \`mailengine domain check ${name} --wait\` follows until SES sees them.` }));
   }
 
-  const dkimCount = records.checks.filter((c) => c.check === 'dkim').length;
   let dkimIndex = 0;
-  for (const c of records.checks) checks.push(dnsCheck(c, c.check === 'dkim' ? dkimIndex++ : 0, c.check === 'dkim' ? dkimCount : 1));
-  return checks;
+  for (const c of records.checks) checks.push(dnsCheck(c, c.check === 'dkim' ? dkimIndex++ : 0));
+  return withEveryId(checks, (label) => (label === 'MAIL FROM MX record' ? 'Not checked: there is no custom MAIL FROM domain' : `Not checked: SES has issued no token for a ${label}`));
+}
+
+/** `checks` with each identity check it lacks listed as not checked, so scripts find every id whatever the identity. */
+function withEveryId(checks: DoctorCheck[], why: string | ((label: string) => string)): DoctorCheck[] {
+  const present = new Set(checks.map((c) => c.id));
+  const missing = IDENTITY_DEPENDENTS.filter(([id]) => !present.has(id));
+  return [...checks, ...missing.map(([id, group, label = id]) => skipped([[id, group, label]], typeof why === 'string' ? why : why(label))[0])];
 }
 
 /**

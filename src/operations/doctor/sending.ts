@@ -61,14 +61,14 @@ export function pausedCheck(sending: PausedFacts): DoctorCheck {
     .join(', ');
   const detail = switches || undefined;
   const unread = sending.unread ?? [];
+  const why = unread.map((u) => `${capital(u.name)}: ${u.reason}`).join('\n') || undefined;
+  const grant = unread.map((u) => u.fix).filter(Boolean).join(' ') || undefined;
   const known =
     sending.configurationSetSending !== undefined ? `configuration set sending is ${sending.configurationSetSending ? 'on' : 'off'}` : sending.senderMapping ? `the Sender's queue mapping is ${sending.senderMapping}` : undefined;
   if (unread.length > 0 && known) {
     const missing = unread.map((u) => u.name).join(' and ');
-    const why = unread.map((u) => `${capital(u.name)}: ${u.reason}`).join('\n');
-    const grant = unread.map((u) => u.fix).filter(Boolean).join(' ');
     if (sending.state === 'running') {
-      return check('paused', 'sending', 'warn', `${capital(known)}; ${missing} could not be read, so a pause there would not show`, { detail: why, fix: grant || undefined });
+      return check('paused', 'sending', 'warn', `${capital(known)}; ${missing} could not be read, so a pause there would not show`, { detail: why, fix: grant });
     }
     return check('paused', 'sending', 'fail', `Sending is at least partly paused: ${known} (${missing} could not be read)`, { detail: why, fix: RESUME });
   }
@@ -81,8 +81,8 @@ export function pausedCheck(sending: PausedFacts): DoctorCheck {
       return check('paused', 'sending', 'fail', 'Sending is partly paused: one of its two switches is off', { detail, fix: 'Run `mailengine resume` (or `mailengine pause`) to set both switches the same way.' });
     default:
       return check('paused', 'sending', 'fail', 'Neither sending switch could be read', {
-        detail: unread.map((u) => `${capital(u.name)}: ${u.reason}`).join('\n') || undefined,
-        fix: unread.map((u) => u.fix).filter(Boolean).join(' ') || 'Grant ses:GetConfigurationSet and lambda:GetEventSourceMapping to see it.',
+        detail: why,
+        fix: grant ?? 'Grant ses:GetConfigurationSet and lambda:GetEventSourceMapping to see it.',
       });
   }
 }
@@ -106,6 +106,14 @@ export async function readEventDestinations(aws: AwsClientFactory, configuration
   }));
 }
 
+/** The event types the template forwards beyond bounces, complaints and deliveries, and what the engine loses without each. */
+const LESSER_EVENTS: Record<string, string> = {
+  SEND: "SES's own word that it took each email",
+  REJECT: 'rejections',
+  DELIVERY_DELAY: 'delays',
+  RENDERING_FAILURE: 'rendering failures',
+};
+
 const REDEPLOY = 'Run `mailengine deploy`: it puts the destinations back as the template has them.';
 
 /**
@@ -127,17 +135,21 @@ export function eventDestinationCheck(configurationSet: string, destinations: Ev
     return check('event-destination', 'sending', 'fail', `The EventBridge event destination ${bridge.name} does not forward ${missing.join(', ')} events`, { fix: REDEPLOY });
   }
   // The rest of what the template forwards: without them an email SES rejected, delayed or could
-  // not render keeps the status it had, and `sent` is recorded only from the Sender's own call.
-  const lesser = ['SEND', 'REJECT', 'DELIVERY_DELAY', 'RENDERING_FAILURE'].filter((t) => !bridge.types.includes(t));
+  // not render keeps the status it had (`sent`, recorded from the Sender's own call), and a `sent`
+  // write the Sender lost is not made good from SES's Send event.
+  const warnings: string[] = [];
+  const lesser = Object.keys(LESSER_EVENTS).filter((t) => !bridge.types.includes(t));
   if (lesser.length > 0) {
-    return check('event-destination', 'sending', 'warn', `The EventBridge event destination ${bridge.name} does not forward ${lesser.join(', ')} events: those outcomes are never recorded`, {
-      detail: bridge.types.join(', '),
-      fix: REDEPLOY,
-    });
+    warnings.push(`the EventBridge event destination ${bridge.name} does not forward ${lesser.join(', ')} events, so ${lesser.map((t) => LESSER_EVENTS[t]).join(', ')} go unrecorded`);
   }
   const metrics = destinations.find((d) => d.kind === 'cloudwatch');
-  if (metrics && !metrics.enabled) {
-    return check('event-destination', 'sending', 'warn', `Events reach the engine; the CloudWatch destination ${metrics.name} is disabled, so the dashboard's counts stay empty`, { fix: `${REDEPLOY.replace(/\.$/, '')}, ${console}.` });
+  const metricsOff = metrics !== undefined && !metrics.enabled;
+  if (metricsOff) warnings.push(`the CloudWatch destination ${metrics.name} is disabled, so the dashboard's counts stay empty`);
+  if (warnings.length > 0) {
+    return check('event-destination', 'sending', 'warn', `Events reach the engine, but ${warnings.join('; and ')}`, {
+      detail: bridge.types.join(', '),
+      fix: metricsOff ? `${REDEPLOY.replace(/\.$/, '')}, ${console}.` : REDEPLOY,
+    });
   }
   return check('event-destination', 'sending', 'pass', `SES events of ${configurationSet} reach the engine (destination ${bridge.name} enabled)`, { detail: bridge.types.join(', ') });
 }

@@ -88,5 +88,8 @@ describe('createMailer', () => {
   it('refuses a timeout that is not a positive number of milliseconds', () => {
     expect(() => createMailer({ busName: 'b', timeout: { requestMs: 0 } })).toThrow('timeout.requestMs must be a positive number of milliseconds');
     expect(() => createMailer({ busName: 'b', timeout: { connectionMs: Number.NaN } })).toThrow('timeout.connectionMs must be a positive number of milliseconds');
+    // Past what Node's timers take, a timeout would fire at once.
+    expect(() => createMailer({ busName: 'b', timeout: { requestMs: 2 ** 31 } })).toThrow('timeout.requestMs must be a positive number of milliseconds up to 2147483647, not 2147483648');
+    expect(() => createMailer({ busName: 'b', timeout: { requestMs: 2 ** 31 - 1 } })).not.toThrow();
   });
 });

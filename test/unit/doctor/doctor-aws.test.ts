@@ -193,6 +193,16 @@ describe('doctor against a deployed stack', () => {
     expect(dkim.fix).toContain('--signing-enabled');
   });
 
+  it('a domain without a custom MAIL FROM still lists every identity id: those about MAIL FROM skipped, saying why', async () => {
+    const { MailFromAttributes: _, ...noMailFrom } = VERIFIED_DOMAIN;
+    world.ses.identities['example.com'] = noMailFrom;
+    const report = await run();
+    expect(report.checks.filter((c) => c.group === 'domain').map((c) => c.id).sort()).toEqual([...DOMAIN_IDS].sort());
+    expect(byId(report, 'mail-from').status).toBe('skip');
+    expect(byId(report, 'dns-mail-from-mx')).toMatchObject({ status: 'skip', summary: 'Not checked: there is no custom MAIL FROM domain' });
+    expect(byId(report, 'dns-dkim-1').status).toBe('pass');
+  });
+
   it('a MAIL FROM MX missing from DNS fails dns-mail-from-mx with the record to add', async () => {
     dns.set('mail.example.com', { TXT: [['v=spf1 include:amazonses.com ~all']] });
     const report = await run();
@@ -226,7 +236,7 @@ describe('doctor against a deployed stack', () => {
     expect(byId(report, 'identity').fix).toBe('Create it: `mailengine domain verify example.com`, then publish the records it prints.');
   });
 
-  it('an email-address identity: verified passes, unverified fails with the verification email; no DNS checks', async () => {
+  it('an email-address identity: verified passes, unverified fails with the verification email; no DNS looked up, every identity id listed', async () => {
     world.restore();
     world = createWorld();
     world.ses.identities['no-reply@example.com'] = { IdentityType: 'EMAIL_ADDRESS', VerifiedForSendingStatus: true, VerificationStatus: 'SUCCESS', DkimAttributes: { SigningEnabled: true, Status: 'SUCCESS', SigningAttributesOrigin: 'AWS_SES', Tokens: [] }, Policies: {}, Tags: [] };
@@ -234,7 +244,10 @@ describe('doctor against a deployed stack', () => {
     let report = await run();
     expect(byId(report, 'identity')).toMatchObject({ status: 'pass', summary: 'no-reply@example.com (an email address) is verified for sending' });
     expect(byId(report, 'dkim').status).toBe('skip');
-    expect(report.checks.some((c) => c.id.startsWith('dns-'))).toBe(false);
+    expect(report.checks.filter((c) => c.group === 'domain').map((c) => c.id)).toEqual(DOMAIN_IDS);
+    for (const c of report.checks.filter((c) => c.id.startsWith('dns-') || c.id === 'mail-from')) {
+      expect(c, c.id).toMatchObject({ status: 'skip', summary: 'Not checked: an email-address identity has no DNS records of its own' });
+    }
     world.ses.identities['no-reply@example.com'] = { ...world.ses.identities['no-reply@example.com'], VerifiedForSendingStatus: false, VerificationStatus: 'PENDING' };
     report = await run();
     expect(byId(report, 'identity')).toMatchObject({ status: 'fail', summary: 'no-reply@example.com (an email address) is not verified (pending)' });
@@ -346,7 +359,7 @@ describe('doctor against a deployed stack', () => {
     expect(byId(await run(), 'event-destination').status).toBe('fail');
     world.eventDestinations[set] = [{ ...bridge, Enabled: true }, { Name: 'cloudwatch', Enabled: false, MatchingEventTypes: ['SEND'], CloudWatchDestination: { DimensionConfigurations: [] } }];
     report = await run();
-    expect(byId(report, 'event-destination')).toMatchObject({ status: 'warn', summary: expect.stringContaining('the CloudWatch destination cloudwatch is disabled') });
+    expect(byId(report, 'event-destination')).toMatchObject({ status: 'warn', summary: "Events reach the engine, but the CloudWatch destination cloudwatch is disabled, so the dashboard's counts stay empty" });
     expect(world.calls.find((c) => c.command === 'GetConfigurationSetEventDestinations')?.input).toEqual({ ConfigurationSetName: set });
   });
 
@@ -362,8 +375,14 @@ describe('doctor against a deployed stack', () => {
     const set = outputs.ConfigurationSetName;
     world.eventDestinations[set] = [{ Name: 'eventbridge', Enabled: true, MatchingEventTypes: ['SEND', 'BOUNCE', 'COMPLAINT', 'DELIVERY'], EventBridgeDestination: { EventBusArn: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default` } }];
     const c = byId(await run(), 'event-destination');
-    expect(c).toMatchObject({ status: 'warn', summary: 'The EventBridge event destination eventbridge does not forward REJECT, DELIVERY_DELAY, RENDERING_FAILURE events: those outcomes are never recorded' });
+    expect(c).toMatchObject({
+      status: 'warn',
+      summary: 'Events reach the engine, but the EventBridge event destination eventbridge does not forward REJECT, DELIVERY_DELAY, RENDERING_FAILURE events, so rejections, delays, rendering failures go unrecorded',
+    });
     expect(c.fix).toContain('mailengine deploy');
+    // With the dashboard's destination disabled too, both are said.
+    world.eventDestinations[set].push({ Name: 'cloudwatch', Enabled: false, MatchingEventTypes: ['SEND'], CloudWatchDestination: { DimensionConfigurations: [] } });
+    expect(byId(await run(), 'event-destination').summary).toMatch(/go unrecorded; and the CloudWatch destination cloudwatch is disabled/);
   });
 
   it('templates in the bucket: one failing validation fails with file and line; none at all warns', async () => {
