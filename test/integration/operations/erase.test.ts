@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { documentClient } from '../../../src/engine/deps.js';
 import { createFeedback } from '../../../src/engine/feedback.js';
+import { createWakeUps } from '../../../src/engine/schedule.js';
 import { createSender } from '../../../src/engine/sender.js';
+import { listReceivedEmails } from '../../../src/local/index.js';
 import { MailengineError } from '../../../src/errors.js';
 import type { MessageCode } from '../../../src/io/message-codes.js';
 import { RecordingIoHost } from '../../helpers/recording-io-host.js';
@@ -124,6 +126,27 @@ describe('erase (core, on DynamoDB Local)', () => {
     const again = await createSender(senderFor(f, { hashKey: HASH_KEY }))(batch(requestMessage({ to, templateName: 'receipt', emailId: 'after-erase-1', templateData: { name: 'A', orderId: '1', total: '1' } })), plentyOfTime);
     expect(again.batchItemFailures).toEqual([]);
     expect(await tracking().get('after-erase-1')).toMatchObject({ status: 'suppressed', errorType: 'suppressed' });
+  });
+
+  it('an email scheduled for the address goes with the rest: its request is erased, and its wake-up later sends nothing', async () => {
+    const to = 'scheduled-erased@customer.example';
+    const emailId = `scheduled-erase-${process.pid}`;
+    const schedules: Array<{ body: string }> = [];
+    const wakeUps = createWakeUps({ schedules: { create: async (schedule) => void schedules.push(schedule) } });
+    const sender = createSender({ ...senderFor(f), wakeUps });
+    const sendAt = new Date(Date.now() + 3 * 3_600_000).toISOString();
+    await sender(batch(requestMessage({ to, templateName: 'receipt', emailId, sendAt, templateData: { name: 'A', orderId: '1', total: '1' } })), plentyOfTime);
+    expect(await tracking().get(emailId)).toMatchObject({ status: 'scheduled', recipient: to });
+    expect(schedules).toHaveLength(1);
+
+    const receipt = await erase(to);
+    expect(receipt).toMatchObject({ found: { emails: 1, trackingRecords: 1 }, deleted: { emails: 1, trackingRecords: 1 } });
+    expect(await tracking().getWithHistory(emailId)).toBeUndefined();
+
+    // The schedule fires as planned: with no record left there is nothing to send, and nothing to retry.
+    expect((await sender(batch({ messageId: 'wake-after-erase', body: schedules[0].body }), plentyOfTime)).batchItemFailures).toEqual([]);
+    expect(await tracking().getWithHistory(emailId)).toBeUndefined();
+    expect((await listReceivedEmails(f.stack.endpoints.sesv2)).filter((m) => m.to.includes(to))).toEqual([]);
   });
 
   it('running it twice is safe: the second run finds nothing, asks nothing and changes nothing', async () => {
