@@ -31,7 +31,8 @@ export interface TypesOptions {
 /**
  * Generates `export interface MailTemplates { 'template-name': { …templateData… } }` for every
  * template in a folder, sorted. A template with a contract gets its types (JSDoc from each
- * `description`); a variable its defaults give is optional, since the caller may leave it out.
+ * `description`); a variable its defaults give is optional, since the caller may leave it out,
+ * and the defaults' other values follow, optional, typed from the value.
  * A template without one gets its declared names as `unknown`, required ones non-optional,
  * and any other name. Throws with every problem when a template does not load.
  */
@@ -65,23 +66,47 @@ export function renderTypes(templates: PreparedTemplate[]): string {
   for (const template of templates) {
     lines.push(...docLines(template.metadata.description, '  '));
     const contract = template.metadata.variables;
-    const body = contract ? contractType(contract, new Set(Object.keys(template.defaults))) : namesType(template.metadata.requiredVariables, template.metadata.optionalVariables);
+    const body = contract ? contractType(contract, template.defaults) : namesType(template.metadata.requiredVariables, template.metadata.optionalVariables);
     lines.push(`  ${key(template.name)}: ${body};`);
   }
   lines.push('}', '');
   return lines.join('\n');
 }
 
-function contractType(contract: VariablesContract, defaulted: ReadonlySet<string>): string {
+/**
+ * The contract's variables, and the values the defaults give (the layout's brand.json, the
+ * template's own `defaults`) that it does not declare: a request may override those too, so they
+ * are typed from the default's value, optional.
+ */
+function contractType(contract: VariablesContract, defaults: Readonly<Record<string, unknown>>): string {
   const required = new Set(contract.required ?? []);
-  const names = Object.keys(contract.properties).sort(compare);
+  // The template's own variables first, then what the defaults give besides.
+  const own = Object.keys(contract.properties).sort(compare);
+  const names = [...own, ...Object.keys(defaults).filter((name) => !Object.hasOwn(contract.properties, name)).sort(compare)];
   if (names.length === 0) return 'Record<string, never>';
   const members = names.map((name) => {
+    if (!Object.hasOwn(contract.properties, name)) {
+      return [...docLines(`Defaults to ${shown(defaults[name])}`, '    '), `    ${key(name)}?: ${typeOfValue(defaults[name])};`];
+    }
     const schema = contract.properties[name];
-    const optional = !required.has(name) || defaulted.has(name);
+    const optional = !required.has(name) || Object.hasOwn(defaults, name);
     return [...docLines(describe(schema), '    '), `    ${key(name)}${optional ? '?' : ''}: ${typeOf(schema)};`];
   });
   return ['{', ...members.flat(), '  }'].join('\n');
+}
+
+/** The type a default's JSON value promises: its kind, not its value. */
+function typeOfValue(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return typeof value;
+  if (Array.isArray(value)) return 'unknown[]';
+  if (typeof value === 'object' && value !== null) return 'Record<string, unknown>';
+  return 'unknown';
+}
+
+/** A default's value as JSON, cut short: a hint in the JSDoc, not the source of truth. */
+function shown(value: unknown): string {
+  const json = JSON.stringify(value) ?? 'null';
+  return json.length > 60 ? `${json.slice(0, 59)}…` : json;
 }
 
 function namesType(required: string[], optional: string[]): string {

@@ -63,6 +63,21 @@ describe('templates types', () => {
     expect(noTemplate.join('\n')).toMatch(/"no-such-template"/);
   });
 
+  it('lets a request override what the defaults give (brand.json), typed from the default\'s value, after the template\'s own variables', () => {
+    const welcome = starters.source.slice(starters.source.indexOf("  welcome: {"));
+    const block = welcome.slice(0, welcome.indexOf('\n  };') + 5);
+    expect(block).toContain('    /** Defaults to "Acme" */\n    companyName?: string;\n');
+    expect(block).toContain('    /** Defaults to 120 */\n    logoWidth?: number;\n');
+    // The contract's variables come first, the defaults' after.
+    expect(block.indexOf('userName')).toBeLessThan(block.indexOf('brandColor'));
+    const [override, wrongType] = typecheck(starters.source, [
+      `send('welcome', { userName: 'Maya', companyName: 'Tenant Co', logoWidth: 96 });`,
+      `send('welcome', { userName: 'Maya', logoWidth: '96' });`,
+    ]);
+    expect(override).toEqual([]);
+    expect(wrongType.join('\n')).toMatch(/Type 'string' is not assignable to type 'number'/);
+  });
+
   it('types a template without a contract by its declared names, required ones non-optional', () => {
     const generated = generateTemplateTypes({ dir: SESMAILENGINE });
     expect(generated.templates.every((t) => !t.typed)).toBe(true);
