@@ -82,7 +82,10 @@ function contractType(contract: VariablesContract, defaults: Readonly<Record<str
   const required = new Set(contract.required ?? []);
   // The template's own variables first, then what the defaults give besides.
   const own = Object.keys(contract.properties).sort(compare);
-  const names = [...own, ...Object.keys(defaults).filter((name) => !Object.hasOwn(contract.properties, name)).sort(compare)];
+  // A default named like a member every object has (`constructor`, `toString`) would make the
+  // type reject every object literal, and no template may read those names anyway.
+  const given = Object.keys(defaults).filter((name) => !Object.hasOwn(contract.properties, name) && !(name in Object.prototype));
+  const names = [...own, ...given.sort(compare)];
   if (names.length === 0) return 'Record<string, never>';
   const members = names.map((name) => {
     if (!Object.hasOwn(contract.properties, name)) {

@@ -78,6 +78,16 @@ describe('templates types', () => {
     expect(wrongType.join('\n')).toMatch(/Type 'string' is not assignable to type 'number'/);
   });
 
+  it('leaves out a default named like a member every object has, which would make the type refuse every object', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailengine-types-'));
+    cpSync(STARTERS, dir, { recursive: true });
+    const brand = join(dir, '_layout', 'brand.json');
+    writeFileSync(brand, JSON.stringify({ ...JSON.parse(readFileSync(brand, 'utf8')), constructor: 'c', toString: 3 }));
+    const { source } = generateTemplateTypes({ dir });
+    expect(source).not.toMatch(/constructor|toString/);
+    expect(typecheck(source, [`send('welcome', { userName: 'Maya', companyName: 'Tenant Co' });`])).toEqual([[]]);
+  });
+
   it('types a template without a contract by its declared names, required ones non-optional', () => {
     const generated = generateTemplateTypes({ dir: SESMAILENGINE });
     expect(generated.templates.every((t) => !t.typed)).toBe(true);
