@@ -109,7 +109,7 @@ export async function identityChecks(region: string, name: string, sender: Sende
 function withEveryId(checks: DoctorCheck[], why: string | ((label: string) => string)): DoctorCheck[] {
   const present = new Set(checks.map((c) => c.id));
   const missing = IDENTITY_DEPENDENTS.filter(([id]) => !present.has(id));
-  return [...checks, ...missing.map(([id, group, label = id]) => skipped([[id, group, label]], typeof why === 'string' ? why : why(label))[0])];
+  return [...checks, ...missing.flatMap((ref) => skipped([ref], typeof why === 'string' ? why : why(ref[2] ?? ref[0])))];
 }
 
 /**

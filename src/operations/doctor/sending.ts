@@ -1,7 +1,7 @@
 import type { AwsClientFactory } from '../../aws/clients.js';
 import { classifySending, readSendingSwitches } from '../../engine/pause.js';
 import { isMailengineError } from '../../errors.js';
-import type { SendingView } from '../../stack/sending-state.js';
+import { sendingSwitchesOf, sendingView, type SendingView } from '../../stack/sending-state.js';
 import { check, type DoctorCheck } from './report.js';
 
 /** A sending switch doctor could not read: which, why, and what would let it. */
@@ -12,7 +12,7 @@ export interface UnreadSwitch {
 }
 
 /** The paused check's facts: the verdict and each switch as read, and any switch that could not be read. */
-export interface PausedFacts extends Pick<SendingView, 'state' | 'configurationSetSending' | 'senderMapping'> {
+export interface PausedFacts extends SendingView {
   unread?: UnreadSwitch[];
 }
 
@@ -23,10 +23,8 @@ const SWITCH_NAMES = { ses: 'configuration set sending', mapping: "the Sender's 
  * cannot be read is named with the reason and the other still counts.
  */
 export async function readPausedFacts(aws: AwsClientFactory, outputs: Record<string, string>): Promise<PausedFacts> {
-  const read = await readSendingSwitches(
-    { ses: await aws.sesv2(), lambda: await aws.lambda() },
-    { configurationSet: outputs.ConfigurationSetName || undefined, eventSourceMappingId: outputs.SenderEventSourceMappingId || undefined },
-  );
+  const { clients, target } = await sendingSwitchesOf(aws, outputs);
+  const read = await readSendingSwitches(clients, target);
   const unread: UnreadSwitch[] = [];
   for (const key of ['ses', 'mapping'] as const) {
     const err = read.errors?.[key];
@@ -34,13 +32,7 @@ export async function readPausedFacts(aws: AwsClientFactory, outputs: Record<str
     if (!isMailengineError(err)) throw err;
     unread.push({ name: SWITCH_NAMES[key], reason: err.message, ...(err.suggestion ? { fix: err.suggestion } : {}) });
   }
-  const verdict = classifySending(read);
-  return {
-    state: verdict.state,
-    ...(verdict.sesSendingEnabled !== undefined ? { configurationSetSending: verdict.sesSendingEnabled } : {}),
-    ...(verdict.mappingState !== undefined ? { senderMapping: verdict.mappingState } : {}),
-    ...(unread.length > 0 ? { unread } : {}),
-  };
+  return { ...sendingView(classifySending(read)), ...(unread.length > 0 ? { unread } : {}) };
 }
 
 const RESUME = 'If an alarm paused it, fix that cause first (see Alerts); then `mailengine resume`.';
