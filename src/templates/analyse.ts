@@ -104,25 +104,28 @@ export function collectBindings(root: AstNode): Set<string> {
   return names;
 }
 
+/** Adds the names a binding position binds: a set target, loop variables (`k, v`), macro parameters (with defaults). */
+function addBoundSymbols(node: AstNode | undefined, names: Set<string>): void {
+  if (!node) return;
+  switch (node.typename) {
+    case 'Symbol':
+      names.add(String(node.value));
+      return;
+    case 'Pair':
+      addBoundSymbols(node.key as AstNode, names);
+      return;
+    case 'NodeList':
+    case 'Array':
+    case 'KeywordArgs':
+      for (const child of childrenOf(node)) addBoundSymbols(child, names);
+      return;
+  }
+}
+
 /** Every name bound anywhere (set targets, loop variables, macro names and parameters). */
 function collectAllBoundNames(root: AstNode): Set<string> {
   const names = new Set<string>();
-  const addSymbols = (node: AstNode | undefined): void => {
-    if (!node) return;
-    switch (node.typename) {
-      case 'Symbol':
-        names.add(String(node.value));
-        return;
-      case 'Pair':
-        addSymbols(node.key as AstNode);
-        return;
-      case 'NodeList':
-      case 'Array':
-      case 'KeywordArgs':
-        for (const child of childrenOf(node)) addSymbols(child);
-        return;
-    }
-  };
+  const addSymbols = (node: AstNode | undefined): void => addBoundSymbols(node, names);
   const visit = (node: AstNode): void => {
     if (node.typename === 'Set') for (const target of node.targets as AstNode[]) addSymbols(target);
     if (node.typename === 'For' || node.typename === 'AsyncEach' || node.typename === 'AsyncAll') addSymbols(node.name as AstNode);
@@ -267,16 +270,12 @@ export function collectMemberReads(root: AstNode): MemberRead[] {
     }
     return null;
   };
-  /** `scope` with the names bound by `node` (parameters, loop variables) and those set in `body` leading to no data. */
-  const unbound = (scope: Scope, node: AstNode, body: AstNode | undefined): Map<string, MemberStep[] | null> => {
+  /** `scope` with the names bound by `node` (parameters, loop variables) and those `set` in its body leading to no data. */
+  const unbound = (scope: Scope, node: AstNode, setInBody: ReadonlySet<string>): Map<string, MemberStep[] | null> => {
+    const names = new Set(setInBody);
+    addBoundSymbols(node, names);
     const inner = new Map<string, MemberStep[] | null>(scope);
-    const bind = (n: AstNode): void => {
-      if (n.typename === 'Symbol') inner.set(String(n.value), null);
-      else if (n.typename === 'Pair') bind(n.key as AstNode);
-      else for (const child of childrenOf(n)) bind(child);
-    };
-    bind(node);
-    if (body) for (const name of assignedIn(body)) inner.set(name, null);
+    for (const name of names) inner.set(name, null);
     return inner;
   };
 
@@ -297,9 +296,10 @@ export function collectMemberReads(root: AstNode): MemberRead[] {
         const name = node.name as AstNode;
         visit(arr, scope);
         const body = isNode(node.body) ? node.body : undefined;
-        const inner = unbound(scope, name, body);
+        const setInBody = body ? assignedIn(body) : new Set<string>();
+        const inner = unbound(scope, name, setInBody);
         // The loop variable stands for an element, unless the body sets it to something else.
-        if (name.typename === 'Symbol' && !(body && assignedIn(body).has(String(name.value)))) {
+        if (name.typename === 'Symbol' && !setInBody.has(String(name.value))) {
           const array = resolve(arr, scope);
           inner.set(String(name.value), array && [...array, EACH]);
         }
@@ -312,7 +312,7 @@ export function collectMemberReads(root: AstNode): MemberRead[] {
         const args = node.args as AstNode;
         // Defaults are read where the macro is defined; the body sees the parameters instead.
         for (const arg of childrenOf(args)) if (arg.typename !== 'Symbol') visit(arg, scope);
-        visit(node.body as AstNode, unbound(scope, args, node.body as AstNode));
+        visit(node.body as AstNode, unbound(scope, args, assignedIn(node.body as AstNode)));
         return;
       }
       default:
