@@ -91,7 +91,6 @@ const variableSchema: z.ZodMiniType<VariableSchema> = z
       else schema.enum?.forEach((value, i) => {
         if (!enumValueFits(schema.type, value)) ctx.addIssue({ code: 'custom', path: ['enum', i], message: `${JSON.stringify(value)} is not of type ${schema.type}` });
       });
-      if (schema.type === 'object') checkRequired(schema, ctx);
     }),
   );
 
@@ -101,15 +100,15 @@ export const variablesContractSchema = z
     description: z.optional(z.string()),
     properties: z.record(z.string().check(z.regex(VARIABLE_NAME_PATTERN, { message: VARIABLE_NAME_MESSAGE })), variableSchema),
     required: z.optional(z.array(z.string())),
-  })
-  .check(z.superRefine((contract, ctx) => checkRequired(contract, ctx)));
+  });
 
 /**
  * The checks that need a schema's shape (`required` names declared, no name listed twice, the
- * name lists agreeing with the contract), run on metadata as written. zod runs them only once
- * everything else about a schema parses; run here too, a contract with several mistakes has them
- * all reported at once, not one round after another. Also refuses property names no template may
- * read, which zod would quietly drop. Returns each problem with its path from the metadata's root.
+ * name lists agreeing with the contract), run on metadata as written beside the schema's parse.
+ * Not zod refinements: zod runs those only once everything else about a schema parses, so a
+ * contract with several mistakes would have them reported one round after another. Also refuses
+ * property names no template may read, which zod would quietly drop. Returns each problem with
+ * its path from the metadata's root.
  */
 export function contractShapeProblems(metadata: Record<string, unknown>): Array<{ path: PropertyKey[]; message: string }> {
   const problems: Array<{ path: PropertyKey[]; message: string }> = [];

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { contractContradictions, contractOptional, contractRequired, contractShapeProblems, CONTRACT_KEYWORDS_HINT, VARIABLE_NAME_PATTERN, variablesContractSchema } from './contract.js';
+import { contractOptional, contractRequired, contractShapeProblems, CONTRACT_KEYWORDS_HINT, VARIABLE_NAME_PATTERN, variablesContractSchema } from './contract.js';
 import { LineIndex, lineOfJsonKey, lineOfJsonPath } from './positions.js';
 import { templateError, type TemplateProblem } from './problems.js';
 
@@ -44,9 +44,6 @@ export const templateMetadataSchema = z
       meta.requiredVariables.forEach((name, i) => {
         if (optional.has(name)) ctx.addIssue({ code: 'custom', path: ['requiredVariables', i], message: `"${name}" is in both requiredVariables and optionalVariables` });
       });
-      if (meta.variables) {
-        for (const problem of contractContradictions(meta.variables, meta)) ctx.addIssue({ code: 'custom', ...problem });
-      }
     }),
   );
 
@@ -88,12 +85,7 @@ export function parseMetadata(text: string, file: string): ParsedMetadata {
   const record = raw as Record<string, unknown>;
   const shapeProblems = contractShapeProblems(record);
   if (!parsed.success || shapeProblems.length > 0) {
-    const issues = parsed.success ? [] : parsed.error.issues.map((issue) => ({ path: issue.path, message: describeIssue(issue, raw) }));
-    // zod skips a schema's own checks while anything inside it fails; these are the same checks.
-    const said = new Set(issues.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`));
-    for (const problem of shapeProblems) {
-      if (!said.has(`${problem.path.map(String).join('.')}: ${problem.message}`)) issues.push(problem);
-    }
+    const issues = [...(parsed.success ? [] : parsed.error.issues.map((issue) => ({ path: issue.path, message: describeIssue(issue, raw) }))), ...shapeProblems];
     const problems: TemplateProblem[] = issues.map((issue) => {
       const key = issue.path.map(String).join('.');
       const top = issue.path.length ? String(issue.path[0]) : undefined;
