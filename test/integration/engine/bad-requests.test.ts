@@ -13,6 +13,8 @@ beforeAll(async () => {
   await putTemplate(f, 'broken-syntax', { html: '<p>{% if name %}Hello</p>', text: 'Hello {{ name }}', metadata: { subject: 'Hi' } });
   // Written straight to the bucket, past `templates push`: the Sender must refuse it too.
   await putTemplate(f, 'reaches-js', { html: '<p>{{ name.constructor.constructor("return 1 + 1")() }}</p>', text: 'Hello {{ name }}', metadata: { subject: 'Hi' } });
+  // The same inside what a block {% set %} captures, which Nunjucks keeps outside the node's fields.
+  await putTemplate(f, 'reaches-js-in-set', { html: '<p>{% set x %}{{ range.constructor("return 1 + 1")() }}{% endset %}{{ x }}</p>', text: 'Hello {{ name }}', metadata: { subject: 'Hi' } });
   await putTemplate(f, 'uses-undeclared', { html: '<p>{{ name }} {{ nickname }}</p>', text: 'x', metadata: { subject: 'Hi {{ name }}', requiredVariables: ['name'] } });
 }, 60_000);
 
@@ -69,6 +71,7 @@ const cases: Case[] = [
   ['undefined variable used by the template', { ...good, templateName: 'uses-undeclared', templateData: { name: 'Ada' } }, 'template_missing_variable'],
   ['template syntax error', { ...good, templateName: 'broken-syntax', templateData: { name: 'Ada' } }, 'template_error'],
   ['template reaching JavaScript objects (constructor)', { ...good, templateName: 'reaches-js', templateData: { name: 'Ada' } }, 'template_error'],
+  ['template reaching JavaScript objects inside a block set', { ...good, templateName: 'reaches-js-in-set', templateData: { name: 'Ada' } }, 'template_error'],
 ];
 
 describe('bad requests end as failed records, not retries', () => {
